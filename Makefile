@@ -1,0 +1,35 @@
+# Tabby: `make test` is the one command a newcomer (and CI) runs.
+SWIFT        ?= swift
+APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping
+export PATH  := $(PATH):/opt/swift/usr/bin
+
+.PHONY: all deps build release test demo bench clean
+
+all: build
+
+# Installs the Debian packages the build and the tests use, only those missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@./examples/demo.sh
+
+clean:
+	rm -rf .build

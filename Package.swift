@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+// Tabby: a Calico-compatible node agent. Layering (each target imports only those below it):
+//   CMnl, CNftnl, CLinuxSupport   C at the edge
+//   CalicoAPI                     resources, IP types, selectors (pure)
+//   Datastore                     the Datastore protocol and the file datastore
+//   Netlink, NFTables             the kernel, knowing nothing of Calico
+//   TabbyCtlCommands              tabbyctl's commands; tabbyctl is argument wiring only
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Tabby",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tabbyctl", targets: ["tabbyctl"]),
+        .library(name: "CalicoAPI", targets: ["CalicoAPI"]),
+        .library(name: "Datastore", targets: ["Datastore"]),
+        .library(name: "Netlink", targets: ["Netlink"]),
+        .library(name: "NFTables", targets: ["NFTables"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C at the edge.
+        .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
+        .target(name: "CLinuxSupport"),
+
+        // The pure core.
+        .target(
+            name: "CalicoAPI",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
+
+        // The kernel.
+        .target(name: "Netlink", dependencies: ["CMnl", "CLinuxSupport"], swiftSettings: strict),
+        .target(name: "NFTables", dependencies: ["CNftnl", "CMnl", "CLinuxSupport"], swiftSettings: strict),
+
+        // Executables and their commands.
+        .target(
+            name: "TabbyCtlCommands",
+            dependencies: [
+                "CalicoAPI", "Datastore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
+
+        // Tests.
+        .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
+        .testTarget(
+            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// The CalicoAPI module; see Docs/architecture.md.

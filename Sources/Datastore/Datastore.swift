@@ -1,0 +1,1 @@
+// The Datastore module; see Docs/architecture.md.

@@ -1,0 +1,1 @@
+// The NFTables module; see Docs/architecture.md.

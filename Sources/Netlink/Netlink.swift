@@ -1,0 +1,1 @@
+// The Netlink module; see Docs/architecture.md.

@@ -1,0 +1,3 @@
+import TabbyCtlCommands
+
+await TabbyCtl.main()
