@@ -1,0 +1,123 @@
+/// How traffic to a pool's addresses on other nodes is encapsulated.
+public enum EncapsulationMode: String, Codable, Sendable, CaseIterable {
+    case never = "Never"
+    case always = "Always"
+    case crossSubnet = "CrossSubnet"
+}
+
+/// What addresses of a pool may be used for.
+public enum IPPoolAllowedUse: String, Codable, Sendable, CaseIterable {
+    case workload = "Workload"
+    case tunnel = "Tunnel"
+    case loadBalancer = "LoadBalancer"
+}
+
+public enum IPPoolAssignmentMode: String, Codable, Sendable, CaseIterable {
+    case automatic = "Automatic"
+    case manual = "Manual"
+}
+
+/// An IPPool: a range of addresses that nodes claim blocks from.
+public typealias IPPool = Resource<IPPoolSpec>
+
+public struct IPPoolSpec: ResourceSpec {
+    public static let kind = ResourceKind.ipPool
+    public static let defaultBlockSizeV4 = 26
+    public static let defaultBlockSizeV6 = 122
+
+    public var cidr: String = ""
+    public var blockSize: Int?
+    public var ipipMode: EncapsulationMode?
+    public var vxlanMode: EncapsulationMode?
+    public var natOutgoing: Bool?
+    public var disabled: Bool?
+    public var disableBGPExport: Bool?
+    public var nodeSelector: String?
+    public var namespaceSelector: String?
+    public var allowedUses: [IPPoolAllowedUse]?
+    public var assignmentMode: IPPoolAssignmentMode?
+
+    public init() {}
+
+    public init(cidr: String) { self.cidr = cidr }
+
+    /// The parsed CIDR; nil only for an invalid spec (validation reports it).
+    public var network: CIDR? { try? CIDR(parsing: cidr) }
+
+    /// The block size in effect (the default for the family when not set).
+    public var effectiveBlockSize: Int {
+        blockSize ?? (network?.family == .v6 ? Self.defaultBlockSizeV6 : Self.defaultBlockSizeV4)
+    }
+
+    public var effectiveIPIPMode: EncapsulationMode { ipipMode ?? .never }
+    public var effectiveVXLANMode: EncapsulationMode { vxlanMode ?? .never }
+    public var isDisabled: Bool { disabled ?? false }
+    public var effectiveAllowedUses: [IPPoolAllowedUse] { allowedUses ?? [.workload, .tunnel] }
+
+    public mutating func applyDefaults(metadata: ObjectMeta) {
+        if blockSize == nil, let network { blockSize = network.family == .v6 ? 122 : 26 }
+        if ipipMode == nil { ipipMode = .never }
+        if vxlanMode == nil { vxlanMode = .never }
+        if natOutgoing == nil { natOutgoing = false }
+        if nodeSelector == nil || nodeSelector?.allSatisfy({ $0 == " " || $0 == "\t" }) == true {
+            nodeSelector = "all()"
+        }
+        if allowedUses == nil || allowedUses?.isEmpty == true { allowedUses = [.workload, .tunnel] }
+        if assignmentMode == nil { assignmentMode = .automatic }
+    }
+
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        guard !cidr.isEmpty else {
+            validator.error("cidr", "a cidr is required")
+            return
+        }
+        guard let network = validator.cidr("cidr", cidr, masked: true) else { return }
+        let linkLocal = network.family == .v4 ? "169.254.0.0/16" : "fe80::/10"
+        if let reserved = try? CIDR(parsing: linkLocal), network.overlaps(reserved) {
+            validator.error("cidr", "\(cidr) overlaps the link-local range \(linkLocal)")
+        }
+        let range = network.family == .v4 ? 20...32 : 116...128
+        if let blockSize {
+            if !range.contains(blockSize) {
+                validator.error(
+                    "blockSize",
+                    "must be between \(range.lowerBound) and \(range.upperBound) for an IPv\(network.family.rawValue) "
+                        + "pool (got \(blockSize))")
+            } else if network.prefixLength > blockSize && !isDisabled {
+                validator.error(
+                    "blockSize",
+                    "the pool \(cidr) is smaller than one block of /\(blockSize); use a blockSize of at least "
+                        + "\(network.prefixLength)")
+            }
+        } else if network.prefixLength > (network.family == .v4 ? 26 : 122) && !isDisabled {
+            validator.error(
+                "blockSize",
+                "the pool \(cidr) is smaller than the default block size /\(effectiveBlockSize); "
+                    + "set blockSize to at least \(network.prefixLength)")
+        }
+        if effectiveIPIPMode != .never && effectiveVXLANMode != .never {
+            validator.error("ipipMode", "ipipMode and vxlanMode cannot both be enabled; choose one encapsulation")
+        }
+        if network.family == .v6 && effectiveIPIPMode != .never {
+            validator.error("ipipMode", "IPIP is not supported on IPv6 pools; use vxlanMode")
+        }
+        validator.selector("nodeSelector", nodeSelector)
+        validator.selector("namespaceSelector", namespaceSelector)
+        if let allowedUses {
+            if Set(allowedUses).count != allowedUses.count {
+                validator.error("allowedUses", "lists a use more than once")
+            }
+            if allowedUses.contains(.loadBalancer) {
+                if allowedUses.count > 1 {
+                    validator.error("allowedUses", "LoadBalancer cannot be combined with other uses")
+                }
+                if let nodeSelector, let parsed = try? Selector(parsing: nodeSelector), parsed != Selector.all {
+                    validator.error("nodeSelector", "a LoadBalancer pool must use nodeSelector all()")
+                }
+                if effectiveIPIPMode != .never || effectiveVXLANMode != .never {
+                    validator.error("allowedUses", "a LoadBalancer pool cannot use encapsulation")
+                }
+            }
+        }
+    }
+}

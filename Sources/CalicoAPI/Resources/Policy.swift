@@ -1,0 +1,213 @@
+public enum PolicyType: String, Codable, Sendable, CaseIterable {
+    case ingress = "Ingress"
+    case egress = "Egress"
+}
+
+/// A GlobalNetworkPolicy: rules for endpoints of every namespace and host endpoints.
+public typealias GlobalNetworkPolicy = Resource<GlobalNetworkPolicySpec>
+/// A NetworkPolicy: rules for endpoints of one namespace.
+public typealias NetworkPolicy = Resource<NetworkPolicySpec>
+
+public struct GlobalNetworkPolicySpec: ResourceSpec {
+    public static let kind = ResourceKind.globalNetworkPolicy
+
+    public var tier: String?
+    public var order: Double?
+    public var selector: String?
+    public var types: [PolicyType]?
+    public var ingress: [Rule]?
+    public var egress: [Rule]?
+    public var serviceAccountSelector: String?
+    public var namespaceSelector: String?
+    public var doNotTrack: Bool?
+    public var preDNAT: Bool?
+    public var applyOnForward: Bool?
+    public var performanceHints: [String]?
+
+    public init() {}
+
+    public mutating func applyDefaults(metadata: ObjectMeta) {
+        PolicyDefaults.apply(tier: &tier, types: &types, ingress: ingress, egress: egress)
+    }
+
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        PolicyChecks.common(
+            tier: tier, order: order, selector: selector, types: types, ingress: ingress, egress: egress,
+            serviceAccountSelector: serviceAccountSelector, performanceHints: performanceHints, namespaced: false,
+            into: validator)
+        validator.selector("namespaceSelector", namespaceSelector, allowGlobal: true)
+        if (doNotTrack ?? false) && (preDNAT ?? false) {
+            validator.error("preDNAT", "preDNAT and doNotTrack cannot both be set")
+        }
+        if (doNotTrack ?? false) && !(applyOnForward ?? false) {
+            validator.error("applyOnForward", "doNotTrack policies must set applyOnForward: true")
+        }
+        if preDNAT ?? false {
+            if !(applyOnForward ?? false) {
+                validator.error("applyOnForward", "preDNAT policies must set applyOnForward: true")
+            }
+            if !(egress ?? []).isEmpty { validator.error("egress", "preDNAT policies cannot have egress rules") }
+        }
+    }
+}
+
+public struct NetworkPolicySpec: ResourceSpec {
+    public static let kind = ResourceKind.networkPolicy
+
+    public var tier: String?
+    public var order: Double?
+    public var selector: String?
+    public var types: [PolicyType]?
+    public var ingress: [Rule]?
+    public var egress: [Rule]?
+    public var serviceAccountSelector: String?
+    public var performanceHints: [String]?
+
+    public init() {}
+
+    public mutating func applyDefaults(metadata: ObjectMeta) {
+        PolicyDefaults.apply(tier: &tier, types: &types, ingress: ingress, egress: egress)
+    }
+
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        PolicyChecks.common(
+            tier: tier, order: order, selector: selector, types: types, ingress: ingress, egress: egress,
+            serviceAccountSelector: serviceAccountSelector, performanceHints: performanceHints, namespaced: true,
+            into: validator)
+    }
+}
+
+enum PolicyDefaults {
+    static func apply(tier: inout String?, types: inout [PolicyType]?, ingress: [Rule]?, egress: [Rule]?) {
+        if tier == nil || tier?.isEmpty == true { tier = "default" }
+        if types == nil || types?.isEmpty == true { types = defaultTypes(ingress: ingress, egress: egress) }
+    }
+
+    /// Calico's rule: Ingress unless there are only egress rules; both when there are both.
+    static func defaultTypes(ingress: [Rule]?, egress: [Rule]?) -> [PolicyType] {
+        let hasIngress = !(ingress ?? []).isEmpty
+        let hasEgress = !(egress ?? []).isEmpty
+        switch (hasIngress, hasEgress) {
+        case (true, true): return [.ingress, .egress]
+        case (false, true): return [.egress]
+        default: return [.ingress]
+        }
+    }
+}
+
+enum PolicyChecks {
+    static func common(
+        tier: String?, order: Double?, selector: String?, types: [PolicyType]?, ingress: [Rule]?, egress: [Rule]?,
+        serviceAccountSelector: String?, performanceHints: [String]?, namespaced: Bool, into validator: Validator
+    ) {
+        if let tier, let reason = NameSyntax.subdomainProblem(tier) { validator.error("tier", reason) }
+        if let order, !order.isFinite { validator.error("order", "must be a finite number") }
+        validator.selector("selector", selector)
+        validator.selector("serviceAccountSelector", serviceAccountSelector)
+        if let types {
+            if Set(types).count != types.count { validator.error("types", "lists a type more than once") }
+            if !(ingress ?? []).isEmpty && !types.contains(.ingress) {
+                validator.error("types", "the policy has ingress rules but types does not include Ingress")
+            }
+            if !(egress ?? []).isEmpty && !types.contains(.egress) {
+                validator.error("types", "the policy has egress rules but types does not include Egress")
+            }
+        }
+        if (ingress ?? []).count > 1024 { validator.error("ingress", "at most 1024 rules are allowed") }
+        if (egress ?? []).count > 1024 { validator.error("egress", "at most 1024 rules are allowed") }
+        validator.each("ingress", ingress) { RuleRules.validate($0, namespaced: namespaced, into: validator) }
+        validator.each("egress", egress) { RuleRules.validate($0, namespaced: namespaced, into: validator) }
+        validator.within("performanceHints") {
+            for (index, hint) in (performanceHints ?? []).enumerated() where hint != "AssumeNeededOnEveryNode" {
+                validator.error("[\(index)]", "unknown hint \"\(hint)\" (the only one is AssumeNeededOnEveryNode)")
+            }
+        }
+    }
+}
+
+/// A Profile: rules and labels applied to the endpoints that name it (after policy).
+public typealias Profile = Resource<ProfileSpec>
+
+public struct ProfileSpec: ResourceSpec {
+    public static let kind = ResourceKind.profile
+
+    public var ingress: [Rule]?
+    public var egress: [Rule]?
+    public var labelsToApply: Labels?
+
+    public init() {}
+
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        validator.each("ingress", ingress) { RuleRules.validate($0, namespaced: false, into: validator) }
+        validator.each("egress", egress) { RuleRules.validate($0, namespaced: false, into: validator) }
+        if let labelsToApply {
+            validator.within("labelsToApply") {
+                for key in labelsToApply.keys.sorted() {
+                    if let reason = LabelSyntax.validateKey(key) {
+                        validator.error(key, "invalid label key: \(reason)")
+                    } else if let reason = LabelSyntax.validateValue(labelsToApply[key]!) {
+                        validator.error(key, "invalid label value: \(reason)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+public enum TierDefaultAction: String, Codable, Sendable, CaseIterable {
+    case deny = "Deny"
+    case pass = "Pass"
+}
+
+/// A Tier: an ordered group of policies with a default action.
+public typealias Tier = Resource<TierSpec>
+
+public struct TierSpec: ResourceSpec {
+    public static let kind = ResourceKind.tier
+
+    public var order: Double?
+    public var defaultAction: TierDefaultAction?
+
+    public init() {}
+
+    public mutating func applyDefaults(metadata: ObjectMeta) {
+        if defaultAction == nil { defaultAction = .deny }
+    }
+
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        if let order, !order.isFinite { validator.error("order", "must be a finite number") }
+    }
+}
+
+/// A GlobalNetworkSet: labelled networks that rule selectors can match.
+public typealias GlobalNetworkSet = Resource<GlobalNetworkSetSpec>
+/// A NetworkSet: labelled networks in a namespace.
+public typealias NetworkSet = Resource<NetworkSetSpec>
+
+public struct GlobalNetworkSetSpec: ResourceSpec {
+    public static let kind = ResourceKind.globalNetworkSet
+    public var nets: [String]?
+    public init() {}
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        NetworkSetRules.validate(nets, into: validator)
+    }
+}
+
+public struct NetworkSetSpec: ResourceSpec {
+    public static let kind = ResourceKind.networkSet
+    public var nets: [String]?
+    public init() {}
+    public func validate(metadata: ObjectMeta, into validator: Validator) {
+        NetworkSetRules.validate(nets, into: validator)
+    }
+}
+
+enum NetworkSetRules {
+    static func validate(_ nets: [String]?, into validator: Validator) {
+        validator.within("nets") {
+            for (index, text) in (nets ?? []).enumerated() where NetworkText.parse(text) == nil {
+                validator.error("[\(index)]", "invalid network \"\(text)\" (expected a CIDR or an IP address)")
+            }
+        }
+    }
+}
