@@ -1,1 +1,0 @@
-// The CalicoAPI module; see Docs/architecture.md.
