@@ -67,3 +67,11 @@ public struct ManifestNode: Sendable, Equatable {
         }
     }
 }
+
+extension ManifestNode: Decodable {
+    /// Only ``ManifestDecoder`` can hand out a raw node (it keeps a field's content as written).
+    public init(from decoder: any Decoder) throws {
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: decoder.codingPath, debugDescription: "a raw manifest node needs the ManifestDecoder"))
+    }
+}

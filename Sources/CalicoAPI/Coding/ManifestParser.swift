@@ -32,7 +32,7 @@ public enum ManifestParser {
         return documents
     }
 
-    private static func convert(_ node: Node) throws(ResourceError) -> ManifestNode {
+    private static func convert(_ node: Yams.Node) throws(ResourceError) -> ManifestNode {
         switch node {
         case .scalar(let scalar):
             let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
