@@ -1,3 +1,7 @@
 import TabbyCtlCommands
 
-await TabbyCtl.main()
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+exit(await TabbyCtl.run(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -164,14 +164,9 @@ public enum ResourceCodec {
         return try typed(kind.specType)
     }
 
-    /// The resource as YAML, in a stable field order.
-    public static func yaml(_ resource: AnyResource) -> String {
+    /// The resource (or a list document) as YAML, in a stable field order.
+    public static func yaml(_ resource: some Encodable) -> String {
         YAMLEmitter.emit(node(of: resource))
-    }
-
-    /// Several resources as one YAML stream (documents separated by `---`).
-    public static func yaml(_ resources: [AnyResource]) -> String {
-        resources.map { yaml($0) }.joined(separator: "---\n")
     }
 
     /// The resource as indented JSON.

@@ -1,0 +1,72 @@
+import ArgumentParser
+import CalicoAPI
+
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check the resources of a file without writing anything; exits 2 and lists every problem if any.")
+
+    @Option(name: .shortAndLong, help: "A YAML or JSON file, a directory of them, or - for standard input.")
+    var filename: String
+
+    func run() async throws {
+        let resources = try ManifestInput.read(filename)
+        Console.out(Summary.line("validated", resources))
+    }
+}
+
+struct SelectorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "selector", abstract: "Work with Calico selectors.", subcommands: [SelectorMatchCommand.self])
+}
+
+struct SelectorMatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Print whether a selector matches a set of labels (true or false).",
+        discussion: "A selector that does not parse is reported with the column of the problem, and exits 2.")
+
+    @Option(help: "The selector, e.g. \"role == 'db' && !has(test)\".")
+    var selector: String
+    @Option(help: "Labels as k=v pairs separated by commas, e.g. app=web,tier=frontend (may be empty).")
+    var labels: String = ""
+
+    func run() async throws {
+        let parsed: Selector
+        do {
+            parsed = try Selector(parsing: selector)
+        } catch {
+            throw CtlFailure.badInput(error.description)
+        }
+        Console.out(parsed.matches(try LabelArgument.parse(labels)) ? "true" : "false")
+    }
+}
+
+/// `k=v,k2=v2` on the command line.
+enum LabelArgument {
+    static func parse(_ text: String) throws(CtlFailure) -> Labels {
+        var labels: Labels = [:]
+        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw CtlFailure.badInput("label \"\(pair)\" is not of the form key=value")
+            }
+            let key = String(pair[..<equals]).trimmingSpaces
+            let value = String(pair[pair.index(after: equals)...]).trimmingSpaces
+            if let reason = LabelSyntax.validateKey(key) {
+                throw CtlFailure.badInput("invalid label key \"\(key)\": \(reason)")
+            }
+            if labels[key] != nil { throw CtlFailure.badInput("label \"\(key)\" is given twice") }
+            labels[key] = value
+        }
+        return labels
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}
