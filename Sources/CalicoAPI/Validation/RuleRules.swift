@@ -9,6 +9,13 @@ enum RuleRules {
         }
         checkProtocol("protocol", rule.protocol, into: validator)
         checkProtocol("notProtocol", rule.notProtocol, into: validator)
+        for (field, value) in [("protocol", rule.protocol), ("notProtocol", rule.notProtocol)] {
+            if value?.number == 1 && rule.ipVersion == 6 {
+                validator.error(field, "protocol ICMP is IPv4-only; use ICMPv6 with ipVersion 6")
+            } else if value?.number == 58 && rule.ipVersion == 4 {
+                validator.error(field, "protocol ICMPv6 is IPv6-only; use ICMP with ipVersion 4")
+            }
+        }
 
         let family: IPFamily? = rule.ipVersion.flatMap { IPFamily(rawValue: $0) }
         let sides = [("source", rule.source), ("destination", rule.destination)]
@@ -61,10 +68,6 @@ enum RuleRules {
         let number = rule.protocol?.number
         if number != 1 && number != 58 {
             validator.error("", "ICMP matches need protocol ICMP or ICMPv6")
-        } else if number == 1 && rule.ipVersion == 6 {
-            validator.error("", "protocol ICMP is IPv4-only; use ICMPv6 with ipVersion 6")
-        } else if number == 58 && rule.ipVersion == 4 {
-            validator.error("", "protocol ICMPv6 is IPv6-only; use ICMP with ipVersion 4")
         }
         if let type = icmp.type, !(0...254).contains(type) {
             validator.error("type", "must be between 0 and 254 (got \(type))")
