@@ -102,7 +102,12 @@ public final class Validator {
 extension SelectorExpression {
     /// Whether `global()` appears anywhere in the expression.
     var usesGlobal: Bool {
-        Selector(self).canonical.contains("global()")
+        switch self {
+        case .global: true
+        case .not(let operand): operand.usesGlobal
+        case .and(let operands), .or(let operands): operands.contains { $0.usesGlobal }
+        default: false
+        }
     }
 }
 
