@@ -252,7 +252,28 @@ struct SelectorEvaluationTests {
         MatchCase("a starts with \"\u{E9}\"", ["a": "e\u{301}t\u{E9}"], false),
         MatchCase("a ends with \"\u{E9}\"", ["a": "e\u{301}t\u{E9}"], true),
         MatchCase("a contains \"t\"", ["a": "e\u{301}t\u{E9}"], true),
+        // ASCII selector values against non-ASCII spellings that Swift's == would call equal.
+        MatchCase("a == \"K\"", ["a": "\u{212A}"], false),
+        MatchCase("a != \"K\"", ["a": "\u{212A}"], true),
+        MatchCase("a in {\"J\", \"K\"}", ["a": "\u{212A}"], false),
+        MatchCase("a not in {\"J\", \"K\"}", ["a": "\u{212A}"], true),
+        MatchCase("a == \";\"", ["a": "\u{037E}"], false),  // GREEK QUESTION MARK
+        MatchCase("a == \"K\"", ["a": "K"], true),
+        // Large and non-ASCII sets take the binary search.
+        MatchCase(#"a in {"\#(largeSet)"}"#, ["a": "v17"], true),
+        MatchCase(#"a in {"\#(largeSet)"}"#, ["a": "v0"], true),
+        MatchCase(#"a in {"\#(largeSet)"}"#, ["a": "v9"], true),
+        MatchCase(#"a in {"\#(largeSet)"}"#, ["a": "v"], false),
+        MatchCase(#"a in {"\#(largeSet)"}"#, ["a": "v100"], false),
+        MatchCase(#"a not in {"\#(largeSet)"}"#, ["a": "v5"], false),
+        MatchCase(#"a not in {"\#(largeSet)"}"#, ["a": "w"], true),
+        MatchCase("a in {\"\u{E9}\", \"b\"}", ["a": "\u{E9}"], true),
+        MatchCase("a in {\"\u{E9}\", \"b\"}", ["a": "e\u{301}"], false),
+        MatchCase("a in {\"\u{E9}\", \"b\"}", ["a": "b"], true),
+        MatchCase("a in {\"\u{212A}\", \"b\"}", ["a": "K"], false),
     ]
+
+    static let largeSet = (0..<40).map { "v\($0)" }.joined(separator: #"", ""#)
 
     @Test("comparisons", arguments: comparisons)
     func comparison(_ row: MatchCase) throws { try check(row) }
