@@ -159,21 +159,26 @@ struct SelectorExpressionTests {
             parsing: #"has(a) && b == "1" && !(c != "2" || d in {"3"}) || e not in {} || f contains "x" || "#
                 + #"g starts with "y" && h ends with "z" && a == "again""#)
         #expect(selector.referencedLabelKeys == ["a", "b", "c", "d", "e", "f", "g", "h"])
-        #expect(try Selector(parsing: "projectcalico.org/namespace == 'x'").referencedLabelKeys == ["projectcalico.org/namespace"])
+        #expect(
+            try Selector(parsing: "projectcalico.org/namespace == 'x'").referencedLabelKeys == [
+                "projectcalico.org/namespace"
+            ])
     }
 
     @Test func mappingLabelKeysPrefixesEveryKey() throws {
         // Calico prefixes namespace selectors with "pcns." before matching them against endpoint labels.
         let selector = try Selector(parsing: #"!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))"#)
         let prefixed = Selector(selector.expression.mappingLabelKeys { "visited/" + $0 })
-        #expect(prefixed.canonical == #"!(!((visited/k == "v" && has(visited/t)) || all()) && visited/a in {"b", "c"})"#)
+        #expect(
+            prefixed.canonical == #"!(!((visited/k == "v" && has(visited/t)) || all()) && visited/a in {"b", "c"})"#)
         for (input, output) in [
             ("k == 'v'", #"pcns.k == "v""#), ("k != 'v'", #"pcns.k != "v""#),
             ("k contains 'v'", #"pcns.k contains "v""#), ("k starts with 'v'", #"pcns.k starts with "v""#),
             ("k ends with 'v'", #"pcns.k ends with "v""#), ("k in {'v'}", #"pcns.k in {"v"}"#),
             ("k not in {'v'}", #"pcns.k not in {"v"}"#), ("has(k)", "has(pcns.k)"), ("global()", "global()"),
         ] {
-            #expect(Selector(try Selector(parsing: input).expression.mappingLabelKeys { "pcns." + $0 }).canonical == output)
+            #expect(
+                Selector(try Selector(parsing: input).expression.mappingLabelKeys { "pcns." + $0 }).canonical == output)
         }
     }
 

@@ -81,19 +81,24 @@ struct SelectorErrorTests {
         ErrorCase(#"has(a) has(b)"#, 8, #"expected "&&", "||" or the end of the selector but found has(b)"#),
         ErrorCase(#"a == "b")"#, 9, #"expected "&&", "||" or the end of the selector but found ")""#),
         ErrorCase(#"a == "b","#, 9, #"expected "&&", "||" or the end of the selector but found ",""#),
-        ErrorCase("a == \"x\"\n&& b == \"y\"", 9, #"unexpected character "\n" (only spaces and tabs may separate tokens)"#),
+        ErrorCase(
+            "a == \"x\"\n&& b == \"y\"", 9, #"unexpected character "\n" (only spaces and tabs may separate tokens)"#),
         ErrorCase("a\t==\t\"b\" \r", 10, #"unexpected character "\r" (only spaces and tabs may separate tokens)"#),
         ErrorCase(#"a == "日本" && @"#, 14, #"unexpected character "@""#),
         ErrorCase(#"é == "x""#, 1, #"unexpected character "é""#),
         ErrorCase(#"ab€ == "x""#, 3, #"\#(anOperator) "ab" but found "€""#),
-        ErrorCase(String(repeating: "k", count: 513) + #" == "v""#, 1, "label is 513 characters long; the limit is 512"),
-        ErrorCase("has(" + String(repeating: "k", count: 600) + ")", 5, "label is 600 characters long; the limit is 512"),
+        ErrorCase(
+            String(repeating: "k", count: 513) + #" == "v""#, 1, "label is 513 characters long; the limit is 512"),
+        ErrorCase(
+            "has(" + String(repeating: "k", count: 600) + ")", 5, "label is 600 characters long; the limit is 512"),
         ErrorCase(#"a == "x" &&& b == "y""#, 12, #"expected "&&" but found a single "&""#),
         ErrorCase(#"a == "x" ||| b"#, 12, #"expected "||" but found a single "|""#),
         ErrorCase(#"!="#, 1, #"\#(operand) but found "!=""#),
         ErrorCase(#"a ==== "b""#, 5, #"expected a quoted string after "==" but found "==""#),
         ErrorCase(#"a != = "b""#, 6, #"expected "==" but found a single "=""#),
-        ErrorCase(#"a == "x" && (b == "y" || c == "z""#, 34, #"expected ")" to close the "(" at column 13 but found end of input"#),
+        ErrorCase(
+            #"a == "x" && (b == "y" || c == "z""#, 34,
+            #"expected ")" to close the "(" at column 13 but found end of input"#),
         ErrorCase(#"{"#, 1, #"\#(operand) but found "{""#),
         ErrorCase(#"a == "b" && || c == "d""#, 13, #"\#(operand) but found "||""#),
         ErrorCase(#"&& a == "b""#, 1, #"\#(operand) but found "&&""#),
@@ -101,8 +106,9 @@ struct SelectorErrorTests {
         ErrorCase(#"!!(a == "b""#, 12, #"expected ")" to close the "(" at column 3 but found end of input"#),
         ErrorCase(#"a in {"b"} in {"c"}"#, 12, #"expected "&&", "||" or the end of the selector but found label "in""#),
         ErrorCase(#"a == "b" == "c""#, 10, #"expected "&&", "||" or the end of the selector but found "==""#),
-        ErrorCase(String(repeating: "(", count: 201) + "has(a)" + String(repeating: ")", count: 201), 201,
-                  "parentheses are nested more than 200 deep"),
+        ErrorCase(
+            String(repeating: "(", count: 201) + "has(a)" + String(repeating: ")", count: 201), 201,
+            "parentheses are nested more than 200 deep"),
         // Where the tokenizer and the parser both object, the earlier position wins.
         ErrorCase(#"a == && b = "x""#, 6, #"expected a quoted string after "==" but found "&&""#),
         ErrorCase(#"( % "#, 3, #"unexpected character "%""#),
@@ -144,7 +150,8 @@ struct SelectorErrorTests {
             Issue.record("expected dataCorrupted, got \(String(describing: error))")
             return
         }
-        #expect(context.debugDescription == #"selector "app == 'web' &&": column 16: \#(operand) but found end of input"#)
+        #expect(
+            context.debugDescription == #"selector "app == 'web' &&": column 16: \#(operand) but found end of input"#)
         #expect(context.codingPath.map(\.stringValue) == ["selector"])
     }
 }

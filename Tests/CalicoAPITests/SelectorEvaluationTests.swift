@@ -24,31 +24,51 @@ private func rows(_ selector: String, match: [[String: String]], noMatch: [[Stri
 @Suite("Selector evaluation")
 struct SelectorEvaluationTests {
     static let comparisons: [MatchCase] =
-        rows(#"a == "b""#, match: [["a": "b"], ["a": "b", "c": "d"]], noMatch: [[:], ["a": "c"], ["c": "d"], ["a": ""], ["a": "bb"], ["A": "b"], ["a": "B"]])
+        rows(
+            #"a == "b""#, match: [["a": "b"], ["a": "b", "c": "d"]],
+            noMatch: [[:], ["a": "c"], ["c": "d"], ["a": ""], ["a": "bb"], ["A": "b"], ["a": "B"]])
         + rows(#"a == """#, match: [["a": ""]], noMatch: [[:], ["a": "x"]])
-        + rows(#"a != "b""#, match: [[:], ["a": "c"], ["c": "b"], ["a": ""], ["a": "bb"]], noMatch: [["a": "b"], ["a": "b", "c": "d"]])
+        + rows(
+            #"a != "b""#, match: [[:], ["a": "c"], ["c": "b"], ["a": ""], ["a": "bb"]],
+            noMatch: [["a": "b"], ["a": "b", "c": "d"]])
         + rows(#"a != """#, match: [[:], ["a": "x"]], noMatch: [["a": ""]])
-        + rows(#"a in {"x", "y"}"#, match: [["a": "x"], ["a": "y"], ["a": "y", "b": "z"]], noMatch: [[:], ["a": "z"], ["a": ""], ["b": "x"], ["a": "xy"]])
+        + rows(
+            #"a in {"x", "y"}"#, match: [["a": "x"], ["a": "y"], ["a": "y", "b": "z"]],
+            noMatch: [[:], ["a": "z"], ["a": ""], ["b": "x"], ["a": "xy"]])
         + rows(#"a in {}"#, match: [], noMatch: [[:], ["a": ""], ["a": "x"]])
         + rows(#"a not in {}"#, match: [[:], ["a": ""], ["a": "x"]], noMatch: [])
         + rows(#"a in {""}"#, match: [["a": ""]], noMatch: [[:], ["a": " "]])
-        + rows(#"a not in {"x", "y"}"#, match: [[:], ["a": "z"], ["a": ""], ["b": "x"]], noMatch: [["a": "x"], ["a": "y"]])
+        + rows(
+            #"a not in {"x", "y"}"#, match: [[:], ["a": "z"], ["a": ""], ["b": "x"]], noMatch: [["a": "x"], ["a": "y"]])
         + rows(#"a notin {"x"}"#, match: [[:], ["a": "z"]], noMatch: [["a": "x"]])
         + rows(#"a in {"'", '"', "c"}"#, match: [["a": "c"], ["a": "\""], ["a": "'"]], noMatch: [[:], ["a": "e"]])
         + rows(#"a not in {"'", '"', "c"}"#, match: [[:], ["a": "e"]], noMatch: [["a": "c"], ["a": "\""], ["a": "'"]])
-        + rows(#"a in {"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "b", "c", "d"}"#,
-               match: [["a": "a1"], ["a": "a5"], ["a": "a9"], ["a": "d"], ["a": "b"]],
-               noMatch: [["a": "a"], ["a": "a0"], ["a": "a10"], ["a": "e"], ["a": ""], [:]])
-        + rows(#"a contains "a""#, match: [["a": "a"], ["a": "bab"], ["a": "aaa", "b": "c"], ["a": "xyza"]], noMatch: [[:], ["a": "b"], ["b": "aaa"], ["a": ""], ["a": "A"]])
-        + rows(#"a contains "bc""#, match: [["a": "abcd"], ["a": "bc"], ["a": "bbc"]], noMatch: [["a": "b c"], ["a": "cb"], ["a": "b"]])
+        + rows(
+            #"a in {"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "b", "c", "d"}"#,
+            match: [["a": "a1"], ["a": "a5"], ["a": "a9"], ["a": "d"], ["a": "b"]],
+            noMatch: [["a": "a"], ["a": "a0"], ["a": "a10"], ["a": "e"], ["a": ""], [:]])
+        + rows(
+            #"a contains "a""#, match: [["a": "a"], ["a": "bab"], ["a": "aaa", "b": "c"], ["a": "xyza"]],
+            noMatch: [[:], ["a": "b"], ["b": "aaa"], ["a": ""], ["a": "A"]])
+        + rows(
+            #"a contains "bc""#, match: [["a": "abcd"], ["a": "bc"], ["a": "bbc"]],
+            noMatch: [["a": "b c"], ["a": "cb"], ["a": "b"]])
         + rows(#"a contains """#, match: [["a": ""], ["a": "x"]], noMatch: [[:]])
-        + rows(#"a starts with "a""#, match: [["a": "a"], ["a": "abb"], ["a": "aaa", "b": "c"]], noMatch: [[:], ["a": "b"], ["a": "baa"], ["b": "aaa"], ["a": ""]])
-        + rows(#"a starts with "web-""#, match: [["a": "web-1"], ["a": "web-"]], noMatch: [["a": "web"], ["a": "xweb-1"]])
+        + rows(
+            #"a starts with "a""#, match: [["a": "a"], ["a": "abb"], ["a": "aaa", "b": "c"]],
+            noMatch: [[:], ["a": "b"], ["a": "baa"], ["b": "aaa"], ["a": ""]])
+        + rows(
+            #"a starts with "web-""#, match: [["a": "web-1"], ["a": "web-"]], noMatch: [["a": "web"], ["a": "xweb-1"]])
         + rows(#"a starts with """#, match: [["a": ""], ["a": "x"]], noMatch: [[:]])
-        + rows(#"a ends with "a""#, match: [["a": "a"], ["a": "bba"], ["a": "aaa", "b": "c"]], noMatch: [[:], ["a": "b"], ["a": "aab"], ["b": "aaa"], ["a": ""]])
-        + rows(#"a ends with "-prod""#, match: [["a": "db-prod"], ["a": "-prod"]], noMatch: [["a": "prod"], ["a": "db-prod-1"]])
+        + rows(
+            #"a ends with "a""#, match: [["a": "a"], ["a": "bba"], ["a": "aaa", "b": "c"]],
+            noMatch: [[:], ["a": "b"], ["a": "aab"], ["b": "aaa"], ["a": ""]])
+        + rows(
+            #"a ends with "-prod""#, match: [["a": "db-prod"], ["a": "-prod"]],
+            noMatch: [["a": "prod"], ["a": "db-prod-1"]])
         + rows(#"a ends with """#, match: [["a": ""], ["a": "x"]], noMatch: [[:]])
-        + rows(#"has(a)"#, match: [["a": "b"], ["a": ""], ["a": "x", "b": "y"]], noMatch: [[:], ["b": "a"], ["A": "x"]])
+        + rows(
+            #"has(a)"#, match: [["a": "b"], ["a": ""], ["a": "x", "b": "y"]], noMatch: [[:], ["b": "a"], ["A": "x"]])
         + rows(#"!has(a)"#, match: [[:], ["b": "b"]], noMatch: [["a": "b"], ["a": ""]])
         + rows(#"all()"#, match: [[:], ["a": "b"]], noMatch: [])
         + rows(#"global()"#, match: [[:], ["a": "b"]], noMatch: [])
@@ -83,8 +103,12 @@ struct SelectorEvaluationTests {
     ]
 
     static let booleans: [MatchCase] =
-        rows(#"a == "b" && c == "d""#, match: [["a": "b", "c": "d"]], noMatch: [[:], ["a": "b", "c": "e"], ["a": "c", "c": "d"], ["c": "d"], ["a": "b"]])
-        + rows(#"a == "b" || c == "d""#, match: [["a": "b", "c": "d"], ["a": "b"], ["c": "d"]], noMatch: [[:], ["a": "e", "c": "e"], ["c": "e"], ["a": "e"]])
+        rows(
+            #"a == "b" && c == "d""#, match: [["a": "b", "c": "d"]],
+            noMatch: [[:], ["a": "b", "c": "e"], ["a": "c", "c": "d"], ["c": "d"], ["a": "b"]])
+        + rows(
+            #"a == "b" || c == "d""#, match: [["a": "b", "c": "d"], ["a": "b"], ["c": "d"]],
+            noMatch: [[:], ["a": "e", "c": "e"], ["c": "e"], ["a": "e"]])
         + [
             MatchCase(#"a == 'a1' && b == 'b1'"#, ["a": "a1", "b": "b1"], true),
             MatchCase(#"a == 'a1' && b != 'b1'"#, ["a": "a1", "b": "b1"], false),
@@ -221,7 +245,9 @@ struct SelectorEvaluationTests {
     /// Labels use [A-Za-z0-9_./-]; words such as "in" or "contains" are labels where a label is expected.
     static let labelsAndKeywords: [MatchCase] = [
         MatchCase(#"projectcalico.org/namespace == "default""#, ["projectcalico.org/namespace": "default"], true),
-        MatchCase(#"pcns.kubernetes.io/metadata.name == "kube-system""#, ["pcns.kubernetes.io/metadata.name": "kube-system"], true),
+        MatchCase(
+            #"pcns.kubernetes.io/metadata.name == "kube-system""#, ["pcns.kubernetes.io/metadata.name": "kube-system"],
+            true),
         MatchCase(#"app.kubernetes.io/name in {"web", "api"}"#, ["app.kubernetes.io/name": "api"], true),
         MatchCase(#"A_b-C.d/e == "x""#, ["A_b-C.d/e": "x"], true),
         MatchCase(#"123 == "x""#, ["123": "x"], true),

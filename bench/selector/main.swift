@@ -102,12 +102,16 @@ let endpoints = makeEndpoints(count: 4096)
 let rounds = 50
 let runs = 7
 let evaluations = Double(endpoints.count * rounds)
-print("selector-bench: \(endpoints.count) label maps (6-11 labels each), \(rounds) passes per run, median of \(runs) runs")
+print(
+    "selector-bench: \(endpoints.count) label maps (6-11 labels each), \(rounds) passes per run, median of \(runs) runs"
+)
 print("No external evaluator to compare against; figures are absolute. 'tree walk' is a recursive evaluator")
 print("over the same syntax tree with Swift string comparison, for scale.")
 print("")
-print(pad("selector", 62) + leftPad("match%", 7) + leftPad("ns/eval", 9) + leftPad("Meval/s", 9) + leftPad("tree walk", 11)
-      + leftPad("ratio", 7))
+print(
+    pad("selector", 62) + leftPad("match%", 7) + leftPad("ns/eval", 9) + leftPad("Meval/s", 9)
+        + leftPad("tree walk", 11)
+        + leftPad("ratio", 7))
 
 var sink = 0
 var compiledTotal = 0.0
@@ -135,9 +139,10 @@ for text in selectorTexts where mode != "parse" {
     walkTotal += perWalk
     let shown = text.count > 60 ? String(text.prefix(57)) + "..." : text
     let matchPercent = Double(matches) / Double(runs) / evaluations * 100
-    print(pad(shown, 62) + leftPad(format(matchPercent), 7) + leftPad(format(perEvaluation), 9)
-          + leftPad(format(1e3 / perEvaluation, 2), 9) + leftPad(format(perWalk), 11)
-          + leftPad(format(perWalk / perEvaluation, 2) + "x", 7))
+    print(
+        pad(shown, 62) + leftPad(format(matchPercent), 7) + leftPad(format(perEvaluation), 9)
+            + leftPad(format(1e3 / perEvaluation, 2), 9) + leftPad(format(perWalk), 11)
+            + leftPad(format(perWalk / perEvaluation, 2) + "x", 7))
 }
 
 // The floor: one dictionary lookup and comparison per label map.
@@ -148,16 +153,20 @@ let floor = medianNanoseconds(runs: mode == "parse" ? 1 : runs) {
     }
 }
 sink &+= floorMatches
-print(pad("(floor: labels[\"app\"] == \"web\" written by hand)", 62) + leftPad("", 7) + leftPad(format(floor / evaluations), 9)
-      + leftPad(format(1e3 / (floor / evaluations), 2), 9))
-print("mean over the selectors: compiled \(format(compiledTotal / Double(selectorTexts.count))) ns/eval, "
-      + "tree walk \(format(walkTotal / Double(selectorTexts.count))) ns/eval")
+print(
+    pad("(floor: labels[\"app\"] == \"web\" written by hand)", 62) + leftPad("", 7)
+        + leftPad(format(floor / evaluations), 9)
+        + leftPad(format(1e3 / (floor / evaluations), 2), 9))
+print(
+    "mean over the selectors: compiled \(format(compiledTotal / Double(selectorTexts.count))) ns/eval, "
+        + "tree walk \(format(walkTotal / Double(selectorTexts.count))) ns/eval")
 
 // Parsing: tokenize, parse, normalise, render the canonical form and compile.
 print("")
 print(pad("parse + compile", 62) + leftPad("bytes", 7) + leftPad("ns/parse", 10) + leftPad("MB/s", 8))
 let parseRounds = 20_000
-for text in selectorTexts + [String(repeating: #"has(a) && b == "c" || "#, count: 40) + "all()"] where mode != "evaluate" {
+for text in selectorTexts + [String(repeating: #"has(a) && b == "c" || "#, count: 40) + "all()"]
+where mode != "evaluate" {
     let nanoseconds = medianNanoseconds(runs: runs) {
         for _ in 0..<parseRounds {
             if let selector = try? Selector(parsing: text) { sink &+= selector.canonical.utf8.count }
@@ -166,8 +175,9 @@ for text in selectorTexts + [String(repeating: #"has(a) && b == "c" || "#, count
     let perParse = nanoseconds / Double(parseRounds)
     let bytes = text.utf8.count
     let shown = text.count > 60 ? String(text.prefix(57)) + "..." : text
-    print(pad(shown, 62) + leftPad(String(bytes), 7) + leftPad(format(perParse), 10)
-          + leftPad(format(Double(bytes) / perParse * 1e3), 8))
+    print(
+        pad(shown, 62) + leftPad(String(bytes), 7) + leftPad(format(perParse), 10)
+            + leftPad(format(Double(bytes) / perParse * 1e3), 8))
 }
 print("")
 print("(checksum \(sink))")

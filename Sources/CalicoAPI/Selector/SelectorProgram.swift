@@ -357,7 +357,8 @@ private func containsBytes(_ value: UnsafeBufferPointer<UInt8>, _ needle: [UInt8
 
 /// True when `value[start...]` begins with `pattern` (the caller checks the lengths).
 @inline(__always)
-private func matchesAt(_ value: UnsafeBufferPointer<UInt8>, _ start: Int, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
+private func matchesAt(_ value: UnsafeBufferPointer<UInt8>, _ start: Int, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool
+{
     var index = 0
     while index < pattern.count {
         if value[start + index] != pattern[index] { return false }
