@@ -9,7 +9,7 @@ struct SelectorPropertyTests {
 
     /// A random tree in the parser's own shape (what `normalized` returns), so that parsing its text must
     /// give it back exactly.
-    private static func randomTree(_ generator: inout SplitMix64, depth: Int) -> SelectorExpression {
+    private static func randomTree(_ generator: inout SeededTestRandom, depth: Int) -> SelectorExpression {
         func key() -> String { keys[Int(generator.next() % UInt64(keys.count))] }
         func value() -> String { values[Int(generator.next() % UInt64(values.count))] }
         let leafOnly = depth == 0
@@ -34,7 +34,7 @@ struct SelectorPropertyTests {
         }
     }
 
-    private static func randomLabels(_ generator: inout SplitMix64) -> [String: String] {
+    private static func randomLabels(_ generator: inout SeededTestRandom) -> [String: String] {
         var labels: [String: String] = [:]
         for key in keys where generator.next() % 2 == 0 {
             labels[key] = values[Int(generator.next() % UInt64(values.count))]
@@ -43,7 +43,7 @@ struct SelectorPropertyTests {
     }
 
     @Test func canonicalFormRoundTripsAndIsAFixedPoint() throws {
-        var generator = SplitMix64(seed: 2024)
+        var generator = SeededTestRandom(seed: 2024)
         for _ in 0..<5_000 {
             let tree = Self.randomTree(&generator, depth: 4).normalized
             let selector = Selector(tree)
@@ -57,7 +57,7 @@ struct SelectorPropertyTests {
 
     /// The compiled program against a direct recursive reading of the semantics.
     @Test func compiledEvaluationAgreesWithTheDefinition() throws {
-        var generator = SplitMix64(seed: 99)
+        var generator = SeededTestRandom(seed: 99)
         for _ in 0..<3_000 {
             // Unnormalized trees too: the compiler must cope with double negation, empty and one-operand groups.
             let tree = Self.randomTree(&generator, depth: 5)
@@ -79,7 +79,7 @@ struct SelectorPropertyTests {
             "'", "\"", "in", "not", "not in", "notin", "contains", "starts with", "ends", "with", "has(", "has(a)",
             "all()", "global()", "all(", "%", "\n", "é",
         ]
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededTestRandom(seed: 7)
         var parsed = 0
         for _ in 0..<20_000 {
             let count = 1 + Int(generator.next() % 8)
