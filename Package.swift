@@ -50,6 +50,10 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
 
+        // Benchmarks.
+        .executableTarget(
+            name: "selector-bench", dependencies: ["CalicoAPI"], path: "bench/selector", swiftSettings: strict),
+
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI"], swiftSettings: strict),

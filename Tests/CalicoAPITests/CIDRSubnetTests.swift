@@ -61,15 +61,17 @@ struct CIDRSubnetTests {
     @Test func topOfTheAddressSpaceDoesNotWrap() throws {
         let top = cidr("255.255.255.0/24")
         let blocks = Array(top.subnets(prefixLength: 26))
-        #expect(blocks.map(\.description) == [
-            "255.255.255.0/26", "255.255.255.64/26", "255.255.255.128/26", "255.255.255.192/26",
-        ])
+        #expect(
+            blocks.map(\.description) == [
+                "255.255.255.0/26", "255.255.255.64/26", "255.255.255.128/26", "255.255.255.192/26",
+            ])
         let v6Top = cidr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffc/126")
         #expect(Array(v6Top.subnets(prefixLength: 128)).count == 4)
         #expect(v6Top.subnet(at: 3, prefixLength: 128)?.description == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128")
-        #expect(Array(cidr("0.0.0.0/0").subnets(prefixLength: 2)).map(\.description) == [
-            "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2",
-        ])
+        #expect(
+            Array(cidr("0.0.0.0/0").subnets(prefixLength: 2)).map(\.description) == [
+                "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2",
+            ])
     }
 
     @Test func ipv6BlocksByIndex() throws {
@@ -88,7 +90,8 @@ struct CIDRSubnetTests {
 
     @Test func slash128Blocks() throws {
         let pool = cidr("2001:db8::fffe/127")
-        #expect(Array(pool.subnets(prefixLength: 128)).map(\.description) == ["2001:db8::fffe/128", "2001:db8::ffff/128"])
+        #expect(
+            Array(pool.subnets(prefixLength: 128)).map(\.description) == ["2001:db8::fffe/128", "2001:db8::ffff/128"])
         #expect(pool.subnet(at: 2, prefixLength: 128) == nil)
     }
 

@@ -76,7 +76,8 @@ struct CIDRParsingTests {
     @Test func initFromAddressChecksPrefix() throws {
         #expect(try CIDR(address: ip("192.0.2.0"), prefixLength: 24).description == "192.0.2.0/24")
         #expect(try CIDR(address: ip("2001:db8::"), prefixLength: 128).prefixLength == 128)
-        #expect(throws: CIDRParseError(text: "192.0.2.0/33", reason: "prefix length 33 is out of range 0-32 for IPv4")) {
+        #expect(throws: CIDRParseError(text: "192.0.2.0/33", reason: "prefix length 33 is out of range 0-32 for IPv4"))
+        {
             try CIDR(address: ip("192.0.2.0"), prefixLength: 33)
         }
         #expect(throws: CIDRParseError.self) { try CIDR(address: ip("::"), prefixLength: -1) }
@@ -101,7 +102,8 @@ struct CIDRParsingTests {
             Issue.record("expected dataCorrupted, got \(String(describing: error))")
             return
         }
-        #expect(context.debugDescription == #"invalid CIDR "10.0.0.0/33": prefix length 33 is out of range 0-32 for IPv4"#)
+        #expect(
+            context.debugDescription == #"invalid CIDR "10.0.0.0/33": prefix length 33 is out of range 0-32 for IPv4"#)
     }
 
     @Test func equalityKeepsHostBitsAndOrderingIsByNetwork() {
@@ -109,8 +111,11 @@ struct CIDRParsingTests {
         #expect(cidr("10.0.0.5/24").masked == cidr("10.0.0.0/24"))
         let sorted = ["2001:db8::/32", "10.0.1.0/24", "10.0.0.0/16", "10.0.0.0/24", "10.0.0.5/24", "::/0"]
             .map(cidr).sorted()
-        #expect(sorted.map(\.description) == ["10.0.0.0/16", "10.0.0.0/24", "10.0.0.5/24", "10.0.1.0/24", "::/0",
-                                              "2001:db8::/32"])
+        #expect(
+            sorted.map(\.description) == [
+                "10.0.0.0/16", "10.0.0.0/24", "10.0.0.5/24", "10.0.1.0/24", "::/0",
+                "2001:db8::/32",
+            ])
     }
 }
 
@@ -125,13 +130,24 @@ struct CIDRArithmeticTests {
             ("192.0.2.77/32", true, "192.0.2.77/32", "192.0.2.77", "192.0.2.77", "255.255.255.255"),
             ("255.255.255.255/0", false, "0.0.0.0/0", "0.0.0.0", "255.255.255.255", "0.0.0.0"),
             ("203.0.113.130/31", true, "203.0.113.130/31", "203.0.113.130", "203.0.113.131", "255.255.255.254"),
-            ("2001:db8::1/64", false, "2001:db8::/64", "2001:db8::", "2001:db8::ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff::"),
-            ("2001:db8:1:2:3:4:5:6/128", true, "2001:db8:1:2:3:4:5:6/128", "2001:db8:1:2:3:4:5:6",
-             "2001:db8:1:2:3:4:5:6", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
-            ("2001:db8:abcd::/33", false, "2001:db8:8000::/33", "2001:db8:8000::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
-             "ffff:ffff:8000::"),
+            (
+                "2001:db8::1/64", false, "2001:db8::/64", "2001:db8::", "2001:db8::ffff:ffff:ffff:ffff",
+                "ffff:ffff:ffff:ffff::"
+            ),
+            (
+                "2001:db8:1:2:3:4:5:6/128", true, "2001:db8:1:2:3:4:5:6/128", "2001:db8:1:2:3:4:5:6",
+                "2001:db8:1:2:3:4:5:6", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+            ),
+            (
+                "2001:db8:abcd::/33", false, "2001:db8:8000::/33", "2001:db8:8000::",
+                "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+                "ffff:ffff:8000::"
+            ),
             ("::1/0", false, "::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::"),
-            ("2001:db8::ffff/122", false, "2001:db8::ffc0/122", "2001:db8::ffc0", "2001:db8::ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffc0"),
+            (
+                "2001:db8::ffff/122", false, "2001:db8::ffc0/122", "2001:db8::ffc0", "2001:db8::ffff",
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffc0"
+            ),
         ])
     func masking(
         text: String, isMasked: Bool, masked: String, network: String, last: String, netmask: String

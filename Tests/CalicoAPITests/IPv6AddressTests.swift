@@ -108,7 +108,7 @@ struct IPv6AddressTests {
     /// Random addresses, biased towards zero groups so that every compression case comes up, survive a
     /// format/parse round trip, and the text is the canonical form checked group by group.
     @Test func randomRoundTrip() throws {
-        var generator = SplitMix64(seed: 0x7ab_b1e5)
+        var generator = SeededTestRandom(seed: 0x7ab_b1e5)
         for _ in 0..<20_000 {
             var groups: [UInt16] = []
             for _ in 0..<8 {
@@ -146,7 +146,7 @@ private func referenceRFC5952(_ groups: [UInt16]) -> String {
 }
 
 /// A small seeded generator so that property-style tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+struct SeededTestRandom: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) {

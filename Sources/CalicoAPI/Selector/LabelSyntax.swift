@@ -38,7 +38,10 @@ public enum LabelSyntax {
 
     private static func nameProblem(_ name: ArraySlice<UInt8>, what: String) -> String? {
         if name.count > maxNameLength { return "\(what) must be \(maxNameLength) characters or less" }
-        guard name.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
+        guard
+            name.allSatisfy({
+                isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            })
         else {
             return "\(what) may contain only letters, digits, \"-\", \"_\" and \".\""
         }

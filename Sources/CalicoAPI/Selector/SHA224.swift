@@ -35,13 +35,17 @@ enum SHA224 {
                     | UInt32(padded[base + 3])
             }
             for word in 16..<64 {
-                let s0 = rotateRight(schedule[word - 15], 7) ^ rotateRight(schedule[word - 15], 18)
+                let s0 =
+                    rotateRight(schedule[word - 15], 7) ^ rotateRight(schedule[word - 15], 18)
                     ^ (schedule[word - 15] >> 3)
-                let s1 = rotateRight(schedule[word - 2], 17) ^ rotateRight(schedule[word - 2], 19)
+                let s1 =
+                    rotateRight(schedule[word - 2], 17) ^ rotateRight(schedule[word - 2], 19)
                     ^ (schedule[word - 2] >> 10)
                 schedule[word] = schedule[word - 16] &+ s0 &+ schedule[word - 7] &+ s1
             }
-            var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
+            var (a, b, c, d, e, f, g, h) = (
+                state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
+            )
             for round in 0..<64 {
                 let sum1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
                 let choice = (e & f) ^ (~e & g)
@@ -55,8 +59,10 @@ enum SHA224 {
         }
         var digest: [UInt8] = []
         for word in state.prefix(7) {
-            digest += [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
-                       UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+            digest += [
+                UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word),
+            ]
         }
         return digest
     }

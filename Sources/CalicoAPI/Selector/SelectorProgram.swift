@@ -1,9 +1,10 @@
 /// A selector compiled for evaluation: a flat array of tests and forward jumps, run with one Boolean register.
 ///
 /// `&&` and `||` become short-circuit jumps, and `!` is pushed down to the tests (De Morgan), so evaluation
-/// is one pass over a small array with no recursion and no allocation. Values are compared as UTF-8 bytes,
-/// as Calico (Go) compares strings; Swift's `==` on `String` would also equate canonically equivalent
-/// Unicode, which Calico does not.
+/// is one pass over a small array with no recursion and no heap allocation. A label read by several tests
+/// is looked up once per evaluation (hashing the key is most of the cost). Values are compared as UTF-8
+/// bytes, as Calico (Go) compares strings; Swift's `==` on `String` alone would also equate canonically
+/// equivalent Unicode, which Calico does not.
 struct SelectorProgram: Sendable {
     enum Opcode: UInt8, Sendable {
         /// `all()` / `global()`: true (false when negated).
@@ -21,18 +22,33 @@ struct SelectorProgram: Sendable {
         var key: Int32
         /// `equal`...`endsWith`: index into `values`; `inSet`/`notInSet`: index into `sets`; jumps: target.
         var operand: Int32
+        /// Tests of a label that more than one test reads: where its value is kept during an evaluation.
+        var slot: Int32 = -1
+    }
+
+    /// The members of an `in` set, sorted by bytes without duplicates, kept both as `String`s (for Swift's
+    /// fast comparison of ASCII) and as bytes (for everything else).
+    struct ValueSet: Sendable {
+        var strings: [String]
+        var bytes: [[UInt8]]
+        /// Small all-ASCII sets are scanned with `isEqual`; others are binary-searched by bytes.
+        var scan: Bool
     }
 
     private(set) var instructions: [Instruction] = []
     private(set) var keys: [String] = []
-    private(set) var values: [[UInt8]] = []
-    /// Each set sorted by bytes, for binary search.
-    private(set) var sets: [[[UInt8]]] = []
+    /// Comparison values, in parallel arrays so that reading one field does not copy the others.
+    private(set) var valueStrings: [String] = []
+    private(set) var valueBytes: [[UInt8]] = []
+    private(set) var valueIsASCII: [Bool] = []
+    private(set) var sets: [ValueSet] = []
+    private(set) var slotCount = 0
 
     init(_ expression: SelectorExpression) {
         var keyIndexes: [String: Int32] = [:]
         emit(expression, negated: false, keyIndexes: &keyIndexes)
         threadJumps()
+        assignSlots()
     }
 
     // MARK: Compiling
@@ -70,15 +86,19 @@ struct SelectorProgram: Sendable {
     private mutating func emitComparison(
         _ opcode: Opcode, _ key: String, _ value: String, _ negated: Bool, _ keyIndexes: inout [String: Int32]
     ) {
-        values.append(Array(value.utf8))
-        append(opcode, negated: negated, key: index(of: key, in: &keyIndexes), operand: Int32(values.count - 1))
+        valueStrings.append(value)
+        valueBytes.append(Array(value.utf8))
+        valueIsASCII.append(value.utf8.allSatisfy { $0 < 0x80 })
+        append(opcode, negated: negated, key: index(of: key, in: &keyIndexes), operand: Int32(valueStrings.count - 1))
     }
 
     private mutating func emitSet(
         _ opcode: Opcode, _ key: String, _ members: [String], _ negated: Bool, _ keyIndexes: inout [String: Int32]
     ) {
         // Sorted with duplicates removed even when the tree was built by hand.
-        sets.append(SelectorExpression.canonicalSet(members).map { Array($0.utf8) })
+        let members = SelectorExpression.canonicalSet(members)
+        let scan = members.count <= 16 && members.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        sets.append(ValueSet(strings: members, bytes: members.map { Array($0.utf8) }, scan: scan))
         append(opcode, negated: negated, key: index(of: key, in: &keyIndexes), operand: Int32(sets.count - 1))
     }
 
@@ -136,9 +156,40 @@ struct SelectorProgram: Sendable {
         }
     }
 
+    /// Gives a cache slot to each label key that more than one test reads.
+    private mutating func assignSlots() {
+        var readers = [Int](repeating: 0, count: keys.count)
+        for instruction in instructions where instruction.isTest { readers[Int(instruction.key)] += 1 }
+        var slots = [Int32](repeating: -1, count: keys.count)
+        for (key, count) in readers.enumerated() where count > 1 {
+            slots[key] = Int32(slotCount)
+            slotCount += 1
+        }
+        for position in instructions.indices where instructions[position].isTest {
+            instructions[position].slot = slots[Int(instructions[position].key)]
+        }
+    }
+
     // MARK: Evaluating
 
+    /// What an evaluation has learnt about a label read by several tests.
+    enum CachedLabel {
+        case unknown, absent
+        case present(String)
+    }
+
     func evaluate<L: LabelLookup>(_ labels: L) -> Bool {
+        guard slotCount > 0 else { return run(labels, cache: nil) }
+        // A few words on the stack: no heap allocation.
+        return withUnsafeTemporaryAllocation(of: CachedLabel.self, capacity: slotCount) { cache in
+            cache.initialize(repeating: .unknown)
+            defer { cache.deinitialize() }
+            return run(labels, cache: cache.baseAddress)
+        }
+    }
+
+    @inline(__always)
+    private func run<L: LabelLookup>(_ labels: L, cache: UnsafeMutablePointer<CachedLabel>?) -> Bool {
         instructions.withUnsafeBufferPointer { code in
             var result = true
             var pc = 0
@@ -158,7 +209,8 @@ struct SelectorProgram: Sendable {
                 case .constant:
                     result = !instruction.negated
                 default:
-                    result = test(instruction, labels) != instruction.negated
+                    let value = lookUp(instruction, labels, cache)
+                    result = test(instruction, value) != instruction.negated
                 }
                 pc += 1
             }
@@ -167,8 +219,28 @@ struct SelectorProgram: Sendable {
     }
 
     @inline(__always)
-    private func test<L: LabelLookup>(_ instruction: Instruction, _ labels: L) -> Bool {
-        guard let value = labels.labelValue(forKey: keys[Int(instruction.key)]) else {
+    private func lookUp<L: LabelLookup>(
+        _ instruction: Instruction, _ labels: L, _ cache: UnsafeMutablePointer<CachedLabel>?
+    ) -> String? {
+        guard instruction.slot >= 0, let cache else {
+            return labels.labelValue(forKey: keys[Int(instruction.key)])
+        }
+        let entry = cache + Int(instruction.slot)
+        switch entry.pointee {
+        case .absent:
+            return nil
+        case .present(let value):
+            return value
+        case .unknown:
+            let value = labels.labelValue(forKey: keys[Int(instruction.key)])
+            entry.pointee = value.map(CachedLabel.present) ?? .absent
+            return value
+        }
+    }
+
+    @inline(__always)
+    private func test(_ instruction: Instruction, _ value: String?) -> Bool {
+        guard let value else {
             // Absent labels: only the negative comparisons hold.
             return instruction.opcode == .notEqual || instruction.opcode == .notInSet
         }
@@ -177,21 +249,67 @@ struct SelectorProgram: Sendable {
         case .has:
             return true
         case .equal:
-            return withUTF8(value) { equalBytes($0, values[operand]) }
+            return isEqual(operand, value)
         case .notEqual:
-            return !withUTF8(value) { equalBytes($0, values[operand]) }
+            return !isEqual(operand, value)
         case .contains:
-            return withUTF8(value) { containsBytes($0, values[operand]) }
+            return withUTF8(value) { containsBytes($0, valueBytes[operand]) }
         case .startsWith:
-            return withUTF8(value) { hasPrefixBytes($0, values[operand]) }
+            return withUTF8(value) { hasPrefixBytes($0, valueBytes[operand]) }
         case .endsWith:
-            return withUTF8(value) { hasSuffixBytes($0, values[operand]) }
+            return withUTF8(value) { hasSuffixBytes($0, valueBytes[operand]) }
         case .inSet:
-            return withUTF8(value) { setContains(sets[operand], $0) }
+            return setContains(operand, value)
         case .notInSet:
-            return !withUTF8(value) { setContains(sets[operand], $0) }
+            return !setContains(operand, value)
         case .constant, .jumpIfFalse, .jumpIfTrue:
             return true
+        }
+    }
+
+    /// Byte equality of a label value and comparison value `index`.
+    ///
+    /// For an ASCII comparison value Swift's `==` is tried first: it is fast for small strings, and it never
+    /// says "different" for equal bytes. It can say "equal" for different bytes only when the label value is
+    /// a canonically equivalent non-ASCII spelling (KELVIN SIGN for "K"); every such spelling of ASCII text
+    /// is longer in UTF-8, so equal UTF-8 lengths settle it.
+    @inline(__always)
+    private func isEqual(_ index: Int, _ value: String) -> Bool {
+        if valueIsASCII[index] {
+            return value == valueStrings[index] && value.utf8.count == valueBytes[index].count
+        }
+        return withUTF8(value) { equalBytes($0, valueBytes[index]) }
+    }
+
+    /// Membership of set `index`, by bytes.
+    private func setContains(_ index: Int, _ value: String) -> Bool {
+        if sets[index].scan {
+            // All members are ASCII, so the same reasoning as in `isEqual` applies.
+            let count = value.utf8.count
+            for member in sets[index].strings.indices where value == sets[index].strings[member] {
+                return count == sets[index].bytes[member].count
+            }
+            return false
+        }
+        return withUTF8(value) { bytes in
+            var low = 0
+            var high = sets[index].bytes.count
+            while low < high {
+                let middle = (low + high) / 2
+                let order = sets[index].bytes[middle].withUnsafeBufferPointer { compareBytes($0, bytes) }
+                if order == 0 { return true }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return false
+        }
+    }
+}
+
+extension SelectorProgram.Instruction {
+    var isTest: Bool {
+        switch opcode {
+        case .constant, .jumpIfFalse, .jumpIfTrue: false
+        default: true
         }
     }
 }
@@ -239,26 +357,14 @@ private func containsBytes(_ value: UnsafeBufferPointer<UInt8>, _ needle: [UInt8
 
 /// True when `value[start...]` begins with `pattern` (the caller checks the lengths).
 @inline(__always)
-private func matchesAt(_ value: UnsafeBufferPointer<UInt8>, _ start: Int, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
+private func matchesAt(_ value: UnsafeBufferPointer<UInt8>, _ start: Int, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool
+{
     var index = 0
     while index < pattern.count {
         if value[start + index] != pattern[index] { return false }
         index += 1
     }
     return true
-}
-
-/// Binary search over byte strings sorted as `lexicographicallyPrecedes` sorts them.
-private func setContains(_ members: [[UInt8]], _ value: UnsafeBufferPointer<UInt8>) -> Bool {
-    var low = 0
-    var high = members.count
-    while low < high {
-        let middle = (low + high) / 2
-        let order = members[middle].withUnsafeBufferPointer { compareBytes($0, value) }
-        if order == 0 { return true }
-        if order < 0 { low = middle + 1 } else { high = middle }
-    }
-    return false
 }
 
 /// -1, 0 or 1 as `lhs` sorts before, equal to or after `rhs`, byte by byte.

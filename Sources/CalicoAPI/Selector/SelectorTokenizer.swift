@@ -67,7 +67,9 @@ struct SelectorTokenizer {
         case UInt8(ascii: "\""), UInt8(ascii: "'"):
             guard let close = bytes[(position + 1)...].firstIndex(of: byte) else {
                 let quote = Character(Unicode.Scalar(byte))
-                return (.invalid(reason: "unterminated string: no closing \(quote) before the end of the selector"), nil)
+                return (
+                    .invalid(reason: "unterminated string: no closing \(quote) before the end of the selector"), nil
+                )
             }
             let value = String(decoding: bytes[(position + 1)..<close], as: UTF8.self)
             position = close + 1
@@ -125,7 +127,9 @@ struct SelectorTokenizer {
     private mutating func hasCall() -> (kind: SelectorToken.Kind, offset: Int?) {
         skipWhitespace()
         guard position < bytes.count, bytes[position].isSelectorLabelByte else {
-            return (.invalid(reason: "expected a label after \"has(\" but found \(describeInput(at: position))"), position)
+            return (
+                .invalid(reason: "expected a label after \"has(\" but found \(describeInput(at: position))"), position
+            )
         }
         let label: String
         switch cutLabel() {
@@ -134,17 +138,23 @@ struct SelectorTokenizer {
         }
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: ")") else {
-            return (.invalid(reason: "expected \")\" to close \"has(\" but found \(describeInput(at: position))"), position)
+            return (
+                .invalid(reason: "expected \")\" to close \"has(\" but found \(describeInput(at: position))"), position
+            )
         }
         position += 1
         return (.has(label), nil)
     }
 
     /// `all(` or `global(` has been read: optional whitespace, then `)`.
-    private mutating func emptyCall(_ name: String, _ kind: SelectorToken.Kind) -> (kind: SelectorToken.Kind, offset: Int?) {
+    private mutating func emptyCall(_ name: String, _ kind: SelectorToken.Kind) -> (
+        kind: SelectorToken.Kind, offset: Int?
+    ) {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: ")") else {
-            return (.invalid(reason: "expected \")\" after \"\(name)(\" but found \(describeInput(at: position))"), position)
+            return (
+                .invalid(reason: "expected \")\" after \"\(name)(\" but found \(describeInput(at: position))"), position
+            )
         }
         position += 1
         return (kind, nil)
@@ -227,7 +237,9 @@ struct SelectorTokenizer {
         guard offset < bytes.count else { return "end of input" }
         let byte = bytes[offset]
         if byte < 0x80 {
-            let note = byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") ? " (only spaces and tabs may separate tokens)" : ""
+            let note =
+                byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+                ? " (only spaces and tabs may separate tokens)" : ""
             return quotedCharacter(byte) + note
         }
         // A multi-byte character: show the whole scalar.
