@@ -3,6 +3,7 @@
 //   CMnl, CNftnl, CLinuxSupport   C at the edge
 //   CalicoAPI                     resources, IP types, selectors (pure)
 //   Datastore                     the Datastore protocol and the file datastore
+//   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
 //   TabbyCtlCommands              tabbyctl's commands; tabbyctl is argument wiring only
 import PackageDescription
@@ -16,6 +17,7 @@ let package = Package(
         .executable(name: "tabbyctl", targets: ["tabbyctl"]),
         .library(name: "CalicoAPI", targets: ["CalicoAPI"]),
         .library(name: "Datastore", targets: ["Datastore"]),
+        .library(name: "IPAM", targets: ["IPAM"]),
         .library(name: "Netlink", targets: ["Netlink"]),
         .library(name: "NFTables", targets: ["NFTables"]),
     ],
@@ -35,6 +37,7 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
+        .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
 
         // The kernel.
         .target(name: "Netlink", dependencies: ["CMnl", "CLinuxSupport"], swiftSettings: strict),
@@ -44,19 +47,23 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore",
+                "CalicoAPI", "Datastore", "IPAM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
 
-        // Benchmarks.
+        // Benchmarks (bench/); ipam-bench is also the IPAM concurrency test's worker.
         .executableTarget(
             name: "selector-bench", dependencies: ["CalicoAPI"], path: "bench/selector", swiftSettings: strict),
+        .executableTarget(
+            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI"], path: "bench/ipam",
+            swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
         .testTarget(

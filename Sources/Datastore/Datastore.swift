@@ -1,1 +1,0 @@
-// The Datastore module; see Docs/architecture.md.

@@ -1,0 +1,46 @@
+import CalicoAPI
+
+/// How IPAM objects are named in the datastore (Calico's KDD names).
+public enum IPAMNames {
+    /// A block's name: its CIDR with `.`, `:` and `/` replaced by `-` (`10-244-0-0-26`).
+    public static func block(_ cidr: CIDR) -> String {
+        String(cidr.description.map { $0 == "." || $0 == ":" || $0 == "/" ? "-" : $0 })
+    }
+
+    /// A node's affinity for a block: `<node>-<block name>`, shortened with a hash past 253 characters.
+    public static func affinity(node: String, block cidr: CIDR) -> String {
+        let name = "\(node)-\(block(cidr))"
+        guard name.utf8.count > 253 else { return name }
+        let hash = String(FNV1a.hash64(name), radix: 16)
+        return String(name.prefix(253 - hash.count - 1)) + "-" + hash
+    }
+
+    /// The handle of a node's IPIP tunnel address.
+    public static func ipipTunnelHandle(node: String) -> String { "ipip-tunnel-addr-\(node)" }
+    /// The handle of a node's VXLAN tunnel address.
+    public static func vxlanTunnelHandle(node: String) -> String { "vxlan-tunnel-addr-\(node)" }
+
+    /// The datastore name of a handle: handle IDs are names already, lowercased as Calico stores them.
+    public static func handle(_ handleID: String) -> String { handleID.lowercased() }
+}
+
+/// FNV-1a hashes: cheap, stable across runs and machines.
+public enum FNV1a {
+    public static func hash32(_ text: String) -> UInt32 {
+        var hash: UInt32 = 0x811c_9dc5
+        for byte in text.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x0100_0193
+        }
+        return hash
+    }
+
+    public static func hash64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}
