@@ -3,7 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo bench bench-ipam bench-selector clean
 
 all: build
 
@@ -25,11 +25,21 @@ release: deps
 	$(SWIFT) build -c release
 
 test: deps
+	$(SWIFT) build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 demo: build
 	@./examples/demo.sh
+
+# Benchmarks print their figures; they are not part of `make test`.
+bench: bench-selector bench-ipam
+
+bench-selector: deps
+	$(SWIFT) run -c release selector-bench
+
+bench-ipam: deps
+	$(SWIFT) run -c release ipam-bench
 
 clean:
 	rm -rf .build
