@@ -65,17 +65,22 @@ final class DirectoryWatcher {
         return stream
     }
 
-    private init(layout: FileLayout, kinds: [ResourceKind], continuation: Continuation) throws(DatastoreError) {
+    init(layout: FileLayout, kinds: [ResourceKind], continuation: Continuation) throws(DatastoreError) {
         self.layout = layout
         self.kinds = kinds
         self.continuation = continuation
         inotify = try Inotify()
     }
 
-    /// Snapshot, `.synced`, then events until `wakeup` is signalled.
-    private func run(until wakeup: Wakeup) throws(DatastoreError) {
+    /// Starts watching and reports what is there, then `.synced`.
+    func snapshot() throws(DatastoreError) {
         try scanAll()
         continuation.yield(.synced)
+    }
+
+    /// Snapshot, `.synced`, then events until `wakeup` is signalled.
+    private func run(until wakeup: Wakeup) throws(DatastoreError) {
+        try snapshot()
         var descriptors = [
             pollfd(fd: inotify.descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0),
@@ -150,7 +155,7 @@ final class DirectoryWatcher {
 
     // MARK: Events
 
-    private func handle(_ event: Inotify.Event) throws(DatastoreError) {
+    func handle(_ event: Inotify.Event) throws(DatastoreError) {
         if event.has(IN_Q_OVERFLOW) {
             // Events were lost: read everything again and report the differences.
             try scanAll()
