@@ -23,11 +23,17 @@ public actor InMemoryDatastore: Datastore {
     // its snapshot atomically with respect to writes.
     private let state = Mutex(State())
 
-    /// A datastore holding `resources`, each validated and stamped as `create` would; invalid ones are left out.
+    /// A datastore holding `resources`, each validated and stamped as `create` would. An invalid resource is a
+    /// mistake in the test that passes it: it stops the test with the validation errors.
     public init(_ resources: [AnyResource] = []) {
         state.withLock { state in
-            for resource in resources {
-                guard var resource = try? WriteRules.validated(resource) else { continue }
+            for given in resources {
+                var resource: AnyResource
+                do {
+                    resource = try WriteRules.validated(given)
+                } catch {
+                    preconditionFailure("InMemoryDatastore: \(error)")
+                }
                 state.revision += 1
                 WriteRules.stamp(&resource, revision: state.revision, replacing: nil)
                 state.resources[resource.key] = resource
@@ -42,9 +48,11 @@ public actor InMemoryDatastore: Datastore {
     }
 
     public func list(_ kind: ResourceKind, namespace: String?) async throws(DatastoreError) -> DatastoreListing {
+        if kind.isNamespaced, let namespace { try WriteRules.checkNamespace(namespace, kind: kind) }
         let resources = state.withLock { state in
             state.resources.values.filter { resource in
-                resource.kind == kind && (namespace == nil || !kind.isNamespaced || resource.metadata.namespace == namespace)
+                resource.kind == kind
+                    && (namespace == nil || !kind.isNamespaced || resource.metadata.namespace == namespace)
             }
         }
         return DatastoreListing(resources: resources.sorted { $0.key < $1.key })
@@ -84,14 +92,14 @@ public actor InMemoryDatastore: Datastore {
         let kinds = kinds ?? Set(ResourceKind.allCases)
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
         let id = UUID()
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { state in state.watchers[id] = nil }
+        }
         state.withLock { state in
             let snapshot = state.resources.values.filter { kinds.contains($0.kind) }.sorted { $0.key < $1.key }
             for resource in snapshot { continuation.yield(.added(resource)) }
             continuation.yield(.synced)
             state.watchers[id] = Watcher(kinds: kinds, continuation: continuation)
-        }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { state in state.watchers[id] = nil }
         }
         return stream
     }

@@ -27,7 +27,8 @@ enum WriteRules {
     static func checkKey(_ key: ResourceKey) throws(DatastoreError) {
         var errors: [ResourceError] = []
         if let reason = NameSyntax.subdomainProblem(key.name) {
-            errors.append(ResourceError(kind: key.kind.rawValue, name: key.name, field: "metadata.name", reason: reason))
+            errors.append(
+                ResourceError(kind: key.kind.rawValue, name: key.name, field: "metadata.name", reason: reason))
         }
         if key.kind.isNamespaced {
             errors += namespaceProblems(key.namespace, kind: key.kind, name: key.name)

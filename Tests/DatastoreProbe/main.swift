@@ -52,7 +52,8 @@ func increment(_ store: FileDatastore, name: String, count: Int) async throws {
     let key = ResourceKey(kind: .globalNetworkSet, name: name)
     var conflicts = 0
     do {
-        _ = try await store.create(AnyResource(GlobalNetworkSet(metadata: ObjectMeta(name: name, labels: ["count": "0"]))))
+        _ = try await store.create(
+            AnyResource(GlobalNetworkSet(metadata: ObjectMeta(name: name, labels: ["count": "0"]))))
     } catch {
         // Another probe created it first.
         guard case .alreadyExists = error else { throw error }

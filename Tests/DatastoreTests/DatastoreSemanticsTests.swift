@@ -127,7 +127,10 @@ struct DatastoreSemanticsTests {
             var bad = good
             bad = ipPool("pool-b", cidr: "192.0.2.0/33")
             let rejected = await failure { () async throws(DatastoreError) in try await store.update(bad) }
-            if case .invalid? = rejected {} else { Issue.record("expected .invalid, got \(String(describing: rejected))") }
+            if case .invalid? = rejected {
+            } else {
+                Issue.record("expected .invalid, got \(String(describing: rejected))")
+            }
             #expect(try await store.get(good.key) == good)
         }
     }
@@ -160,11 +163,28 @@ struct DatastoreSemanticsTests {
             #expect(prod.resources.map(\.key.name) == ["db", "web"])
             #expect(prod.problems.isEmpty)
             let all = try await store.list(.networkSet, namespace: nil)
-            #expect(all.resources.map { "\($0.metadata.namespace!)/\($0.metadata.name)" } == ["dev/web", "prod/db", "prod/web"])
+            #expect(
+                all.resources.map { "\($0.metadata.namespace!)/\($0.metadata.name)" } == [
+                    "dev/web", "prod/db", "prod/web",
+                ])
             #expect(try await store.list(.networkSet, namespace: "staging").resources.isEmpty)
             #expect(try await store.list(.globalNetworkSet, namespace: nil).resources.map(\.key.name) == ["everyone"])
             #expect(try await store.list(.blockAffinity, namespace: nil).resources.count == 1)
             #expect(try await store.list(.ipPool, namespace: nil).resources.isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func listRejectsANamespaceThatCannotBeOne(_ backend: Backend) async throws {
+        try await withDatastore(backend) { store in
+            let error = await failure { () async throws(DatastoreError) in
+                try await store.list(.networkSet, namespace: "../ippools")
+            }
+            guard case .invalid(nil, let errors)? = error else {
+                Issue.record("expected .invalid, got \(String(describing: error))")
+                return
+            }
+            #expect(errors.first?.field == "metadata.namespace")
         }
     }
 
@@ -182,7 +202,8 @@ struct DatastoreSemanticsTests {
                                 var resource = try await store.get(key)
                                 let count = Int(resource.metadata.labels?["count"] ?? "") ?? -1000
                                 resource.metadata.labels = ["count": String(count + 1)]
-                                if await failure({ () async throws(DatastoreError) in try await store.update(resource) })
+                                if await failure({ () async throws(DatastoreError) in try await store.update(resource) }
+                                )
                                     == nil
                                 {
                                     break

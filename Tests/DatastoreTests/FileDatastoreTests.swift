@@ -75,7 +75,10 @@ struct FileDatastoreTests {
             var replacement = ipPool("pool-a")
             replacement.metadata.resourceVersion = "7"
             let conditional = await failure { () async throws(DatastoreError) in try await store.update(replacement) }
-            if case .problem? = conditional {} else { Issue.record("expected .problem, got \(String(describing: conditional))") }
+            if case .problem? = conditional {
+            } else {
+                Issue.record("expected .problem, got \(String(describing: conditional))")
+            }
             let create = await failure { () async throws(DatastoreError) in try await store.create(ipPool("pool-a")) }
             #expect(create == .alreadyExists(replacement.key))
 

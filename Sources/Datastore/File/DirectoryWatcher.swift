@@ -116,10 +116,11 @@ final class DirectoryWatcher {
         let directory = layout.directory(of: kind)
         guard try watch(directory, role: .kind(kind)) else { return }
         for entry in try FileSystem.entries(of: directory)?.sorted(by: { $0.name < $1.name }) ?? [] {
+            if entry.name.hasPrefix(".") { continue }
             if entry.isDirectory {
-                if kind.isNamespaced, NameSyntax.labelProblem(entry.name) == nil {
-                    try scanNamespace(kind, entry.name, visited: &visited)
-                }
+                // Like list: every directory of a namespaced kind is a namespace (a misnamed one's files are
+                // reported as problems).
+                if kind.isNamespaced { try scanNamespace(kind, entry.name, visited: &visited) }
             } else {
                 visited.insert(directory + "/" + entry.name)
                 refresh(directory: directory, role: .kind(kind), fileName: entry.name)
@@ -203,7 +204,7 @@ final class DirectoryWatcher {
         case .ipam:
             return kinds.first { $0.isIPAM && $0.plural == name }.map { .kind($0) }
         case .kind(let kind):
-            return kind.isNamespaced && NameSyntax.labelProblem(name) == nil ? .namespace(kind, name) : nil
+            return kind.isNamespaced ? .namespace(kind, name) : nil
         case .namespace:
             return nil
         }

@@ -6,7 +6,8 @@ final class Inotify {
 
     /// What the file datastore needs to hear about in a directory: files written in place or renamed in,
     /// files removed or renamed away, and directories appearing.
-    static let directoryEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)
+    static let directoryEvents =
+        UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)
         | UInt32(IN_ONLYDIR)
 
     init() throws(DatastoreError) {

@@ -48,7 +48,8 @@ func networkSet(_ name: String, namespace: String, nets: [String] = ["198.51.100
 }
 
 func blockAffinity(_ name: String, node: String = "node-a") -> AnyResource {
-    AnyResource(BlockAffinity(name: name, spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: "203.0.113.0/26")))
+    AnyResource(
+        BlockAffinity(name: name, spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: "203.0.113.0/26")))
 }
 
 /// Writes a file in place, as an operator's editor might, without the datastore.
