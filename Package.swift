@@ -62,12 +62,18 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
-        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI"], swiftSettings: strict),
-        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI", "datastore-probe"], swiftSettings: strict),
+        // A second process for DatastoreTests: writes, increments and gets killed while writing.
+        .executableTarget(
+            name: "datastore-probe", dependencies: ["Datastore", "CalicoAPI"], path: "Tests/DatastoreProbe",
+            swiftSettings: strict),
+        .testTarget(
+            name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
         .testTarget(
-            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore"],
+            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "tabbyctl"],
             swiftSettings: strict),
     ]
 )
