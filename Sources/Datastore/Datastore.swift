@@ -9,8 +9,9 @@ public protocol Datastore: Sendable {
     /// The stored resource; `.notFound` when there is none, `.problem` when its file is broken.
     func get(_ key: ResourceKey) async throws(DatastoreError) -> AnyResource
 
-    /// Every resource of `kind` (in `namespace`, or in all namespaces when nil), sorted by key, with every
-    /// stored object that could not be read reported beside them rather than hiding them.
+    /// Every resource of `kind` (in `namespace`, or in all namespaces when nil; the namespace is ignored for kinds
+    /// that have none), sorted by key, with every stored object that could not be read reported beside them
+    /// rather than hiding them.
     func list(_ kind: ResourceKind, namespace: String?) async throws(DatastoreError) -> DatastoreListing
 
     /// Stores a new resource; `.alreadyExists` when its key is taken. Returns what was stored: defaults applied,

@@ -7,7 +7,8 @@
 //                                             "conflicts N" at the end
 //   datastore-probe serve DIR                 runs one command per line of standard input and answers
 //                                             "ok RESOURCEVERSION" or "error DESCRIPTION":
-//                                             create NAME VALUE | update NAME VALUE | delete NAME | burst PREFIX N
+//                                             create NAME VALUE | update NAME VALUE | get NAME | delete NAME |
+//                                             burst PREFIX N
 import CalicoAPI
 import Datastore
 import Foundation
@@ -102,6 +103,9 @@ func serve(_ store: FileDatastore) async {
             case ("update", 3):
                 let stored = try await store.update(networkSet(words[1], value: words[2]))
                 say("ok \(stored.metadata.resourceVersion ?? "")")
+            case ("get", 2):
+                let stored = try await store.get(ResourceKey(kind: .globalNetworkSet, name: words[1]))
+                say("ok \(stored.metadata.labels?["value"] ?? "")")
             case ("delete", 2):
                 let deleted = try await store.delete(
                     ResourceKey(kind: .globalNetworkSet, name: words[1]), resourceVersion: nil)

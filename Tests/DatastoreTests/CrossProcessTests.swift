@@ -54,6 +54,26 @@ struct CrossProcessTests {
         }
     }
 
+    @Test(
+        "A user who may only read the directory can read it but not write it",
+        .enabled(if: Probe.canRunAsAnotherUser, "needs root and setpriv to run the probe as nobody"))
+    func aReadOnlyUserReadsButCannotWrite() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try FileDatastore(directory: directory)
+            _ = try await store.create(globalNetworkSet("readable", labels: ["value": "42"]))
+
+            let probe = try Probe(["serve", directory], runAs: 65534)
+            var replies = probe.lines.makeAsyncIterator()
+            probe.send("get readable")
+            #expect(await replies.next() == "ok 42")
+            probe.send("create unwritable 1")
+            #expect(await replies.next() == "error open \(directory)/.tabby/lock: EACCES")
+            #expect(await probe.waitForExit() == 0)
+            let listing = try await store.list(.globalNetworkSet, namespace: nil)
+            #expect(listing.resources.map(\.key.name) == ["readable"])
+        }
+    }
+
     /// The rewrite probe's resource as stored at `path`, checked to be one whole version: it decodes, and its
     /// payload agrees with its iteration label.
     private func wholeVersion(_ path: String, round: Int) throws -> (AnyResource, Int) {

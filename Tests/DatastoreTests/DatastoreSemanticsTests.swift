@@ -221,10 +221,14 @@ struct DatastoreSemanticsTests {
     @Test(arguments: Backend.allCases)
     func watchSendsTheSnapshotThenSyncedThenChanges(_ backend: Backend) async throws {
         try await withDatastore(backend) { store in
+            // Created out of order, and named so that file-name order ("pool-a-b.yaml" < "pool-a.yaml") differs
+            // from key order: the snapshot comes in key order.
+            let longer = try await store.create(ipPool("pool-a-b", cidr: "203.0.113.0/24"))
             let existing = try await store.create(ipPool("pool-a"))
             _ = try await store.create(globalNetworkSet("not-watched"))
             var events = store.watch([.ipPool]).makeAsyncIterator()
             #expect(try await events.next() == .added(existing))
+            #expect(try await events.next() == .added(longer))
             #expect(try await events.next() == .synced)
 
             let added = try await store.create(ipPool("pool-b", cidr: "198.51.100.0/24"))

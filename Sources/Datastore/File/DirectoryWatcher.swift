@@ -115,7 +115,7 @@ final class DirectoryWatcher {
     private func scanKind(_ kind: ResourceKind, visited: inout Set<String>) throws(DatastoreError) {
         let directory = layout.directory(of: kind)
         guard try watch(directory, role: .kind(kind)) else { return }
-        for entry in try FileSystem.entries(of: directory)?.sorted(by: { $0.name < $1.name }) ?? [] {
+        for entry in try sortedEntries(of: directory) {
             if entry.name.hasPrefix(".") { continue }
             if entry.isDirectory {
                 // Like list: every directory of a namespaced kind is a namespace (a misnamed one's files are
@@ -133,10 +133,19 @@ final class DirectoryWatcher {
     {
         let directory = layout.directory(of: kind) + "/" + namespace
         guard try watch(directory, role: .namespace(kind, namespace)) else { return }
-        for entry in try FileSystem.entries(of: directory)?.sorted(by: { $0.name < $1.name }) ?? []
-        where !entry.isDirectory {
+        for entry in try sortedEntries(of: directory) where !entry.isDirectory {
             visited.insert(directory + "/" + entry.name)
             refresh(directory: directory, role: .namespace(kind, namespace), fileName: entry.name)
+        }
+    }
+
+    /// A directory's entries in the order of the names they stand for (`a.yaml` before `a-b.yaml`), so that the
+    /// snapshot comes in the order `list` sorts by.
+    private func sortedEntries(of directory: String) throws(DatastoreError) -> [FileSystem.Entry] {
+        let entries = try FileSystem.entries(of: directory) ?? []
+        return entries.sorted {
+            (FileLayout.resourceName(fileName: $0.name) ?? $0.name)
+                < (FileLayout.resourceName(fileName: $1.name) ?? $1.name)
         }
     }
 

@@ -15,7 +15,8 @@ public final class FileDatastore: Datastore {
     private let lock: WriteLock
 
     /// Opens the datastore in `directory`, creating the directory and its layout when missing, and removes
-    /// temporary files that killed writers left behind.
+    /// temporary files that killed writers left behind. A user who may only read the directory can open it to
+    /// get, list and watch; their writes fail with `.io(..., errno: "EACCES")`.
     public init(directory: String) throws(DatastoreError) {
         let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
         layout = FileLayout(root: absolute)
@@ -25,7 +26,7 @@ public final class FileDatastore: Datastore {
         try FileSystem.makeDirectory(layout.ipamDirectoryPath)
         for kind in ResourceKind.allCases { try FileSystem.makeDirectory(layout.directory(of: kind)) }
         lock = try WriteLock(lockPath: layout.lockPath, revisionPath: layout.revisionPath)
-        try lock.withLock { _ throws(DatastoreError) in try removeTemporaryFiles() }
+        if lock.isWritable { try lock.withLock { _ throws(DatastoreError) in try removeTemporaryFiles() } }
     }
 
     // MARK: Reading (no lock: renames make every file whole)

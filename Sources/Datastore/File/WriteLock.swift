@@ -10,32 +10,53 @@ final class WriteLock: Sendable {
     private let revisionPath: String
     private let lockDescriptor: Int32
     private let revisionDescriptor: Int32
+    /// Why this process cannot write the directory (a user who may only read it), if it cannot.
+    private let unwritable: DatastoreError?
     private let local = Mutex(())
 
     init(lockPath: String, revisionPath: String) throws(DatastoreError) {
         self.lockPath = lockPath
         self.revisionPath = revisionPath
-        lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if lockDescriptor < 0 { throw .io("open", lockPath, errno: errno) }
-        revisionDescriptor = open(revisionPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if revisionDescriptor < 0 {
-            let code = errno
-            close(lockDescriptor)
-            throw .io("open", revisionPath, errno: code)
+        var descriptors: [Int32] = []
+        var failure: (path: String, errno: Int32)?
+        for path in [lockPath, revisionPath] {
+            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if descriptor < 0 {
+                failure = (path, errno)
+                break
+            }
+            descriptors.append(descriptor)
+        }
+        if let failure {
+            for descriptor in descriptors { close(descriptor) }
+            let error = DatastoreError.io("open", failure.path, errno: failure.errno)
+            // Reading needs no lock: a read-only user can still get, list and watch; only writes fail.
+            guard [EACCES, EPERM, EROFS].contains(failure.errno) else { throw error }
+            lockDescriptor = -1
+            revisionDescriptor = -1
+            unwritable = error
+        } else {
+            lockDescriptor = descriptors[0]
+            revisionDescriptor = descriptors[1]
+            unwritable = nil
         }
     }
 
     deinit {
-        close(lockDescriptor)
-        close(revisionDescriptor)
+        if lockDescriptor >= 0 { close(lockDescriptor) }
+        if revisionDescriptor >= 0 { close(revisionDescriptor) }
     }
+
+    /// Whether this process may write the directory.
+    var isWritable: Bool { unwritable == nil }
 
     /// Runs `body` holding the lock; `body` gets the revision counter to advance for its write. Keep `body` short
     /// and free of suspension points: every writer of the directory waits for it.
     func withLock<Result: Sendable>(
         _ body: (inout RevisionCounter) throws(DatastoreError) -> Result
     ) throws(DatastoreError) -> Result {
-        try local.withLock { _ throws(DatastoreError) -> Result in
+        if let unwritable { throw unwritable }
+        return try local.withLock { _ throws(DatastoreError) -> Result in
             while flock(lockDescriptor, LOCK_EX) != 0 {
                 if errno != EINTR { throw .io("flock", lockPath, errno: errno) }
             }

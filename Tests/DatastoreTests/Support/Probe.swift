@@ -11,6 +11,13 @@ final class Probe {
     private let input = Pipe()
     private let output = Pipe()
 
+    static let setpriv = "/usr/bin/setpriv"
+
+    /// Whether the probe can be run as another user.
+    static var canRunAsAnotherUser: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv)
+    }
+
     /// The probe, built next to this test bundle in the build products directory.
     static func executable() throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
@@ -21,10 +28,16 @@ final class Probe {
         return path
     }
 
-    /// Starts the probe with `arguments`.
-    init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: try Self.executable())
-        process.arguments = arguments
+    /// Starts the probe with `arguments`; as the user `runAs` (by `setpriv`, when this process is root) if given.
+    init(_ arguments: [String], runAs user: UInt32? = nil) throws {
+        if let user {
+            process.executableURL = URL(fileURLWithPath: Self.setpriv)
+            process.arguments =
+                ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", try Self.executable()] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try Self.executable())
+            process.arguments = arguments
+        }
         process.standardInput = input
         process.standardOutput = output
         let (lines, lineContinuation) = AsyncStream<String>.makeStream()
