@@ -194,13 +194,32 @@ public struct IPAMClient: Sendable {
         } catch {
             throw .datastore(error)
         }
-        affinity.spec.state = .confirmed
-        do {
-            _ = try await datastore.update(AnyResource(affinity))
-        } catch {
-            throw .datastore(error)
+        return try await setAffinity(affinity.key, to: .confirmed, node: node)
+    }
+
+    /// Moves a node's affinity to `state`, re-reading it on conflict. Another process of the same node may
+    /// have got there first (true); the affinity may be gone or being given back (false).
+    private func setAffinity(_ key: ResourceKey, to state: BlockAffinityState, node: String) async throws(IPAMError)
+        -> Bool
+    {
+        for _ in 0..<retries {
+            do {
+                guard var affinity = try await datastore.get(key).as(BlockAffinity.self), affinity.spec.node == node
+                else { return false }
+                if affinity.spec.state == state { return true }
+                if affinity.spec.state == .pendingDeletion && state == .confirmed { return false }
+                affinity.spec.state = state
+                _ = try await datastore.update(AnyResource(affinity))
+                return true
+            } catch {
+                switch error {
+                case .conflict: continue
+                case .notFound: return false
+                default: throw .datastore(error)
+                }
+            }
         }
-        return true
+        throw .contention("affinity \(key.name)")
     }
 
     /// Creates a pending affinity, or takes over our own one left by an interrupted claim.
@@ -311,8 +330,7 @@ public struct IPAMClient: Sendable {
                 _ = try await datastore.delete(block.key, resourceVersion: block.metadata.resourceVersion)
             } catch .conflict {
                 // Someone allocated from it meanwhile: keep the claim.
-                affinity.spec.state = .confirmed
-                _ = try await datastore.update(AnyResource(affinity))
+                try await restoreAffinity(affinity.key, node: node)
                 return
             }
             _ = try await datastore.delete(affinity.key, resourceVersion: affinity.metadata.resourceVersion)
@@ -322,6 +340,21 @@ public struct IPAMClient: Sendable {
             return
         } catch {
             throw .datastore(error)
+        }
+    }
+
+    /// Puts back an affinity that was marked for deletion, whatever else changed it meanwhile.
+    private func restoreAffinity(_ key: ResourceKey, node: String) async throws(DatastoreError) {
+        for _ in 0..<retries {
+            do {
+                guard var affinity = try await datastore.get(key).as(BlockAffinity.self) else { return }
+                guard affinity.spec.state == .pendingDeletion else { return }
+                affinity.spec.state = .confirmed
+                _ = try await datastore.update(AnyResource(affinity))
+                return
+            } catch .conflict {
+                continue
+            }
         }
     }
 
