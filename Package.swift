@@ -50,6 +50,11 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
 
+        // Benchmarks (run by bench/*/run.sh; they compare against the standard tools in one run).
+        .executableTarget(
+            name: "netlink-bench", dependencies: ["Netlink"], path: "bench/netlink", exclude: ["run.sh"],
+            swiftSettings: strict),
+
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI"], swiftSettings: strict),
