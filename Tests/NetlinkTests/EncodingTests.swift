@@ -14,8 +14,11 @@ struct EncodingTests {
         let length = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
         #expect(Int(length) == bytes.count)
         let header = bytes.withUnsafeBytes { raw in
-            (raw.loadUnaligned(fromByteOffset: 4, as: UInt16.self), raw.loadUnaligned(fromByteOffset: 6, as: UInt16.self),
-             raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            (
+                raw.loadUnaligned(fromByteOffset: 4, as: UInt16.self),
+                raw.loadUnaligned(fromByteOffset: 6, as: UInt16.self),
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            )
         }
         #expect(header.0 == type)
         #expect(header.1 == flags | 0x1)  // NLM_F_REQUEST
@@ -51,7 +54,8 @@ struct EncodingTests {
     }
 
     @Test func defaultTunl0CarriesNoAddresses() throws {
-        let bytes = encode(.createLink(NewLink(name: "tunl0", kind: .ipip(IPIPAttributes()))), expectType: 16,
+        let bytes = encode(
+            .createLink(NewLink(name: "tunl0", kind: .ipip(IPIPAttributes()))), expectType: 16,
             flags: 0x600)
         let info = attributes(attributes(bytes[32...])[1].1[...])
         #expect(attributes(info[1].1[...]).map(\.0) == [4, 10])
@@ -59,7 +63,8 @@ struct EncodingTests {
 
     @Test func vxlanPortIsBigEndianAndLearningOff() throws {
         let vxlan = VXLANAttributes(vni: 4096, port: 4789, parentIndex: 2, local: address("192.0.2.1"), learning: false)
-        let bytes = encode(.createLink(NewLink(name: "vxlan.calico", kind: .vxlan(vxlan))), expectType: 16,
+        let bytes = encode(
+            .createLink(NewLink(name: "vxlan.calico", kind: .vxlan(vxlan))), expectType: 16,
             flags: 0x600)
         let info = attributes(attributes(bytes[32...])[1].1[...])
         let data = Dictionary(uniqueKeysWithValues: attributes(info[1].1[...]))
@@ -72,7 +77,8 @@ struct EncodingTests {
 
     @Test func routeReplaceWithTableAboveByteAndMTU() throws {
         let route = Route(
-            destination: prefix("10.0.1.0/26"), gateway: address("192.0.2.2"), outputInterface: 7, protocol: RouteProtocol(80),
+            destination: prefix("10.0.1.0/26"), gateway: address("192.0.2.2"), outputInterface: 7,
+            protocol: RouteProtocol(80),
             table: RouteTable(1000), metric: 5, isOnLink: true, mtu: 1400)
         let bytes = encode(.replaceRoute(route), expectType: 24, flags: 0x400 | 0x100)  // CREATE|REPLACE
         // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags(4)
@@ -87,7 +93,8 @@ struct EncodingTests {
     }
 
     @Test func routeDeleteMatchesAnyScope() {
-        let bytes = encode(.deleteRoute(Route(destination: prefix("10.0.0.1/32"), outputInterface: 2)), expectType: 25,
+        let bytes = encode(
+            .deleteRoute(Route(destination: prefix("10.0.0.1/32"), outputInterface: 2)), expectType: 25,
             flags: 0)
         #expect(bytes[22] == 255)  // RT_SCOPE_NOWHERE
     }

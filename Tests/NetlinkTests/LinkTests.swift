@@ -130,3 +130,31 @@ struct LinkTests {
         }
     }
 }
+
+@Suite("IPIP against the kernel", needsNamespaces)
+struct IPIPKernelTests {
+    /// Where the kernel has ipip, creating `tunl0` twice must succeed (EEXIST on the fallback device means
+    /// "configure it"); where it has none (this project's build machine), the error must say so by name and
+    /// text. The VM test of a later issue exercises a real `tunl0`.
+    @Test func tunl0IsCreatedOrRefusedWithAClearError() async throws {
+        try await TestNamespace.with { ns in
+            let socket = try ns.socket()
+            do {
+                let tunnel = try socket.createIPIPTunnel(mtu: 1440, isUp: true)
+                #expect(tunnel.name == "tunl0")
+                guard case .ipip = tunnel.kind else {
+                    Issue.record("tunl0 is not an ipip device: \(tunnel)")
+                    return
+                }
+                let again = try socket.createIPIPTunnel(mtu: 1430, isUp: true)
+                #expect(again.index == tunnel.index)
+                #expect(again.mtu == 1430)
+                #expect(try ns.ip("-d", "link", "show", "dev", "tunl0").contains("ipip"))
+            } catch let error as NetlinkError {
+                #expect(error.name == "EOPNOTSUPP")
+                #expect(error.message == "Unknown device type")
+                #expect(error.operation == "link add tunl0 type ipip")
+            }
+        }
+    }
+}

@@ -8,7 +8,8 @@ struct MonitorTests {
         try await TestNamespace.with { ns in
             let socket = try ns.socket()
             let link = try ns.vethPair(socket: socket)
-            let route = Route(destination: prefix("10.2.0.0/24"), outputInterface: link.index, protocol: RouteProtocol(80))
+            let route = Route(
+                destination: prefix("10.2.0.0/24"), outputInterface: link.index, protocol: RouteProtocol(80))
             try socket.addRoute(route)
 
             let monitor = try NetlinkMonitor(in: ns.namespace)
@@ -33,8 +34,13 @@ struct MonitorTests {
                 if case .neighbor(.new, let added) = $0 { return added.address == address("192.0.2.9") }
                 return false
             }
-            #expect(neighborEvent == .neighbor(.new, Neighbor(
-                interfaceIndex: link.index, address: address("192.0.2.9"), linkLayerAddress: mac("66:e4:5a:c9:41:01"))))
+            #expect(
+                neighborEvent
+                    == .neighbor(
+                        .new,
+                        Neighbor(
+                            interfaceIndex: link.index, address: address("192.0.2.9"),
+                            linkLayerAddress: mac("66:e4:5a:c9:41:01"))))
 
             try ns.ip("link", "del", "tv0")
             let linkEvent = await firstEvent(in: events) {
@@ -54,7 +60,8 @@ struct MonitorTests {
             // A tiny receive queue, and a burst of changes before anyone reads: the kernel must drop some.
             let monitor = try NetlinkMonitor(in: ns.namespace, groups: .ipv4Route, receiveBufferSize: 4096)
             let routes = (1...2000).map { i in
-                Route(destination: IPPrefix(host: .v4(IPv4Address(0x0a03_0000 + UInt32(i)))), outputInterface: link.index)
+                Route(
+                    destination: IPPrefix(host: .v4(IPv4Address(0x0a03_0000 + UInt32(i)))), outputInterface: link.index)
             }
             #expect(try socket.apply(routes.map { .addRoute($0) }).isEmpty)
             let events = try monitor.events()

@@ -7,7 +7,8 @@ import Testing
 struct ReplyParsingTests {
     private func attribute(_ type: UInt16, _ payload: [UInt8]) -> [UInt8] {
         let length = UInt16(4 + payload.count)
-        var bytes = withUnsafeBytes(of: length.littleEndian, Array.init) + withUnsafeBytes(of: type.littleEndian, Array.init)
+        var bytes =
+            withUnsafeBytes(of: length.littleEndian, Array.init) + withUnsafeBytes(of: type.littleEndian, Array.init)
         bytes += payload
         while bytes.count % 4 != 0 { bytes.append(0) }
         return bytes
@@ -25,9 +26,9 @@ struct ReplyParsingTests {
         #expect(error.name == "ENETUNREACH")
         #expect(error.message == "Nexthop has invalid gateway")
         #expect(error.offset == 40)
-        #expect(
-            error.description
-                == "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico: ENETUNREACH (Nexthop has invalid gateway) at byte 40")
+        let expected = "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico: "
+            + "ENETUNREACH (Nexthop has invalid gateway) at byte 40"
+        #expect(error.description == expected)
     }
 
     @Test func errorWithoutExtendedAckUsesTheCLibraryText() throws {
@@ -44,13 +45,16 @@ struct ReplyParsingTests {
 
     @Test func operationsDescribeThemselvesWithInterfaceNames() {
         let names: (Int32) -> String = { $0 == 7 ? "vxlan.calico" : "if\($0)" }
-        let route = Route(destination: prefix("10.0.1.0/26"), gateway: address("192.0.2.2"), outputInterface: 7, isOnLink: true)
+        let route = Route(
+            destination: prefix("10.0.1.0/26"), gateway: address("192.0.2.2"), outputInterface: 7, isOnLink: true)
         #expect(
             NetlinkOperation.replaceRoute(route).describe(interfaceName: names)
                 == "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico onlink")
         #expect(
-            NetlinkOperation.addRoute(Route(destination: prefix("10.9.0.0/16"), table: RouteTable(100), type: .blackhole))
-                .describe(interfaceName: names) == "route add blackhole 10.9.0.0/16 table 100")
+            NetlinkOperation.addRoute(
+                Route(destination: prefix("10.9.0.0/16"), table: RouteTable(100), type: .blackhole)
+            )
+            .describe(interfaceName: names) == "route add blackhole 10.9.0.0/16 table 100")
         let fdb = FDBEntry(interfaceIndex: 7, macAddress: mac("66:e4:5a:c9:41:0b"), destination: address("192.0.2.7"))
         #expect(
             NetlinkOperation.replaceFDB(fdb).describe(interfaceName: names)

@@ -43,8 +43,9 @@ struct RouteTests {
             #expect(Set(dumped) == Set(routes))
             // The kernel filters by table and protocol.
             #expect(try socket.routes(family: .ipv4, table: RouteTable(1000)) == [routes[6]])
-            #expect(try socket.routes(family: .ipv4, table: .main, protocol: .kernel).map(\.destination)
-                == [prefix("192.0.2.0/24")])
+            #expect(
+                try socket.routes(family: .ipv4, table: .main, protocol: .kernel).map(\.destination)
+                    == [prefix("192.0.2.0/24")])
 
             let shown = try ns.ip("route", "show", "proto", "80")
             #expect(shown.contains("10.0.0.1 dev tv0 scope link"))
@@ -107,8 +108,10 @@ struct RouteTests {
             let operations: [NetlinkOperation] = [
                 .addRoute(good),
                 .addRoute(good),  // EEXIST
-                .replaceRoute(Route(destination: prefix("10.1.1.0/26"), gateway: address("198.51.100.9"),
-                    outputInterface: link.index)),  // gateway not on the link: ENETUNREACH
+                .replaceRoute(
+                    Route(
+                        destination: prefix("10.1.1.0/26"), gateway: address("198.51.100.9"),
+                        outputInterface: link.index)),  // gateway not on the link: ENETUNREACH
                 .deleteRoute(Route(destination: prefix("10.1.2.0/24"), outputInterface: link.index)),  // ESRCH
                 .addRoute(Route(destination: prefix("10.1.3.0/24"), outputInterface: 424_242)),  // ENODEV
                 .addRoute(Route(destination: prefix("10.1.4.1/24"), outputInterface: link.index)),  // EINVAL

@@ -78,7 +78,6 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
-
     public var family: AddressFamily {
         switch self {
         case .v4: .ipv4

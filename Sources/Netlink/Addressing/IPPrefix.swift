@@ -29,7 +29,6 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
         self.init(address, length: length)
     }
 
-
     public var family: AddressFamily { address.family }
 
     /// The prefix with its host bits cleared, as the kernel stores a route destination.

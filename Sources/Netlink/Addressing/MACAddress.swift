@@ -17,7 +17,6 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         self.value = value
     }
 
-
     /// Reads six bytes in wire order.
     init(bytes: UnsafeRawBufferPointer) {
         var value: UInt64 = 0

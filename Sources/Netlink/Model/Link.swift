@@ -71,8 +71,9 @@ public struct VXLANAttributes: Hashable, Sendable, CustomStringConvertible {
     /// turns this off.
     public var learning: Bool
 
-    public init(vni: UInt32, port: UInt16 = 4789, parentIndex: Int32? = nil, local: IPAddress? = nil, learning: Bool = false)
-    {
+    public init(
+        vni: UInt32, port: UInt16 = 4789, parentIndex: Int32? = nil, local: IPAddress? = nil, learning: Bool = false
+    ) {
         self.vni = vni
         self.port = port
         self.parentIndex = parentIndex
@@ -107,6 +108,7 @@ public struct IPIPAttributes: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "remote \(remote?.description ?? "any") local \(local?.description ?? "any") ttl \(ttl == 0 ? "inherit" : String(ttl))"
+        let ttlText = ttl == 0 ? "inherit" : String(ttl)
+        return "remote \(remote?.description ?? "any") local \(local?.description ?? "any") ttl \(ttlText)"
     }
 }

@@ -66,7 +66,8 @@ public final class NetlinkMonitor {
     public func events() throws(NetlinkError) -> AsyncStream<NetlinkEvent> {
         let operation = "netlink monitor start"
         guard let socket else {
-            throw NetlinkError(code: EALREADY, message: "events() was already called or the monitor stopped",
+            throw NetlinkError(
+                code: EALREADY, message: "events() was already called or the monitor stopped",
                 operation: operation)
         }
         var pipeEnds: [Int32] = [-1, -1]
@@ -141,9 +142,9 @@ private final class MonitorReader {
             let count: Int
             do {
                 count = try socket.receive(into: buffer, operation: "netlink monitor receive")
-            } catch where error.code == EAGAIN {
+            } catch  where error.code == EAGAIN {
                 return true
-            } catch where error.code == ENOBUFS {
+            } catch  where error.code == ENOBUFS {
                 if case .terminated = continuation.yield(.resyncNeeded) { return false }
                 continue
             } catch {

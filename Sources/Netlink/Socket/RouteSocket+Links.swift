@@ -35,7 +35,7 @@ extension RouteSocket {
             try request(type: MessageType.getLink, operation: operation, build: build) { message in
                 if message.type == MessageType.newLink { link = Link(linkPayload: message.payload) }
             }
-        } catch where error.code == ENODEV {
+        } catch  where error.code == ENODEV {
             return nil
         }
         return link
@@ -76,7 +76,7 @@ extension RouteSocket {
     ) throws(NetlinkError) -> Link {
         do {
             return try createLink(NewLink(name: name, kind: .ipip(attributes), mtu: mtu, isUp: isUp))
-        } catch where error.code == EEXIST {
+        } catch  where error.code == EEXIST {
             guard let existing = try link(named: name), case .ipip = existing.kind else { throw error }
             try perform(.changeLink(index: existing.index, LinkChange(isUp: isUp ? true : nil, mtu: mtu)))
             return try link(index: existing.index) ?? existing

@@ -80,7 +80,7 @@ public final class RouteSocket {
         let count: Int
         do {
             count = try socket.receive(into: receiveBuffer, operation: operation())
-        } catch where error.code == ENOBUFS {
+        } catch  where error.code == ENOBUFS {
             throw NetlinkError(
                 code: ENOBUFS, message: "replies were dropped (receive queue full); kernel state unknown, dump again",
                 operation: operation())

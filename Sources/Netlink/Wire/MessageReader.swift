@@ -85,7 +85,8 @@ struct AttributeSequence: Sequence, IteratorProtocol {
         let start = base + offset
         let length = Int(start.loadUnaligned(as: UInt16.self))
         guard length >= 4, length <= bytes.count - offset else { return nil }
-        let type = start.loadUnaligned(fromByteOffset: 2, as: UInt16.self) & 0x3fff  // NLA_TYPE_MASK: drop NLA_F_NESTED and NLA_F_NET_BYTEORDER
+        // 0x3fff is NLA_TYPE_MASK: it drops the NLA_F_NESTED and NLA_F_NET_BYTEORDER bits.
+        let type = start.loadUnaligned(fromByteOffset: 2, as: UInt16.self) & 0x3fff
         offset += (length + 3) & ~3
         return Attribute(type: type, payload: UnsafeRawBufferPointer(start: start + 4, count: length - 4))
     }
