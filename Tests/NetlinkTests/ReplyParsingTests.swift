@@ -26,7 +26,8 @@ struct ReplyParsingTests {
         #expect(error.name == "ENETUNREACH")
         #expect(error.message == "Nexthop has invalid gateway")
         #expect(error.offset == 40)
-        let expected = "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico: "
+        let expected =
+            "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico: "
             + "ENETUNREACH (Nexthop has invalid gateway) at byte 40"
         #expect(error.description == expected)
     }

@@ -93,10 +93,12 @@ extension RouteSocket {
         try changeLink(index: index, LinkChange(isUp: up))
     }
 
+    /// Sets a link's MTU.
     public func setLink(index: Int32, mtu: UInt32) throws(NetlinkError) {
         try changeLink(index: index, LinkChange(mtu: mtu))
     }
 
+    /// Sets a link's Ethernet address.
     public func setLink(index: Int32, macAddress: MACAddress) throws(NetlinkError) {
         try changeLink(index: index, LinkChange(macAddress: macAddress))
     }

@@ -17,8 +17,13 @@ extension RouteSocket {
         }
     }
 
+    /// Adds a neighbour entry; `EEXIST` when the address has one on that interface.
     public func addNeighbor(_ neighbor: Neighbor) throws(NetlinkError) { try perform(.addNeighbor(neighbor)) }
+
+    /// Adds or replaces a neighbour entry (`ip neigh replace`).
     public func replaceNeighbor(_ neighbor: Neighbor) throws(NetlinkError) { try perform(.replaceNeighbor(neighbor)) }
+
+    /// Deletes a neighbour entry; `ENOENT` when there is none.
     public func deleteNeighbor(_ neighbor: Neighbor) throws(NetlinkError) { try perform(.deleteNeighbor(neighbor)) }
 
     /// Forwarding-database entries (`bridge fdb show`), of one device or all.
@@ -34,8 +39,15 @@ extension RouteSocket {
         }
     }
 
+    /// Adds an FDB entry; `EEXIST` when the MAC has one on that device.
     public func addFDB(_ entry: FDBEntry) throws(NetlinkError) { try perform(.addFDB(entry)) }
+
+    /// Adds or replaces an FDB entry (`bridge fdb replace`).
     public func replaceFDB(_ entry: FDBEntry) throws(NetlinkError) { try perform(.replaceFDB(entry)) }
+
+    /// Adds another destination for a MAC (`bridge fdb append`).
     public func appendFDB(_ entry: FDBEntry) throws(NetlinkError) { try perform(.appendFDB(entry)) }
+
+    /// Deletes an FDB entry; `ENOENT` when there is none.
     public func deleteFDB(_ entry: FDBEntry) throws(NetlinkError) { try perform(.deleteFDB(entry)) }
 }

@@ -21,7 +21,8 @@ public struct Sysctl: Sendable {
         root + (family == .ipv4 ? "ipv4" : "ipv6") + "/neigh/\(interface)/\(name)"
     }
 
-    /// Reads a sysctl; `key` is a path under `/proc/sys/net` or a dotted name ("net.ipv4.ip_forward").
+    /// Reads a sysctl; `key` is a path under `/proc/sys/net` or a dotted name ("net.ipv4.ip_forward"). Interface
+    /// names may contain dots ("vxlan.calico"): name per-interface settings by path (`interfacePath`).
     public func read(_ key: String) throws(SysctlError) -> String {
         let path = try Self.path(for: key)
         return try Self.readFile(path)
