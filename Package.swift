@@ -53,11 +53,15 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
 
-        // Benchmarks (bench/); ipam-bench is also the IPAM concurrency test's worker.
+        // Benchmarks (bench/): each compares against the standard tool in one run where there is one;
+        // ipam-bench is also the IPAM concurrency test's worker.
         .executableTarget(
             name: "selector-bench", dependencies: ["CalicoAPI"], path: "bench/selector", swiftSettings: strict),
         .executableTarget(
             name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI"], path: "bench/ipam",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "netlink-bench", dependencies: ["Netlink"], path: "bench/netlink", exclude: ["run.sh"],
             swiftSettings: strict),
 
         // Tests.

@@ -14,4 +14,11 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// setns(2) needs _GNU_SOURCE in glibc, which Swift's Glibc module lacks; the raw system call is equivalent.
+static inline int tabby_setns(int fd, int nstype) {
+    return (int)syscall(SYS_setns, fd, nstype);
+}
 #endif

@@ -1,1 +1,0 @@
-// The Netlink module; see Docs/architecture.md.
