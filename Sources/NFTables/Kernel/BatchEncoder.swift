@@ -75,31 +75,42 @@ final class BatchEncoder {
         switch operation {
         case .addTable(let table):
             let object = ObjectEncoding.table(table)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_table_nlmsg_build_payload(header(NFT_MSG_NEWTABLE, family: table.family, flags: create, operation: index), object.pointer)
         case .deleteTable(let table):
             let object = ObjectEncoding.table(table)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_table_nlmsg_build_payload(header(NFT_MSG_DELTABLE, family: table.family, flags: 0, operation: index), object.pointer)
         case .flushTable(let table):
             let object = ObjectEncoding.ruleScope(table: table, chain: nil)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, family: table.family, flags: 0, operation: index), object.pointer)
         case .addChain(let chain):
             let object = ObjectEncoding.chain(chain, withHook: true)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             let message = header(NFT_MSG_NEWCHAIN, family: chain.table.family, flags: create, operation: index)
             nftnl_chain_nlmsg_build_payload(message, object.pointer)
         case .deleteChain(let chain):
             let object = ObjectEncoding.chain(chain, withHook: false)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_chain_nlmsg_build_payload(header(NFT_MSG_DELCHAIN, family: chain.table.family, flags: 0, operation: index), object.pointer)
         case .flushChain(let chain):
             let object = ObjectEncoding.ruleScope(table: chain.table, chain: chain.name)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, family: chain.table.family, flags: 0, operation: index), object.pointer)
         case .addSet(let set):
             let object = try ObjectEncoding.set(set, definition: true)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            // NEWSET requires a transaction-unique id (NFTA_SET_ID), even when nothing refers to it.
+            nftnl_set_set_u32(object.pointer, attribute(NFTNL_SET_ID), UInt32(index + 1))
             nftnl_set_nlmsg_build_payload(header(NFT_MSG_NEWSET, family: set.table.family, flags: create, operation: index), object.pointer)
         case .deleteSet(let set):
             let object = try ObjectEncoding.set(set, definition: false)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_set_nlmsg_build_payload(header(NFT_MSG_DELSET, family: set.table.family, flags: 0, operation: index), object.pointer)
         case .flushSet(let set):
             let object = try ObjectEncoding.set(set, definition: false)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             let message = header(NFT_MSG_DELSETELEM, family: set.table.family, flags: 0, operation: index)
             nftnl_set_elems_nlmsg_build_payload(message, object.pointer)
         case .addElements(let elements, let set):
@@ -108,11 +119,13 @@ final class BatchEncoder {
             try encodeElements(elements, of: set, type: NFT_MSG_DELSETELEM, flags: 0, operation: index)
         case .addRule(let rule):
             let object = try ObjectEncoding.rule(rule)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             let message = header(NFT_MSG_NEWRULE, family: rule.table.family, flags: create | NLM_F_APPEND, operation: index)
             nftnl_rule_nlmsg_build_payload(message, object.pointer)
         case .deleteRule(let rule):
             guard let handle = rule.handle else { throw .invalid("delete \(rule): a rule is deleted by handle; list it first") }
             let object = ObjectEncoding.ruleScope(table: rule.table, chain: rule.chain)
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_rule_set_u64(object.pointer, attribute(NFTNL_RULE_HANDLE), handle)
             nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, family: rule.table.family, flags: 0, operation: index), object.pointer)
         }
@@ -127,7 +140,9 @@ final class BatchEncoder {
     ) throws(NFTablesError) {
         guard !elements.isEmpty else { return }
         let reference = try ObjectEncoding.set(set, definition: false)
+        defer { withExtendedLifetime(reference) {} }  // the C calls below use its pointer
         let element = NftnlSetElement()
+        defer { withExtendedLifetime(element) {} }  // the C calls below use its pointer
         var kernelOrdinal = 0
         var message: UnsafeMutablePointer<nlmsghdr>?
         var list: UnsafeMutablePointer<nlattr>?

@@ -64,6 +64,7 @@ extension NFTablesSocket {
                     throw .listFailed("generation", acknowledgement.errno ?? Errno(EPROTO), message: acknowledgement.message)
                 }
                 let object = NftnlGeneration()
+                defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
                 guard nftnl_gen_nlmsg_parse(reply, object.pointer) >= 0 else {
                     throw .malformedReply("NFT_MSG_NEWGEN")
                 }

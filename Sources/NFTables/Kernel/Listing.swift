@@ -7,6 +7,7 @@ extension NFTablesSocket {
         try dump(NFT_MSG_GETTABLE, family: family, what: "tables", request: { _ in }) {
             (message, tables: inout [Table]) throws(NFTablesError) in
             let object = NftnlTable()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_table_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWTABLE") }
             guard let family = Family(rawValue: UInt8(nftnl_table_get_u32(object.pointer, attribute(NFTNL_TABLE_FAMILY))))
             else { return }
@@ -20,6 +21,7 @@ extension NFTablesSocket {
         try dump(NFT_MSG_GETCHAIN, family: table.family, what: "chains of table \(table)", request: { _ in }) {
             (message, chains: inout [Chain]) throws(NFTablesError) in
             let object = NftnlChain()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_chain_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWCHAIN") }
             let pointer = object.pointer
             guard string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TABLE))) == table.name else { return }
@@ -41,10 +43,12 @@ extension NFTablesSocket {
         let what = "sets of table \(table)"
         return try dump(NFT_MSG_GETSET, family: table.family, what: what) { (message) throws(NFTablesError) in
             let object = NftnlSet()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_set_set_str(object.pointer, attribute(NFTNL_SET_TABLE), table.name)
             nftnl_set_nlmsg_build_payload(message, object.pointer)
         } parse: { (message, sets: inout [NamedSet]) throws(NFTablesError) in
             let object = NftnlSet()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_set_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSET") }
             let pointer = object.pointer
             let flags = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_FLAGS))
@@ -72,9 +76,11 @@ extension NFTablesSocket {
     public func elements(of set: NamedSet) throws(NFTablesError) -> [SetElement] {
         let kernel: [KernelElement] = try dump(NFT_MSG_GETSETELEM, family: set.table.family, what: "elements of \(set)") {
             (message) throws(NFTablesError) in
-            nftnl_set_elems_nlmsg_build_payload(message, try ObjectEncoding.set(set, definition: false).pointer)
+            let reference = try ObjectEncoding.set(set, definition: false)
+            withExtendedLifetime(reference) { nftnl_set_elems_nlmsg_build_payload(message, reference.pointer) }
         } parse: { (message, elements: inout [KernelElement]) throws(NFTablesError) in
             let object = NftnlSet()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_set_elems_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSETELEM") }
             guard let iterator = nftnl_set_elems_iter_create(object.pointer) else { return }
             defer { nftnl_set_elems_iter_destroy(iterator) }
@@ -89,9 +95,11 @@ extension NFTablesSocket {
     public func rules(in table: Table, chain: String? = nil) throws(NFTablesError) -> [Rule] {
         let what = "rules of " + (chain.map { "chain \(table) \($0)" } ?? "table \(table)")
         return try dump(NFT_MSG_GETRULE, family: table.family, what: what) { (message) throws(NFTablesError) in
-            nftnl_rule_nlmsg_build_payload(message, ObjectEncoding.ruleScope(table: table, chain: chain).pointer)
+            let scope = ObjectEncoding.ruleScope(table: table, chain: chain)
+            withExtendedLifetime(scope) { nftnl_rule_nlmsg_build_payload(message, scope.pointer) }
         } parse: { (message, rules: inout [Rule]) throws(NFTablesError) in
             let object = NftnlRule()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_rule_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWRULE") }
             let pointer = object.pointer
             let ruleChain = string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_CHAIN)))

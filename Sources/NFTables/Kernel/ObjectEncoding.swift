@@ -51,12 +51,30 @@ enum ObjectEncoding {
             nftnl_set_set_u32(object.pointer, attribute(NFTNL_SET_DATA_TYPE), typeID)
             nftnl_set_set_u32(object.pointer, attribute(NFTNL_SET_DATA_LEN), UInt32(length))
         }
-        if set.keyType.isConcatenation {
-            // Field widths let the kernel pick the pipapo backend for concatenated ranges.
+        if !set.keyType.isConcatenation, let order = keyByteOrder(set.keyType.fields[0]) {
+            // nft reads host-order keys (ifname, mark) back only when the set's user data says so.
+            let userData: [UInt8] = [setKeyByteOrderType, 4] + order.hostBytes
+            userData.withBytes { nftnl_set_set_data(object.pointer, attribute(NFTNL_SET_USERDATA), $0, $1) }
+        }
+        if set.keyType.isConcatenation && set.isInterval {
+            // Field widths let the kernel pick the pipapo backend for concatenated ranges; the kernel refuses
+            // them without NFT_SET_CONCAT, which it takes only with intervals.
             let lengths = set.keyType.fieldLengths.map { UInt8($0) }
             lengths.withBytes { nftnl_set_set_data(object.pointer, attribute(NFTNL_SET_DESC_CONCAT), $0, $1) }
         }
         return object
+    }
+
+    /// nft's set user data record for the key byte order (NFTNL_UDATA_SET_KEYBYTEORDER).
+    static let setKeyByteOrderType: UInt8 = 0
+
+    /// nft's byte order numbers: 1 host, 2 big endian.
+    static func keyByteOrder(_ field: SetField) -> UInt32? {
+        switch field {
+        case .ifname, .mark: 1
+        case .other: nil
+        default: 2
+        }
     }
 
     static func rule(_ rule: Rule) throws(NFTablesError) -> NftnlRule {

@@ -1,0 +1,94 @@
+import Foundation
+import NFTables
+import Testing
+
+@Suite("nf_tables transactions in a network namespace", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
+struct TransactionTests {
+    @Test("every object kind in one transaction reads back through the module and nft -j")
+    func everyObjectKindReadsBack() throws {
+        try withNamespace { namespace in
+            let fixture = FullRuleset()
+            let socket = try namespace.socket()
+            try socket.commit(fixture.transaction)
+
+            let contents = try #require(try socket.contents(of: fixture.table))
+            #expect(contents.chains.sorted(by: { $0.name < $1.name }) == fixture.chains.sorted(by: { $0.name < $1.name }))
+            #expect(Set(contents.sets) == Set(fixture.sets))
+            for set in fixture.sets {
+                #expect(Set(contents.elements[set.name] ?? []) == Set(fixture.elements[set.name] ?? []), "elements of \(set.name)")
+            }
+            let expected = fixture.rules
+            try #require(contents.rules.count == expected.count)
+            for chain in fixture.chains {
+                let listed = contents.rules.filter { $0.chain == chain.name }
+                let wanted = expected.filter { $0.chain == chain.name }
+                #expect(listed.count == wanted.count)
+                for (got, want) in zip(listed, wanted) {
+                    #expect(got.hasSameContent(as: want), "\(want): got \(got.expressions), want \(want.expressions)")
+                    #expect(got.handle != nil)
+                }
+            }
+            try checkAgainstNft(fixture, in: namespace)
+        }
+    }
+
+    /// Compares what `nft -j list ruleset` and `nft list ruleset` see with what the fixture meant.
+    private func checkAgainstNft(_ fixture: FullRuleset, in namespace: TestNamespace) throws {
+        let tables = try namespace.nftObjects("table")
+        #expect(tables.count == 1 && tables.first?["name"] as? String == "tabby" && tables.first?["family"] as? String == "inet")
+
+        let chains = try namespace.nftObjects("chain")
+        for chain in fixture.chains {
+            let json = try #require(chains.first { $0["name"] as? String == chain.name }, "chain \(chain.name)")
+            if let base = chain.base {
+                #expect(json["type"] as? String == base.type.rawValue)
+                #expect(json["hook"] as? String == base.hook.description)
+                #expect(json["prio"] as? Int == Int(base.priority))
+                #expect(json["policy"] as? String == (base.policy == .accept ? "accept" : "drop"))
+            } else {
+                #expect(json["hook"] == nil)
+            }
+        }
+
+        let sets = try namespace.nftObjects("set") + namespace.nftObjects("map")
+        for set in fixture.sets {
+            let json = try #require(sets.first { $0["name"] as? String == set.name }, "set \(set.name)")
+            let type = set.keyType.fields.map(\.description)
+            if type.count == 1 {
+                #expect(json["type"] as? String == type[0], "type of \(set.name)")
+            } else {
+                #expect(json["type"] as? [String] == type, "type of \(set.name)")
+            }
+            #expect(((json["flags"] as? [String]) ?? []).contains("interval") == set.isInterval)
+            #expect((json["map"] as? String) == (set.isMap ? "verdict" : nil))
+            #expect((json["elem"] as? [Any])?.count == fixture.elements[set.name]?.count, "elements of \(set.name)")
+        }
+        let networks = try #require(sets.first { $0["name"] as? String == "networks" }?["elem"] as? [Any])
+        #expect(
+            networks.contains {
+                let prefix = ($0 as? [String: Any])?["prefix"] as? [String: Any]
+                return prefix?["addr"] as? String == "192.0.2.0" && prefix?["len"] as? Int == 24
+            })
+        #expect(networks.contains { $0 as? String == "198.51.100.7" })
+        #expect(networks.contains { ($0 as? [String: Any])?["range"] as? [String] == ["203.0.113.10", "203.0.113.20"] })
+        let interfaces = sets.first { $0["name"] as? String == "interfaces" }?["elem"] as? [String]
+        #expect(interfaces.map(Set.init) == ["cali1234", "cali5678"])
+        let dispatch = try #require(sets.first { $0["name"] as? String == "dispatch" }?["elem"] as? [[Any]])
+        #expect(dispatch.first?.first as? String == "cali1234")
+        #expect(((dispatch.first?.last as? [String: Any])?["jump"] as? [String: String])?["target"] == "cali-tw-cali1234")
+
+        let rules = try namespace.nftObjects("rule")
+        for chain in fixture.chains {
+            let comments = rules.filter { $0["chain"] as? String == chain.name }.compactMap { $0["comment"] as? String }
+            #expect(comments == fixture.rules.filter { $0.chain == chain.name }.compactMap(\.comment), "rules of \(chain.name)")
+        }
+
+        let text = try namespace.run("nft", "list", "ruleset").output
+            .replacingOccurrences(of: " packets 0 bytes 0", with: "")
+        for rule in fixture.rules {
+            let comment = try #require(rule.comment)
+            let expected = try #require(FullRuleset.nftText[comment], "nft text for \(comment)")
+            #expect(text.contains("\t\(expected) comment \"\(comment)\"\n"), "nft prints \(comment) as expected")
+        }
+    }
+}
