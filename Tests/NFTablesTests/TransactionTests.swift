@@ -92,3 +92,83 @@ struct TransactionTests {
         }
     }
 }
+
+@Suite("nf_tables failures in a network namespace", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
+struct FailureTests {
+    @Test("a failing transaction leaves the ruleset exactly as it was and names the rule and errno")
+    func failingTransactionChangesNothing() throws {
+        try withNamespace { namespace in
+            let fixture = FullRuleset()
+            let socket = try namespace.socket()
+            try socket.commit(fixture.transaction)
+            let jsonBefore = try namespace.run("nft", "-j", "list", "ruleset").output
+            let contentsBefore = try socket.contents(of: fixture.table)
+            let generationBefore = try socket.generation()
+
+            var transaction = Transaction()
+            let extra = Table(family: .ip, name: "extra")
+            transaction.add(extra)
+            transaction.add(Chain(table: fixture.table, name: "new-chain"))
+            transaction.flush(fixture.input)
+            transaction.add([SetElement(.ipv4(IPv4Address(192, 0, 2, 99)))], to: fixture.addresses)
+            transaction.flush(fixture.networks6)
+            transaction.add(Rule(in: fixture.policy, comment: "tabby:good", [.accept]))
+            transaction.add(Rule(in: fixture.policy, comment: "tabby:broken", [.counter, .jump("no-such-chain")]))
+
+            let error = try #require(throws: NFTablesError.self) { try socket.commit(transaction) }
+            let failure = try #require(error.firstFailure, "\(error)")
+            #expect(failure.index == 6)
+            #expect(failure.verb == "add")
+            #expect(failure.object == .rule(fixture.table, chain: fixture.policy.name, handle: nil, comment: "tabby:broken"))
+            #expect(failure.errno.name == "ENOENT")
+            #expect(failure.detail == "expression 2 (verdict jump no-such-chain)")
+            #expect("\(error)".contains("add rule in chain inet tabby cali-pi-allow (comment \"tabby:broken\"): ENOENT"))
+
+            #expect(try namespace.run("nft", "-j", "list", "ruleset").output == jsonBefore)
+            #expect(try socket.contents(of: fixture.table) == contentsBefore)
+            #expect(try socket.tables().count == 1)
+            #expect(try socket.generation() == generationBefore)
+        }
+    }
+
+    @Test("errors name the table, set and element that failed")
+    func errorsNameTheObject() throws {
+        try withNamespace { namespace in
+            let socket = try namespace.socket()
+            let table = Table(family: .ip, name: "missing")
+            let deleteMissing = try #require(throws: NFTablesError.self) { try socket.commit(Transaction([.deleteTable(table)])) }
+            #expect(deleteMissing.firstFailure?.object == .table(table))
+            #expect(deleteMissing.firstFailure?.errno.name == "ENOENT")
+            #expect("\(deleteMissing)" == "nf_tables transaction rejected: delete table ip missing: ENOENT")
+
+            let present = Table(family: .ip, name: "present")
+            let set = NamedSet(table: present, name: "blocked", keyType: .ipv4Address)
+            let elements = (1...5000).map { SetElement(.ipv4(IPv4Address(0xC000_0200 &+ UInt32($0)))) }
+            try socket.commit(Transaction([.addTable(present), .addSet(set), .addElements(elements, to: set)]))
+
+            // The missing element sits in the second message of the chunked delete: the extended-ack offset
+            // still leads back to it.
+            var wanted = Array(elements[0..<4500])
+            wanted.append(SetElement(.ipv4(IPv4Address(198, 51, 100, 200))))
+            let deleteMissingElement = try #require(throws: NFTablesError.self) {
+                try socket.commit(Transaction([.deleteElements(wanted, from: set)]))
+            }
+            let failure = try #require(deleteMissingElement.firstFailure)
+            #expect(failure.errno.name == "ENOENT")
+            #expect(failure.object == .elements(present, set: "blocked", element: "198.51.100.200"))
+            #expect(try socket.elements(of: set).count == 5000)
+
+            let wrongSet = NamedSet(table: present, name: "absent", keyType: .ipv4Address)
+            let addToMissingSet = try #require(throws: NFTablesError.self) {
+                try socket.commit(Transaction([.addElements([elements[0]], to: wrongSet)]))
+            }
+            #expect(addToMissingSet.firstFailure?.errno.name == "ENOENT")
+            #expect("\(addToMissingSet)".contains("set ip present absent"))
+
+            let badKey = try #require(throws: NFTablesError.self) {
+                try socket.commit(Transaction([.addElements([SetElement(.inetService(80))], to: set)]))
+            }
+            #expect("\(badKey)".contains("key of 2 bytes, the set's key type ipv4_addr takes 4"))
+        }
+    }
+}

@@ -115,8 +115,10 @@ final class BatchEncoder {
             nftnl_set_elems_nlmsg_build_payload(message, object.pointer)
         case .addElements(let elements, let set):
             try encodeElements(elements, of: set, type: NFT_MSG_NEWSETELEM, flags: create, operation: index)
+            return  // encodeElements completes its own messages
         case .deleteElements(let elements, let set):
             try encodeElements(elements, of: set, type: NFT_MSG_DELSETELEM, flags: 0, operation: index)
+            return
         case .addRule(let rule):
             let object = try ObjectEncoding.rule(rule)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer

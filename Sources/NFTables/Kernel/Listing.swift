@@ -73,8 +73,24 @@ extension NFTablesSocket {
 
     /// The elements of a set, as `SetElement`s equal to the ones that were added: intervals of a single-field
     /// interval set come back as one element with an inclusive `keyEnd`.
+    ///
+    /// A hash set dump restarts its table walk for every datagram, skipping what it already sent; when the
+    /// kernel resizes the table in between (as it does after big deletes), some elements come twice and as
+    /// many not at all. The dump is then repeated until it has no duplicates.
     public func elements(of set: NamedSet) throws(NFTablesError) -> [SetElement] {
-        let kernel: [KernelElement] = try dump(NFT_MSG_GETSETELEM, family: set.table.family, what: "elements of \(set)") {
+        for attempt in 0..<Self.dumpAttempts {
+            let kernel = try kernelElements(of: set)
+            if !KernelElement.containsDuplicates(kernel) {
+                return set.isInterval && !set.keyType.isConcatenation
+                    ? KernelElement.joinIntervals(kernel) : kernel.map(\.element)
+            }
+            usleep(UInt32(10_000 * (attempt + 1)))  // give the resize time to finish
+        }
+        throw .listFailed("elements of \(set)", Errno(EAGAIN), message: "the set kept being resized during the dump")
+    }
+
+    private func kernelElements(of set: NamedSet) throws(NFTablesError) -> [KernelElement] {
+        try dump(NFT_MSG_GETSETELEM, family: set.table.family, what: "elements of \(set)") {
             (message) throws(NFTablesError) in
             let reference = try ObjectEncoding.set(set, definition: false)
             withExtendedLifetime(reference) { nftnl_set_elems_nlmsg_build_payload(message, reference.pointer) }
@@ -88,7 +104,6 @@ extension NFTablesSocket {
                 elements.append(KernelElement(listed: element))
             }
         }
-        return set.isInterval && !set.keyType.isConcatenation ? KernelElement.joinIntervals(kernel) : kernel.map(\.element)
     }
 
     /// The rules of a table, or of one chain, in chain order, with handles, comments and decoded expressions.
@@ -184,6 +199,20 @@ extension KernelElement {
     }
 
     var element: SetElement { SetElement(key: key, keyEnd: keyEnd, verdict: verdict) }
+
+    /// Whether an element appears twice, which a consistent dump never shows.
+    static func containsDuplicates(_ elements: [KernelElement]) -> Bool {
+        struct Identity: Hashable {
+            let key: [UInt8]
+            let keyEnd: [UInt8]?
+            let flags: UInt32
+        }
+        var seen = Set<Identity>(minimumCapacity: elements.count)
+        for element in elements where !seen.insert(Identity(key: element.key, keyEnd: element.keyEnd, flags: element.flags)).inserted {
+            return true
+        }
+        return false
+    }
 
     /// Pairs each interval start with the end element after it. Ends sort before starts of the same key, since
     /// adjacent ranges share that key; a start without an end runs to the top of the key space; lone ends (such as
