@@ -1,7 +1,9 @@
 import NFTables
 import Testing
 
-@Suite("nf_tables maintenance operations in a network namespace", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
+@Suite(
+    "nf_tables maintenance operations in a network namespace",
+    .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
 struct MaintenanceTests {
     @Test("delete rule by handle, flush chain, flush set, delete set, chain and table")
     func maintenance() throws {
@@ -17,7 +19,9 @@ struct MaintenanceTests {
             let remaining = try socket.rules(in: fixture.table, chain: fixture.workload.name)
             #expect(remaining.map(\.comment) == workloadRules.filter { $0.handle != target.handle }.map(\.comment))
             #expect(remaining.map(\.handle) == workloadRules.filter { $0.handle != target.handle }.map(\.handle))
-            #expect(!(try namespace.run("nft", "list", "chain", "inet", "tabby", fixture.workload.name).output.contains("tabby:addresses")))
+            #expect(
+                !(try namespace.run("nft", "list", "chain", "inet", "tabby", fixture.workload.name).output.contains(
+                    "tabby:addresses")))
 
             // Flush one chain: its rules go, the other chains keep theirs.
             try socket.commit(Transaction([.flushChain(fixture.input)]))
@@ -88,7 +92,9 @@ struct MaintenanceTests {
             let table = Table(family: .ip, name: "intervals")
             let set = NamedSet(table: table, name: "networks", keyType: .ipv4Address, flags: .interval)
             // Adjacent /28s share a boundary key; the top range runs to the end of the address space.
-            var elements = (0..<10_000).map { SetElement(.ipv4Prefix(IPv4Prefix(IPv4Address(0x0A00_0000 | UInt32($0) << 4), length: 28)!)) }
+            var elements = (0..<10_000).map {
+                SetElement(.ipv4Prefix(IPv4Prefix(IPv4Address(0x0A00_0000 | UInt32($0) << 4), length: 28)!))
+            }
             elements.append(SetElement(.ipv4Prefix(IPv4Prefix("240.0.0.0/4")!)))
             try socket.commit(Transaction([.addTable(table), .addSet(set), .addElements(elements, to: set)]))
             #expect(Set(try socket.elements(of: set)) == Set(elements))

@@ -2,7 +2,9 @@ import Foundation
 import NFTables
 import Testing
 
-@Suite("nf_tables transactions in a network namespace", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
+@Suite(
+    "nf_tables transactions in a network namespace",
+    .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
 struct TransactionTests {
     @Test("every object kind in one transaction reads back through the module and nft -j")
     func everyObjectKindReadsBack() throws {
@@ -12,10 +14,13 @@ struct TransactionTests {
             try socket.commit(fixture.transaction)
 
             let contents = try #require(try socket.contents(of: fixture.table))
-            #expect(contents.chains.sorted(by: { $0.name < $1.name }) == fixture.chains.sorted(by: { $0.name < $1.name }))
+            #expect(
+                contents.chains.sorted(by: { $0.name < $1.name }) == fixture.chains.sorted(by: { $0.name < $1.name }))
             #expect(Set(contents.sets) == Set(fixture.sets))
             for set in fixture.sets {
-                #expect(Set(contents.elements[set.name] ?? []) == Set(fixture.elements[set.name] ?? []), "elements of \(set.name)")
+                #expect(
+                    Set(contents.elements[set.name] ?? []) == Set(fixture.elements[set.name] ?? []),
+                    "elements of \(set.name)")
             }
             let expected = fixture.rules
             try #require(contents.rules.count == expected.count)
@@ -35,7 +40,9 @@ struct TransactionTests {
     /// Compares what `nft -j list ruleset` and `nft list ruleset` see with what the fixture meant.
     private func checkAgainstNft(_ fixture: FullRuleset, in namespace: TestNamespace) throws {
         let tables = try namespace.nftObjects("table")
-        #expect(tables.count == 1 && tables.first?["name"] as? String == "tabby" && tables.first?["family"] as? String == "inet")
+        #expect(
+            tables.count == 1 && tables.first?["name"] as? String == "tabby"
+                && tables.first?["family"] as? String == "inet")
 
         let chains = try namespace.nftObjects("chain")
         for chain in fixture.chains {
@@ -70,17 +77,21 @@ struct TransactionTests {
                 return prefix?["addr"] as? String == "192.0.2.0" && prefix?["len"] as? Int == 24
             })
         #expect(networks.contains { $0 as? String == "198.51.100.7" })
-        #expect(networks.contains { ($0 as? [String: Any])?["range"] as? [String] == ["203.0.113.10", "203.0.113.20"] })
+        #expect(
+            networks.contains { ($0 as? [String: Any])?["range"] as? [String] == ["203.0.113.10", "203.0.113.20"] })
         let interfaces = sets.first { $0["name"] as? String == "interfaces" }?["elem"] as? [String]
         #expect(interfaces.map(Set.init) == ["cali1234", "cali5678"])
         let dispatch = try #require(sets.first { $0["name"] as? String == "dispatch" }?["elem"] as? [[Any]])
         #expect(dispatch.first?.first as? String == "cali1234")
-        #expect(((dispatch.first?.last as? [String: Any])?["jump"] as? [String: String])?["target"] == "cali-tw-cali1234")
+        #expect(
+            ((dispatch.first?.last as? [String: Any])?["jump"] as? [String: String])?["target"] == "cali-tw-cali1234")
 
         let rules = try namespace.nftObjects("rule")
         for chain in fixture.chains {
             let comments = rules.filter { $0["chain"] as? String == chain.name }.compactMap { $0["comment"] as? String }
-            #expect(comments == fixture.rules.filter { $0.chain == chain.name }.compactMap(\.comment), "rules of \(chain.name)")
+            #expect(
+                comments == fixture.rules.filter { $0.chain == chain.name }.compactMap(\.comment),
+                "rules of \(chain.name)")
         }
 
         let text = try namespace.run("nft", "list", "ruleset").output
@@ -93,7 +104,9 @@ struct TransactionTests {
     }
 }
 
-@Suite("nf_tables failures in a network namespace", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
+@Suite(
+    "nf_tables failures in a network namespace",
+    .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))
 struct FailureTests {
     @Test("a failing transaction leaves the ruleset exactly as it was and names the rule and errno")
     func failingTransactionChangesNothing() throws {
@@ -119,10 +132,13 @@ struct FailureTests {
             let failure = try #require(error.firstFailure, "\(error)")
             #expect(failure.index == 6)
             #expect(failure.verb == "add")
-            #expect(failure.object == .rule(fixture.table, chain: fixture.policy.name, handle: nil, comment: "tabby:broken"))
+            #expect(
+                failure.object == .rule(fixture.table, chain: fixture.policy.name, handle: nil, comment: "tabby:broken")
+            )
             #expect(failure.errno.name == "ENOENT")
             #expect(failure.detail == "expression 2 (verdict jump no-such-chain)")
-            #expect("\(error)".contains("add rule in chain inet tabby cali-pi-allow (comment \"tabby:broken\"): ENOENT"))
+            #expect(
+                "\(error)".contains("add rule in chain inet tabby cali-pi-allow (comment \"tabby:broken\"): ENOENT"))
 
             #expect(try namespace.run("nft", "-j", "list", "ruleset").output == jsonBefore)
             #expect(try socket.contents(of: fixture.table) == contentsBefore)
@@ -136,7 +152,9 @@ struct FailureTests {
         try withNamespace { namespace in
             let socket = try namespace.socket()
             let table = Table(family: .ip, name: "missing")
-            let deleteMissing = try #require(throws: NFTablesError.self) { try socket.commit(Transaction([.deleteTable(table)])) }
+            let deleteMissing = try #require(throws: NFTablesError.self) {
+                try socket.commit(Transaction([.deleteTable(table)]))
+            }
             #expect(deleteMissing.firstFailure?.object == .table(table))
             #expect(deleteMissing.firstFailure?.errno.name == "ENOENT")
             #expect("\(deleteMissing)" == "nf_tables transaction rejected: delete table ip missing: ENOENT")

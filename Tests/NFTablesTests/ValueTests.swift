@@ -87,11 +87,16 @@ struct ValueTests {
         #expect(Errno(4242).name == "errno 4242")
         let failure = NFTablesError.rejected([])
         #expect(failure.firstFailure == nil)
-        #expect(ObjectReference.rule(table, chain: "input", handle: 7, comment: "tabby:x").description
-            == "rule in chain inet tabby input (handle 7, comment \"tabby:x\")")
-        #expect(ObjectReference.elements(table, set: "s", element: "192.0.2.1").description
-            == "element 192.0.2.1 of set inet tabby s")
-        #expect(Operation.addElements([SetElement(.inetService(80))], to: NamedSet(table: table, name: "s", keyType: .inetService)).description
-            == "add 1 element(s) of elements of set inet tabby s")
+        #expect(
+            ObjectReference.rule(table, chain: "input", handle: 7, comment: "tabby:x").description
+                == "rule in chain inet tabby input (handle 7, comment \"tabby:x\")")
+        #expect(
+            ObjectReference.elements(table, set: "s", element: "192.0.2.1").description
+                == "element 192.0.2.1 of set inet tabby s")
+        #expect(
+            Operation.addElements(
+                [SetElement(.inetService(80))], to: NamedSet(table: table, name: "s", keyType: .inetService)
+            ).description
+                == "add 1 element(s) of elements of set inet tabby s")
     }
 }

@@ -39,7 +39,7 @@ func run(_ arguments: [String], quiet: Bool = true) throws -> Int32 {
     defer { posix_spawn_file_actions_destroy(&actions) }
     if quiet { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
     let cArguments = arguments.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
+    defer { for argument in cArguments { free(argument) } }
     var pid = pid_t()
     let spawned = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, environ)
     guard spawned == 0 else { throw BenchError("posix_spawn \(arguments[0]): errno \(spawned)") }

@@ -6,7 +6,8 @@ enum Workload {
     static let table = Table(family: .inet, name: "bench")
     static let set = NamedSet(table: table, name: "s", keyType: .ipv4Address)
     static let input = Chain(table: table, name: "input", base: BaseChain(type: .filter, hook: .input, priority: 0))
-    static let forward = Chain(table: table, name: "forward", base: BaseChain(type: .filter, hook: .forward, priority: 0))
+    static let forward = Chain(
+        table: table, name: "forward", base: BaseChain(type: .filter, hook: .forward, priority: 0))
 
     static func address(_ index: Int) -> IPv4Address { IPv4Address(0x0A00_0000 &+ UInt32(index + 1)) }
 
@@ -44,7 +45,8 @@ enum Workload {
         for index in 0..<count {
             let chain = Chain(table: table, name: chainName(index))
             transaction.add(chain)
-            transaction.add(Rule(in: chain, [.ip(.saddr, .eq, address(index)), .tcp(.dport, .eq, 80), .counter, .accept]))
+            transaction.add(
+                Rule(in: chain, [.ip(.saddr, .eq, address(index)), .tcp(.dport, .eq, 80), .counter, .accept]))
         }
         transaction.add(forward)
         for index in 0..<count {
@@ -56,7 +58,8 @@ enum Workload {
     static func chainsFile(_ count: Int) -> String {
         var lines = ["table inet bench {"]
         for index in 0..<count {
-            lines.append("\tchain \(chainName(index)) {\n\t\tip saddr \(address(index)) tcp dport 80 counter accept\n\t}")
+            lines.append(
+                "\tchain \(chainName(index)) {\n\t\tip saddr \(address(index)) tcp dport 80 counter accept\n\t}")
         }
         lines.append("\tchain forward {\n\t\ttype filter hook forward priority 0; policy accept;")
         for index in 0..<count {

@@ -102,15 +102,21 @@ func runAll(quick: Bool) throws -> [Row] {
 
 func printTable(_ rows: [Row]) {
     print("")
-    print("| operation | NFTables module (median) | nft (median) | nft / module | runs (module, nft) | machine busy before |")
+    print(
+        "| operation | NFTables module: median (min-max) | nft: median (min-max) | nft / module | runs | busy before |")
     print("|---|---|---|---|---|---|")
     for row in rows {
         let module = median(row.module)
         let nft = median(row.nft)
+        let ratio = format(nft / module, digits: 1)
         print(
-            "| \(row.name) | \(milliseconds(module)) ms | \(milliseconds(nft)) ms | \(format(nft / module, digits: 1))x "
+            "| \(row.name) | \(summary(row.module)) | \(summary(row.nft)) | \(ratio)x "
                 + "| \(row.module.count), \(row.nft.count) | \(Int((row.busy * 100).rounded()))% |")
     }
+}
+
+func summary(_ times: [Double]) -> String {
+    "\(milliseconds(median(times))) ms (\(milliseconds(times.min() ?? .nan))-\(milliseconds(times.max() ?? .nan)))"
 }
 
 do {

@@ -67,7 +67,8 @@ final class BatchEncoder {
         -> UnsafeMutablePointer<nlmsghdr>
     {
         origins.append(MessageOrigin(operation: operation, firstKernelElement: element, header: nil))
-        return nftnl_nlmsg_build_hdr(buffer, UInt16(type.rawValue), UInt16(family.rawValue), UInt16(flags), takeSequence())
+        return nftnl_nlmsg_build_hdr(
+            buffer, UInt16(type.rawValue), UInt16(family.rawValue), UInt16(flags), takeSequence())
     }
 
     private func encode(_ operation: Operation, index: Int) throws(NFTablesError) {
@@ -76,15 +77,18 @@ final class BatchEncoder {
         case .addTable(let table):
             let object = ObjectEncoding.table(table)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            nftnl_table_nlmsg_build_payload(header(NFT_MSG_NEWTABLE, family: table.family, flags: create, operation: index), object.pointer)
+            nftnl_table_nlmsg_build_payload(
+                header(NFT_MSG_NEWTABLE, family: table.family, flags: create, operation: index), object.pointer)
         case .deleteTable(let table):
             let object = ObjectEncoding.table(table)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            nftnl_table_nlmsg_build_payload(header(NFT_MSG_DELTABLE, family: table.family, flags: 0, operation: index), object.pointer)
+            nftnl_table_nlmsg_build_payload(
+                header(NFT_MSG_DELTABLE, family: table.family, flags: 0, operation: index), object.pointer)
         case .flushTable(let table):
             let object = ObjectEncoding.ruleScope(table: table, chain: nil)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, family: table.family, flags: 0, operation: index), object.pointer)
+            nftnl_rule_nlmsg_build_payload(
+                header(NFT_MSG_DELRULE, family: table.family, flags: 0, operation: index), object.pointer)
         case .addChain(let chain):
             let object = ObjectEncoding.chain(chain, withHook: true)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
@@ -93,21 +97,25 @@ final class BatchEncoder {
         case .deleteChain(let chain):
             let object = ObjectEncoding.chain(chain, withHook: false)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            nftnl_chain_nlmsg_build_payload(header(NFT_MSG_DELCHAIN, family: chain.table.family, flags: 0, operation: index), object.pointer)
+            nftnl_chain_nlmsg_build_payload(
+                header(NFT_MSG_DELCHAIN, family: chain.table.family, flags: 0, operation: index), object.pointer)
         case .flushChain(let chain):
             let object = ObjectEncoding.ruleScope(table: chain.table, chain: chain.name)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, family: chain.table.family, flags: 0, operation: index), object.pointer)
+            nftnl_rule_nlmsg_build_payload(
+                header(NFT_MSG_DELRULE, family: chain.table.family, flags: 0, operation: index), object.pointer)
         case .addSet(let set):
             let object = try ObjectEncoding.set(set, definition: true)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             // NEWSET requires a transaction-unique id (NFTA_SET_ID), even when nothing refers to it.
             nftnl_set_set_u32(object.pointer, attribute(NFTNL_SET_ID), UInt32(index + 1))
-            nftnl_set_nlmsg_build_payload(header(NFT_MSG_NEWSET, family: set.table.family, flags: create, operation: index), object.pointer)
+            nftnl_set_nlmsg_build_payload(
+                header(NFT_MSG_NEWSET, family: set.table.family, flags: create, operation: index), object.pointer)
         case .deleteSet(let set):
             let object = try ObjectEncoding.set(set, definition: false)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            nftnl_set_nlmsg_build_payload(header(NFT_MSG_DELSET, family: set.table.family, flags: 0, operation: index), object.pointer)
+            nftnl_set_nlmsg_build_payload(
+                header(NFT_MSG_DELSET, family: set.table.family, flags: 0, operation: index), object.pointer)
         case .flushSet(let set):
             let object = try ObjectEncoding.set(set, definition: false)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
@@ -122,14 +130,18 @@ final class BatchEncoder {
         case .addRule(let rule):
             let object = try ObjectEncoding.rule(rule)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            let message = header(NFT_MSG_NEWRULE, family: rule.table.family, flags: create | NLM_F_APPEND, operation: index)
+            let message = header(
+                NFT_MSG_NEWRULE, family: rule.table.family, flags: create | NLM_F_APPEND, operation: index)
             nftnl_rule_nlmsg_build_payload(message, object.pointer)
         case .deleteRule(let rule):
-            guard let handle = rule.handle else { throw .invalid("delete \(rule): a rule is deleted by handle; list it first") }
+            guard let handle = rule.handle else {
+                throw .invalid("delete \(rule): a rule is deleted by handle; list it first")
+            }
             let object = ObjectEncoding.ruleScope(table: rule.table, chain: rule.chain)
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             nftnl_rule_set_u64(object.pointer, attribute(NFTNL_RULE_HANDLE), handle)
-            nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, family: rule.table.family, flags: 0, operation: index), object.pointer)
+            nftnl_rule_nlmsg_build_payload(
+                header(NFT_MSG_DELRULE, family: rule.table.family, flags: 0, operation: index), object.pointer)
         }
         nftnl_batch_update(batch)
     }
@@ -151,7 +163,8 @@ final class BatchEncoder {
         var inMessage = 0
 
         func open() {
-            let opened = header(type, family: set.table.family, flags: flags, operation: operation, element: kernelOrdinal)
+            let opened = header(
+                type, family: set.table.family, flags: flags, operation: operation, element: kernelOrdinal)
             nftnl_set_elems_nlmsg_build_payload(opened, reference.pointer)
             message = opened
             list = mnl_attr_nest_start(opened, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))

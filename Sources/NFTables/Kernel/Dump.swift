@@ -61,7 +61,8 @@ extension NFTablesSocket {
                 guard reply.pointee.nlmsg_seq == sequence, generation == nil else { return }
                 if reply.pointee.nlmsg_type == Netlink.errorType {
                     let acknowledgement = try NetlinkAcknowledgement(reply)
-                    throw .listFailed("generation", acknowledgement.errno ?? Errno(EPROTO), message: acknowledgement.message)
+                    throw .listFailed(
+                        "generation", acknowledgement.errno ?? Errno(EPROTO), message: acknowledgement.message)
                 }
                 let object = NftnlGeneration()
                 defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer

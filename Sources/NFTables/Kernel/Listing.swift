@@ -4,22 +4,24 @@ import Glibc
 extension NFTablesSocket {
     /// All tables, or those of one family.
     public func tables(family: Family? = nil) throws(NFTablesError) -> [Table] {
-        try dump(NFT_MSG_GETTABLE, family: family, what: "tables", request: { _ in }) {
-            (message, tables: inout [Table]) throws(NFTablesError) in
+        try dump(NFT_MSG_GETTABLE, family: family, what: "tables") { _ in
+        } parse: { (message, tables: inout [Table]) throws(NFTablesError) in
             let object = NftnlTable()
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_table_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWTABLE") }
-            guard let family = Family(rawValue: UInt8(nftnl_table_get_u32(object.pointer, attribute(NFTNL_TABLE_FAMILY))))
+            guard
+                let family = Family(rawValue: UInt8(nftnl_table_get_u32(object.pointer, attribute(NFTNL_TABLE_FAMILY))))
             else { return }
-            tables.append(Table(family: family, name: string(nftnl_table_get_str(object.pointer, attribute(NFTNL_TABLE_NAME)))))
+            tables.append(
+                Table(family: family, name: string(nftnl_table_get_str(object.pointer, attribute(NFTNL_TABLE_NAME)))))
         }
     }
 
     /// The chains of a table, in the kernel's order. Base chains on hooks this module does not model
     /// (ingress, netdev, bridge) are listed without `base`.
     public func chains(in table: Table) throws(NFTablesError) -> [Chain] {
-        try dump(NFT_MSG_GETCHAIN, family: table.family, what: "chains of table \(table)", request: { _ in }) {
-            (message, chains: inout [Chain]) throws(NFTablesError) in
+        try dump(NFT_MSG_GETCHAIN, family: table.family, what: "chains of table \(table)") { _ in
+        } parse: { (message, chains: inout [Chain]) throws(NFTablesError) in
             let object = NftnlChain()
             defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
             guard nftnl_chain_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWCHAIN") }
@@ -157,7 +159,8 @@ extension NFTablesSocket {
             var elements: [String: [SetElement]] = [:]
             for set in sets { elements[set.name] = try self.elements(of: set) }
             let contents = TableContents(
-                table: table, chains: try chains(in: table), sets: sets, elements: elements, rules: try rules(in: table))
+                table: table, chains: try chains(in: table), sets: sets, elements: elements, rules: try rules(in: table)
+            )
             if try generation() == before { return contents }
         }
         throw .listFailed("table \(table)", Errno(EINTR), message: "the ruleset kept changing while it was read")
@@ -187,12 +190,14 @@ extension KernelElement {
         }
         key = data(NFTNL_SET_ELEM_KEY) ?? []
         keyEnd = data(NFTNL_SET_ELEM_KEY_END)
-        flags = nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_FLAGS))
+        flags =
+            nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_FLAGS))
             ? nftnl_set_elem_get_u32(element, attribute(NFTNL_SET_ELEM_FLAGS)) : 0
         verdict = nil
         if nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_VERDICT)) {
             let code = Int32(bitPattern: nftnl_set_elem_get_u32(element, attribute(NFTNL_SET_ELEM_VERDICT)))
-            let chain = nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_CHAIN))
+            let chain =
+                nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_CHAIN))
                 ? nftnl_set_elem_get_str(element, attribute(NFTNL_SET_ELEM_CHAIN)).map { String(cString: $0) } : nil
             verdict = Verdict(code: code, chain: chain)
         }
@@ -208,7 +213,8 @@ extension KernelElement {
             let flags: UInt32
         }
         var seen = Set<Identity>(minimumCapacity: elements.count)
-        for element in elements where !seen.insert(Identity(key: element.key, keyEnd: element.keyEnd, flags: element.flags)).inserted {
+        for element in elements
+        where !seen.insert(Identity(key: element.key, keyEnd: element.keyEnd, flags: element.flags)).inserted {
             return true
         }
         return false

@@ -26,7 +26,8 @@ public final class NFTablesSocket {
         if let path {
             descriptor = try openNetfilterSocket(inNamespaceAt: path)
         } else {
-            descriptor = Glibc.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_NETFILTER)
+            descriptor = Glibc.socket(
+                AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_NETFILTER)
             guard descriptor >= 0 else { throw .system("socket(NETLINK_NETFILTER)", Errno(errno)) }
         }
         guard let socket = mnl_socket_fdopen(descriptor) else {
@@ -107,14 +108,16 @@ public final class NFTablesSocket {
                 if code == EAGAIN {
                     if replies.contains(where: { $0.sequence == begin && $0.errno != nil }) { break }
                     guard try waitReadable() else {
-                        throw .acknowledgementsLost("no ACK for sequence \(barrier) within \(Self.replyTimeoutMilliseconds) ms")
+                        throw .acknowledgementsLost(
+                            "no ACK for sequence \(barrier) within \(Self.replyTimeoutMilliseconds) ms")
                     }
                     continue
                 }
                 if code == ENOBUFS { throw .acknowledgementsLost("receive buffer overflowed (ENOBUFS)") }
                 throw .system("recv nf_tables replies", Errno(code))
             }
-            try Netlink.forEachMessage(in: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) { message throws(NFTablesError) in
+            try Netlink.forEachMessage(in: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) {
+                message throws(NFTablesError) in
                 guard message.pointee.nlmsg_type == Netlink.errorType else { return }
                 let reply = try NetlinkAcknowledgement(message)
                 guard reply.sequence &- begin <= barrier &- begin else { return }  // a stale reply

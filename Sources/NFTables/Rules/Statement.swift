@@ -50,7 +50,8 @@ extension Statement {
     public static func ip(_ field: AddressField, _ op: MatchOperator, _ prefix: IPv4Prefix) -> Statement {
         var expressions = nfproto(.ipv4).expressions + [KeySource.ipv4(field).load(into: .r1)]
         if prefix.length < 32 {
-            expressions.append(.bitwise(source: .r1, destination: .r1, mask: IPv4Address(prefix.mask).bytes, xor: [0, 0, 0, 0]))
+            expressions.append(
+                .bitwise(source: .r1, destination: .r1, mask: IPv4Address(prefix.mask).bytes, xor: [0, 0, 0, 0]))
         }
         expressions.append(.compare(.r1, op.compare, prefix.network.bytes))
         return Statement(expressions)
@@ -144,7 +145,9 @@ extension Statement {
         icmpMatch(.ipv6, .icmpv6, type: type, code: code)
     }
 
-    private static func icmpMatch(_ family: NetworkProtocol, _ proto: IPProtocol, type: UInt8, code: UInt8?) -> Statement {
+    private static func icmpMatch(_ family: NetworkProtocol, _ proto: IPProtocol, type: UInt8, code: UInt8?)
+        -> Statement
+    {
         var expressions = nfproto(family).expressions + l4proto(.eq, proto).expressions
         expressions += [.payload(.transport, offset: 0, length: 1, into: .r1), .compare(.r1, .eq, [type])]
         if let code {

@@ -38,8 +38,12 @@ public enum Verdict: Hashable, Sendable, CustomStringConvertible {
         case 0: self = .drop
         case -1: self = .continue
         case -5: self = .return
-        case -3: guard let chain else { return nil }; self = .jump(chain)
-        case -4: guard let chain else { return nil }; self = .goto(chain)
+        case -3:
+            guard let chain else { return nil }
+            self = .jump(chain)
+        case -4:
+            guard let chain else { return nil }
+            self = .goto(chain)
         default: return nil
         }
     }

@@ -5,7 +5,8 @@ struct FullRuleset {
     let table = Table(family: .inet, name: "tabby")
     var input: Chain { Chain(table: table, name: "input", base: BaseChain(type: .filter, hook: .input, priority: 0)) }
     var forward: Chain {
-        Chain(table: table, name: "forward", base: BaseChain(type: .filter, hook: .forward, priority: 10, policy: .drop))
+        Chain(
+            table: table, name: "forward", base: BaseChain(type: .filter, hook: .forward, priority: 10, policy: .drop))
     }
     var postrouting: Chain {
         Chain(table: table, name: "postrouting", base: BaseChain(type: .nat, hook: .postrouting, priority: 100))
@@ -35,7 +36,9 @@ struct FullRuleset {
 
     var elements: [String: [SetElement]] {
         [
-            addresses.name: [SetElement(.ipv4(IPv4Address(192, 0, 2, 10))), SetElement(.ipv4(IPv4Address(192, 0, 2, 11)))],
+            addresses.name: [
+                SetElement(.ipv4(IPv4Address(192, 0, 2, 10))), SetElement(.ipv4(IPv4Address(192, 0, 2, 11))),
+            ],
             networks.name: [
                 SetElement(.ipv4Prefix(IPv4Prefix("192.0.2.0/24")!)),
                 SetElement(.ipv4(IPv4Address(198, 51, 100, 7))),
@@ -60,17 +63,28 @@ struct FullRuleset {
             Rule(in: input, comment: "tabby:invalid", [.ctState(.eq, .invalid), .counter, .drop]),
             Rule(
                 in: input, comment: "tabby:web",
-                [.meta(.iifname, .eq, "cali+"), .ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!), .tcp(.dport, .eq, 80), .counter, .accept]
+                [
+                    .meta(.iifname, .eq, "cali+"), .ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!), .tcp(.dport, .eq, 80),
+                    .counter, .accept,
+                ]
             ),
-            Rule(in: input, comment: "tabby:services", [.lookup([.ipv4(.saddr), .l4proto, .transportPort(.dport)], set: services.name), .accept]),
-            Rule(in: input, comment: "tabby:not-networks", [.lookup([.ipv4(.daddr)], .neq, set: networks.name), .drop]),
-            Rule(in: input, comment: "tabby:v6", [.ip6(.saddr, .eq, IPv6Prefix("2001:db8::/32")!), .udp(.sport, .eq, 53), .accept]),
-            Rule(in: input, comment: "tabby:ports", [.tcp(.dport, .eq, 8000...8080), .reject(.icmpx(.adminProhibited))]),
+            Rule(
+                in: input, comment: "tabby:services",
+                [.lookup([.ipv4(.saddr), .l4proto, .transportPort(.dport)], set: services.name), .accept]),
+            Rule(
+                in: input, comment: "tabby:not-networks", [.lookup([.ipv4(.daddr)], .neq, set: networks.name), .drop]),
+            Rule(
+                in: input, comment: "tabby:v6",
+                [.ip6(.saddr, .eq, IPv6Prefix("2001:db8::/32")!), .udp(.sport, .eq, 53), .accept]),
+            Rule(
+                in: input, comment: "tabby:ports", [.tcp(.dport, .eq, 8000...8080), .reject(.icmpx(.adminProhibited))]),
             Rule(in: input, comment: "tabby:sctp", [.sctp(.dport, .neq, 9), .l4proto(.eq, .sctp), .reject()]),
             Rule(in: input, comment: "tabby:ping", [.icmp(type: 8, code: 0), .log(prefix: "tabby ping "), .accept]),
             Rule(in: input, comment: "tabby:ping6", [.icmpv6(type: 128), .accept]),
-            Rule(in: input, comment: "tabby:range", [.ip(.daddr, .neq, IPv4Address(192, 0, 2, 1)...IPv4Address(192, 0, 2, 9)), .return]),
-            Rule(in: input, comment: "tabby:mark", [.mark(.eq, 0x10000, mask: 0xffff0000), .return]),
+            Rule(
+                in: input, comment: "tabby:range",
+                [.ip(.daddr, .neq, IPv4Address(192, 0, 2, 1)...IPv4Address(192, 0, 2, 9)), .return]),
+            Rule(in: input, comment: "tabby:mark", [.mark(.eq, 0x10000, mask: 0xffff_0000), .return]),
             Rule(in: input, comment: "tabby:set-mark", [.setMark(0x10000, mask: 0x10000)]),
             Rule(in: input, comment: "tabby:set-mark-all", [.mark(.neq, 0), .setMark(0x2)]),
             Rule(in: input, comment: "tabby:vmap", [.verdictMap([.iifname], map: dispatch.name)]),
@@ -79,12 +93,20 @@ struct FullRuleset {
             Rule(in: forward, comment: "tabby:tcp-rst", [.l4proto(.eq, .tcp), .reject(.tcpReset)]),
             Rule(in: workload, comment: "tabby:allow", [.jump(policy.name)]),
             Rule(in: workload, comment: "tabby:addresses", [.lookup([.ipv4(.saddr)], set: addresses.name), .accept]),
-            Rule(in: workload, comment: "tabby:ranges", [.lookup([.ipv4(.saddr), .l4proto, .transportPort(.dport)], set: serviceRanges.name), .accept]),
+            Rule(
+                in: workload, comment: "tabby:ranges",
+                [.lookup([.ipv4(.saddr), .l4proto, .transportPort(.dport)], set: serviceRanges.name), .accept]),
             Rule(in: workload, comment: "tabby:v6net", [.lookup([.ipv6(.saddr)], set: networks6.name), .accept]),
             Rule(in: workload, comment: "tabby:default", [.drop]),
-            Rule(in: postrouting, comment: "tabby:masq", [.ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!), .meta(.oifname, .neq, "cali+"), .masquerade]),
-            Rule(in: postrouting, comment: "tabby:snat", [.ip(.daddr, .eq, IPv4Address(203, 0, 113, 9)), .snat(to: IPv4Address(198, 51, 100, 1))]),
-            Rule(in: postrouting, comment: "tabby:snat6", [.ip6(.daddr, .eq, IPv6Address("2001:db8::9")!), .snat(to: IPv6Address("2001:db8::1")!)]),
+            Rule(
+                in: postrouting, comment: "tabby:masq",
+                [.ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!), .meta(.oifname, .neq, "cali+"), .masquerade]),
+            Rule(
+                in: postrouting, comment: "tabby:snat",
+                [.ip(.daddr, .eq, IPv4Address(203, 0, 113, 9)), .snat(to: IPv4Address(198, 51, 100, 1))]),
+            Rule(
+                in: postrouting, comment: "tabby:snat6",
+                [.ip6(.daddr, .eq, IPv6Address("2001:db8::9")!), .snat(to: IPv6Address("2001:db8::1")!)]),
             Rule(in: output, comment: "tabby:route-mark", [.setMark(0x1)]),
         ]
     }

@@ -4,9 +4,11 @@ import Testing
 
 /// Whether this process may create network namespaces and run nft: real-kernel tests need both.
 enum KernelTestEnvironment {
-    static let available: Bool = geteuid() == 0 && ["/usr/sbin/ip", "/usr/sbin/nft"].allSatisfy {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    static let available: Bool =
+        geteuid() == 0
+        && ["/usr/sbin/ip", "/usr/sbin/nft"].allSatisfy {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     static let reason: Comment = "needs root and the ip and nft commands to create network namespaces"
 }
 
