@@ -102,4 +102,36 @@ struct MaintenanceTests {
             #expect(text.contains("240.0.0.0/4"))
         }
     }
+
+    @Test("ip, ip6 and inet tables are listed by family, and an ip6 table holds its objects")
+    func tablesOfEveryFamily() throws {
+        try withNamespace { namespace in
+            let socket = try namespace.socket()
+            let tables = [Family.ip, .ip6, .inet].map { Table(family: $0, name: "tabby") }
+            let ip6 = tables[1]
+            let output = Chain(table: ip6, name: "output", base: BaseChain(type: .filter, hook: .output, priority: 0))
+            let peers = NamedSet(table: ip6, name: "peers", keyType: .ipv6Address)
+            let peer = try #require(IPv6Address("2001:db8::7"))
+            let rule = Rule(
+                in: output, comment: "tabby:v6",
+                [.lookup([.ipv6(.daddr)], set: peers.name), .icmpv6(type: 128), .counter, .reject(.icmpv6(code: 1))])
+            var transaction = Transaction(tables.map(Operation.addTable))
+            transaction.add(output)
+            transaction.add(peers)
+            transaction.add([SetElement(.ipv6(peer))], to: peers)
+            transaction.add(rule)
+            try socket.commit(transaction)
+
+            #expect(Set(try socket.tables()) == Set(tables))
+            #expect(try socket.tables(family: .ip6) == [ip6])
+            let contents = try #require(try socket.contents(of: ip6))
+            #expect(contents.chains == [output])
+            #expect(contents.sets == [peers])
+            #expect(contents.elements[peers.name] == [SetElement(.ipv6(peer))])
+            #expect(contents.rules.count == 1 && contents.rules[0].hasSameContent(as: rule))
+            let text = try namespace.run("nft", "list", "table", "ip6", "tabby").output
+            #expect(text.contains("ip6 daddr @peers icmpv6 type echo-request counter packets 0 bytes 0 reject"))
+            #expect(try socket.contents(of: Table(family: .ip6, name: "absent")) == nil)
+        }
+    }
 }
