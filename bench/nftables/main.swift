@@ -53,8 +53,9 @@ func compareLoads(_ name: String, repetitions: Int, transaction: () -> Transacti
     return Row(name: name, module: moduleTimes, nft: nftTimes, busy: busy)
 }
 
-/// One element added to and deleted from a 100k set: the module on an open socket, nft as a process per change.
-func compareOneElement(moduleRepetitions: Int, nftRepetitions: Int) throws -> [Row] {
+/// One element added to and deleted from a 100k set (the module on an open socket, nft as a process per
+/// change), and the set listed back.
+func compareOneElement(moduleRepetitions: Int, nftRepetitions: Int, listRepetitions: Int) throws -> [Row] {
     let busy = waitForQuietMachine()
     let namespace = try BenchNamespace("element")
     defer { namespace.remove() }
@@ -74,9 +75,23 @@ func compareOneElement(moduleRepetitions: Int, nftRepetitions: Int) throws -> [R
         nftDeletes.append(try timed { try run([nftPath, "delete", "element", "inet", "bench", "s", "{ 192.0.2.1 }"]) })
     }
     print("one element: module add \(milliseconds(median(adds))) ms / delete \(milliseconds(median(deletes))) ms")
+
+    // Reading the 100k set back, as a reconciler's resync does.
+    var lists: [Double] = []
+    var nftLists: [Double] = []
+    for _ in 0..<listRepetitions {
+        lists.append(
+            try timed {
+                let count = try socket.elements(of: Workload.set).count
+                guard count == 100_000 else { throw BenchError("listed \(count) elements, not 100000") }
+            })
+        nftLists.append(try timed { try run([nftPath, "-j", "list", "set", "inet", "bench", "s"]) })
+    }
+    print("list 100k: module \(milliseconds(median(lists))) ms, nft \(milliseconds(median(nftLists))) ms")
     return [
         Row(name: "add 1 element to a 100k set", module: adds, nft: nftAdds, busy: busy),
         Row(name: "delete 1 element from a 100k set", module: deletes, nft: nftDeletes, busy: busy),
+        Row(name: "list a 100k set", module: lists, nft: nftLists, busy: busy),
     ]
 }
 
@@ -97,7 +112,9 @@ func runAll(quick: Bool) throws -> [Row] {
         try compareLoads(
             "load 10k chains + 20k rules", repetitions: bigRepetitions,
             transaction: { Workload.chainsTransaction(10_000) }, file: Workload.chainsFile(10_000)),
-    ] + (try compareOneElement(moduleRepetitions: quick ? 50 : 201, nftRepetitions: quick ? 5 : 15))
+    ]
+        + (try compareOneElement(
+            moduleRepetitions: quick ? 50 : 201, nftRepetitions: quick ? 5 : 15, listRepetitions: quick ? 3 : 5))
 }
 
 func printTable(_ rows: [Row]) {

@@ -179,14 +179,13 @@ final class BatchEncoder {
         func append(_ kernel: KernelElement) {
             kernel.configure(element.pointer)
             if message == nil { open() }
-            var before = message!.pointee.nlmsg_len
+            let before = message!.pointee.nlmsg_len
             nftnl_set_elem_nlmsg_build(message!, element.pointer, Int32(inMessage + 1))
             if nestLength(message!, list!) > Self.maximumNestLength {
                 // Take the element back out and start the next message with it.
                 message!.pointee.nlmsg_len = before
                 close()
                 open()
-                before = message!.pointee.nlmsg_len
                 nftnl_set_elem_nlmsg_build(message!, element.pointer, Int32(inMessage + 1))
             }
             inMessage += 1
