@@ -147,6 +147,31 @@ struct FailureTests {
         }
     }
 
+    @Test("in a batch too large for an ACK per message, errors still map to their operations")
+    func errorsInLargeBatches() throws {
+        try withNamespace { namespace in
+            let socket = try namespace.socket()
+            let table = Table(family: .inet, name: "large")
+            let chain = Chain(table: table, name: "c")
+            var transaction = Transaction([
+                .addTable(table), .addChain(chain), .addChain(Chain(table: table, name: "c2")),
+            ])
+            for index in 0..<5000 {
+                let target = index == 3210 ? "missing" : "c2"
+                transaction.add(Rule(in: chain, comment: "rule-\(index)", [.counter, .jump(target)]))
+            }
+            let error = try #require(throws: NFTablesError.self) { try socket.commit(transaction) }
+            guard case .rejected(let failures) = error else {
+                Issue.record("expected .rejected, got \(error)")
+                return
+            }
+            #expect(failures.count == 1)
+            #expect(failures.first?.index == 3213)  // after the table and two chains
+            #expect(failures.first?.object == .rule(table, chain: "c", handle: nil, comment: "rule-3210"))
+            #expect(try socket.tables().isEmpty)
+        }
+    }
+
     @Test("errors name the table, set and element that failed")
     func errorsNameTheObject() throws {
         try withNamespace { namespace in
