@@ -63,6 +63,9 @@ let package = Package(
         .executableTarget(
             name: "netlink-bench", dependencies: ["Netlink"], path: "bench/netlink", exclude: ["run.sh"],
             swiftSettings: strict),
+        .executableTarget(
+            name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
+            swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),

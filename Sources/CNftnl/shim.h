@@ -4,6 +4,9 @@
 // imports them as opaque pointers.
 #include <netinet/in.h>
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -16,5 +19,12 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/set.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/udata.h>
+
+/// setns(fd, CLONE_NEWNET) for the calling thread. glibc declares setns only under _GNU_SOURCE, which
+/// Swift's Glibc module does not define, and syscall() is variadic, so Swift cannot call either directly.
+static inline int tabby_nft_setns_net(int fd) {
+    return (int)syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */);
+}
 #endif

@@ -1,0 +1,259 @@
+import CNftnl
+import Glibc
+
+extension NFTablesSocket {
+    /// All tables, or those of one family.
+    public func tables(family: Family? = nil) throws(NFTablesError) -> [Table] {
+        try dump(NFT_MSG_GETTABLE, family: family, what: "tables") { _ in
+        } parse: { (message, tables: inout [Table]) throws(NFTablesError) in
+            let object = NftnlTable()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            guard nftnl_table_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWTABLE") }
+            guard
+                let family = Family(rawValue: UInt8(nftnl_table_get_u32(object.pointer, attribute(NFTNL_TABLE_FAMILY))))
+            else { return }
+            tables.append(
+                Table(family: family, name: string(nftnl_table_get_str(object.pointer, attribute(NFTNL_TABLE_NAME)))))
+        }
+    }
+
+    /// The chains of a table, in the kernel's order. Base chains on hooks this module does not model
+    /// (ingress, netdev, bridge) are listed without `base`.
+    public func chains(in table: Table) throws(NFTablesError) -> [Chain] {
+        try dump(NFT_MSG_GETCHAIN, family: table.family, what: "chains of table \(table)") { _ in
+        } parse: { (message, chains: inout [Chain]) throws(NFTablesError) in
+            let object = NftnlChain()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            guard nftnl_chain_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWCHAIN") }
+            let pointer = object.pointer
+            guard string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TABLE))) == table.name else { return }
+            var chain = Chain(table: table, name: string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_NAME))))
+            if nftnl_chain_is_set(pointer, attribute(NFTNL_CHAIN_HOOKNUM)), [.ip, .ip6, .inet].contains(table.family),
+                let hook = Hook(rawValue: nftnl_chain_get_u32(pointer, attribute(NFTNL_CHAIN_HOOKNUM))),
+                let type = ChainType(rawValue: string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TYPE)))),
+                let policy = ChainPolicy(rawValue: nftnl_chain_get_u32(pointer, attribute(NFTNL_CHAIN_POLICY)))
+            {
+                let priority = nftnl_chain_get_s32(pointer, attribute(NFTNL_CHAIN_PRIO))
+                chain.base = BaseChain(type: type, hook: hook, priority: priority, policy: policy)
+            }
+            chains.append(chain)
+        }
+    }
+
+    /// The named sets and maps of a table (anonymous sets belong to their rules and are left out).
+    public func sets(in table: Table) throws(NFTablesError) -> [NamedSet] {
+        let what = "sets of table \(table)"
+        return try dump(NFT_MSG_GETSET, family: table.family, what: what) { (message) throws(NFTablesError) in
+            let object = NftnlSet()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            nftnl_set_set_str(object.pointer, attribute(NFTNL_SET_TABLE), table.name)
+            nftnl_set_nlmsg_build_payload(message, object.pointer)
+        } parse: { (message, sets: inout [NamedSet]) throws(NFTablesError) in
+            let object = NftnlSet()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            guard nftnl_set_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSET") }
+            let pointer = object.pointer
+            let flags = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_FLAGS))
+            guard flags & 0x1 == 0,  // NFT_SET_ANONYMOUS
+                string(nftnl_set_get_str(pointer, attribute(NFTNL_SET_TABLE))) == table.name
+            else { return }
+            let keyType = SetKeyType(
+                kernelType: nftnl_set_get_u32(pointer, attribute(NFTNL_SET_KEY_TYPE)),
+                length: Int(nftnl_set_get_u32(pointer, attribute(NFTNL_SET_KEY_LEN))))
+            var mapData: MapData?
+            if flags & SetFlags.map != 0 {
+                let dataType = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_DATA_TYPE))
+                let dataLength = Int(nftnl_set_get_u32(pointer, attribute(NFTNL_SET_DATA_LEN)))
+                mapData = dataType == MapData.verdictTypeID ? .verdict : .other(typeID: dataType, length: dataLength)
+            }
+            sets.append(
+                NamedSet(
+                    table: table, name: string(nftnl_set_get_str(pointer, attribute(NFTNL_SET_NAME))), keyType: keyType,
+                    flags: SetFlags(rawValue: flags & ~SetFlags.derived), mapData: mapData))
+        }
+    }
+
+    /// The elements of a set, as `SetElement`s equal to the ones that were added: intervals of a single-field
+    /// interval set come back as one element with an inclusive `keyEnd`.
+    ///
+    /// A hash set dump restarts its table walk for every datagram, skipping what it already sent; when the
+    /// kernel resizes the table in between (as it does after big deletes), some elements come twice and as
+    /// many not at all. The dump is then repeated until it has no duplicates.
+    public func elements(of set: NamedSet) throws(NFTablesError) -> [SetElement] {
+        for attempt in 0..<Self.dumpAttempts {
+            let kernel = try kernelElements(of: set)
+            if !KernelElement.containsDuplicates(kernel) {
+                return set.isInterval && !set.keyType.isConcatenation
+                    ? KernelElement.joinIntervals(kernel) : kernel.map(\.element)
+            }
+            usleep(UInt32(10_000 * (attempt + 1)))  // give the resize time to finish
+        }
+        throw .listFailed("elements of \(set)", Errno(EAGAIN), message: "the set kept being resized during the dump")
+    }
+
+    private func kernelElements(of set: NamedSet) throws(NFTablesError) -> [KernelElement] {
+        try dump(NFT_MSG_GETSETELEM, family: set.table.family, what: "elements of \(set)") {
+            (message) throws(NFTablesError) in
+            let reference = try ObjectEncoding.set(set, definition: false)
+            withExtendedLifetime(reference) { nftnl_set_elems_nlmsg_build_payload(message, reference.pointer) }
+        } parse: { (message, elements: inout [KernelElement]) throws(NFTablesError) in
+            let object = NftnlSet()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            guard nftnl_set_elems_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSETELEM") }
+            guard let iterator = nftnl_set_elems_iter_create(object.pointer) else { return }
+            defer { nftnl_set_elems_iter_destroy(iterator) }
+            while let element = nftnl_set_elems_iter_next(iterator) {
+                elements.append(KernelElement(listed: element))
+            }
+        }
+    }
+
+    /// The rules of a table, or of one chain, in chain order, with handles, comments and decoded expressions.
+    public func rules(in table: Table, chain: String? = nil) throws(NFTablesError) -> [Rule] {
+        let what = "rules of " + (chain.map { "chain \(table) \($0)" } ?? "table \(table)")
+        return try dump(NFT_MSG_GETRULE, family: table.family, what: what) { (message) throws(NFTablesError) in
+            let scope = ObjectEncoding.ruleScope(table: table, chain: chain)
+            withExtendedLifetime(scope) { nftnl_rule_nlmsg_build_payload(message, scope.pointer) }
+        } parse: { (message, rules: inout [Rule]) throws(NFTablesError) in
+            let object = NftnlRule()
+            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+            guard nftnl_rule_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWRULE") }
+            let pointer = object.pointer
+            let ruleChain = string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_CHAIN)))
+            guard string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_TABLE))) == table.name,
+                chain == nil || chain == ruleChain
+            else { return }
+            var comment: String?
+            if nftnl_rule_is_set(pointer, attribute(NFTNL_RULE_USERDATA)) {
+                var length: UInt32 = 0
+                let data = nftnl_rule_get_data(pointer, attribute(NFTNL_RULE_USERDATA), &length)
+                comment = RuleUserData.comment(in: bytes(data, length))
+            }
+            var expressions: [Expression] = []
+            var counter: CounterValues?
+            if let iterator = nftnl_expr_iter_create(pointer) {
+                while let expression = nftnl_expr_iter_next(iterator) {
+                    let (decoded, values) = ExpressionCoding.decode(expression)
+                    expressions.append(decoded)
+                    if counter == nil { counter = values }
+                }
+                nftnl_expr_iter_destroy(iterator)
+            }
+            var rule = Rule(table: table, chain: ruleChain, comment: comment, expressions: expressions)
+            rule.handle = nftnl_rule_get_u64(pointer, attribute(NFTNL_RULE_HANDLE))
+            rule.counterValues = counter
+            rules.append(rule)
+        }
+    }
+
+    /// Everything in one table, read at a single ruleset generation (retried if a commit lands in between);
+    /// nil when the table does not exist.
+    public func contents(of table: Table) throws(NFTablesError) -> TableContents? {
+        for _ in 0..<Self.dumpAttempts {
+            let before = try generation()
+            guard try tables(family: table.family).contains(table) else {
+                if try generation() == before { return nil }
+                continue
+            }
+            let sets = try sets(in: table)
+            var elements: [String: [SetElement]] = [:]
+            for set in sets { elements[set.name] = try self.elements(of: set) }
+            let contents = TableContents(
+                table: table, chains: try chains(in: table), sets: sets, elements: elements, rules: try rules(in: table)
+            )
+            if try generation() == before { return contents }
+        }
+        throw .listFailed("table \(table)", Errno(EINTR), message: "the ruleset kept changing while it was read")
+    }
+}
+
+/// A table with everything in it, as read at one ruleset generation.
+public struct TableContents: Hashable, Sendable {
+    public var table: Table
+    public var chains: [Chain]
+    public var sets: [NamedSet]
+    /// Elements by set name.
+    public var elements: [String: [SetElement]]
+    public var rules: [Rule]
+}
+
+private func string(_ pointer: UnsafePointer<CChar>?) -> String {
+    pointer.map { String(cString: $0) } ?? ""
+}
+
+extension KernelElement {
+    init(listed element: OpaquePointer) {
+        func data(_ type: Int) -> [UInt8]? {
+            guard nftnl_set_elem_is_set(element, attribute(type)) else { return nil }
+            var length: UInt32 = 0
+            return bytes(nftnl_set_elem_get(element, attribute(type), &length), length)
+        }
+        key = data(NFTNL_SET_ELEM_KEY) ?? []
+        keyEnd = data(NFTNL_SET_ELEM_KEY_END)
+        flags =
+            nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_FLAGS))
+            ? nftnl_set_elem_get_u32(element, attribute(NFTNL_SET_ELEM_FLAGS)) : 0
+        verdict = nil
+        if nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_VERDICT)) {
+            let code = Int32(bitPattern: nftnl_set_elem_get_u32(element, attribute(NFTNL_SET_ELEM_VERDICT)))
+            let chain =
+                nftnl_set_elem_is_set(element, attribute(NFTNL_SET_ELEM_CHAIN))
+                ? nftnl_set_elem_get_str(element, attribute(NFTNL_SET_ELEM_CHAIN)).map { String(cString: $0) } : nil
+            verdict = Verdict(code: code, chain: chain)
+        }
+    }
+
+    var element: SetElement { SetElement(key: key, keyEnd: keyEnd, verdict: verdict) }
+
+    /// Whether an element appears twice, which a consistent dump never shows.
+    static func containsDuplicates(_ elements: [KernelElement]) -> Bool {
+        struct Identity: Hashable {
+            let key: [UInt8]
+            let keyEnd: [UInt8]?
+            let flags: UInt32
+        }
+        var seen = Set<Identity>(minimumCapacity: elements.count)
+        for element in elements
+        where !seen.insert(Identity(key: element.key, keyEnd: element.keyEnd, flags: element.flags)).inserted {
+            return true
+        }
+        return false
+    }
+
+    /// Pairs each interval start with the end element after it. Ends sort before starts of the same key, since
+    /// adjacent ranges share that key; a start without an end runs to the top of the key space; lone ends (such as
+    /// the zero end `nft` adds) are dropped.
+    static func joinIntervals(_ elements: [KernelElement]) -> [SetElement] {
+        let sorted = elements.sorted { left, right in
+            if left.key != right.key { return left.key.lexicographicallyPrecedes(right.key) }
+            return left.flags & intervalEnd > right.flags & intervalEnd
+        }
+        var result: [SetElement] = []
+        var index = 0
+        while index < sorted.count {
+            let start = sorted[index]
+            index += 1
+            guard start.flags & intervalEnd == 0 else { continue }
+            var last = [UInt8](repeating: 0xff, count: start.key.count)
+            if index < sorted.count, sorted[index].flags & intervalEnd != 0 {
+                last = predecessor(of: sorted[index].key)
+                index += 1
+            }
+            result.append(SetElement(key: start.key, keyEnd: last, verdict: start.verdict))
+        }
+        return result
+    }
+
+    static func predecessor(of key: [UInt8]) -> [UInt8] {
+        var previous = key
+        for index in previous.indices.reversed() {
+            if previous[index] == 0 {
+                previous[index] = 0xff
+            } else {
+                previous[index] -= 1
+                return previous
+            }
+        }
+        return previous
+    }
+}

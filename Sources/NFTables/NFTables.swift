@@ -1,1 +1,0 @@
-// The NFTables module; see Docs/architecture.md.
