@@ -3,7 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test demo bench bench-ipam bench-selector clean
+.PHONY: all deps build release test demo bench bench-netlink bench-nftables bench-ipam bench-selector clean
 
 all: build
 
@@ -33,7 +33,13 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-selector bench-ipam
+bench: bench-netlink bench-nftables bench-selector bench-ipam
+
+bench-netlink: deps
+	./bench/netlink/run.sh
+
+bench-nftables: deps
+	./bench/nftables/run.sh
 
 bench-selector: deps
 	$(SWIFT) run -c release selector-bench
