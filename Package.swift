@@ -5,6 +5,9 @@
 //   Datastore                     the Datastore protocol and the file datastore
 //   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
+//   Calculation                   cluster state -> desired dataplane of one node (pure)
+//   Dataplane                     reconcilers: desired vs the kernel, applying only the difference
+//   Agent                         tabbyd's runtime: start-up, event loop, reload, status, health, metrics
 //   TabbyCtlCommands              tabbyctl's commands; tabbyctl is argument wiring only
 import PackageDescription
 
@@ -38,6 +41,11 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
+        .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .target(name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink"], swiftSettings: strict),
+        .target(
+            name: "Agent", dependencies: ["Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink"],
+            swiftSettings: strict),
 
         // The kernel.
         .target(name: "Netlink", dependencies: ["CMnl", "CLinuxSupport"], swiftSettings: strict),
@@ -77,6 +85,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
+        .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "DataplaneTests", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
+            swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
         .testTarget(

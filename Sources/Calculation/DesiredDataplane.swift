@@ -1,0 +1,170 @@
+import CalicoAPI
+
+/// What the kernel of one node should hold, as computed from the cluster's resources. Plain values: the
+/// Dataplane module compares them with what the kernel has and applies only the difference.
+///
+/// Only Tabby-owned state appears here (DESIGN.md rule 4): routes with Tabby's protocol or on Tabby's devices,
+/// the `vxlan.calico` and `tunl0` devices, permanent neighbours and FDB entries on `cali*` and `vxlan.calico`,
+/// and sysctls of forwarding and of workload interfaces.
+public struct DesiredDataplane: Sendable, Equatable {
+    /// Main-table routes, by destination.
+    public var routes: [CIDR: DesiredRoute] = [:]
+    /// The VXLAN device, or nil when no VXLAN pool needs it (an existing one is then removed).
+    public var vxlan: VXLANDevice?
+    /// The IPIP device's configuration, or nil when no IPIP pool needs it (tunl0 is then stripped of its
+    /// address; the device itself belongs to the ipip module and is left).
+    public var ipip: IPIPDevice?
+    /// Permanent neighbour entries: workload MACs on their `cali*` interfaces and remote VTEPs on
+    /// `vxlan.calico`.
+    public var neighbors: Set<DesiredNeighbor> = []
+    /// Bridge FDB entries on `vxlan.calico`: remote VTEP MAC -> remote node address.
+    public var fdb: Set<DesiredFDBEntry> = []
+    /// Sysctl values by path below /proc/sys (`net/ipv4/ip_forward`, `net/ipv4/conf/cali1234/proxy_arp`).
+    public var sysctls: [String: String] = [:]
+    /// The MTU for workload interfaces, written to a file for the CNI plugin.
+    public var podMTU: Int?
+    /// Things the calculation could not program, for the status socket (e.g. an unreachable block).
+    public var problems: [DataplaneProblem] = []
+
+    public init() {}
+}
+
+/// One main-table route.
+public struct DesiredRoute: Sendable, Hashable {
+    public enum Target: Sendable, Hashable {
+        /// `dev <interface> scope link`: a local workload's address.
+        case interface(String)
+        /// `blackhole`: a block affine to this node.
+        case blackhole
+        /// `via <gateway> dev <interface> onlink`: another node's block or borrowed address.
+        case gateway(IPAddress, interface: String)
+    }
+
+    /// Why the route exists; decides ownership and conflicts (lower wins), as Felix's route classes do.
+    public enum Kind: Int, Sendable, Hashable, Comparable {
+        case localWorkload = 0
+        case vxlanSameSubnet = 1
+        case vxlanTunnel = 2
+        case ipipSameSubnet = 3
+        case ipipTunnel = 4
+        case noEncapsulation = 5
+        case blackhole = 6
+
+        public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public var destination: CIDR
+    public var target: Target
+    public var kind: Kind
+    /// The route protocol: Felix's 80 for blackhole, same-subnet and IPIP routes; `deviceRouteProtocol`
+    /// (3, boot) for workload and VXLAN routes unless configured otherwise.
+    public var routeProtocol: UInt8
+    /// The route's MTU metric (tunnel routes), or nil.
+    public var mtu: Int?
+
+    public init(destination: CIDR, target: Target, kind: Kind, routeProtocol: UInt8, mtu: Int? = nil) {
+        self.destination = destination
+        self.target = target
+        self.kind = kind
+        self.routeProtocol = routeProtocol
+        self.mtu = mtu
+    }
+}
+
+/// The `vxlan.calico` device.
+public struct VXLANDevice: Sendable, Hashable {
+    public static let name = "vxlan.calico"
+
+    public var vni: UInt32
+    public var port: UInt16
+    public var mac: String
+    /// The node's VXLAN tunnel address, assigned as /32.
+    public var address: IPAddress
+    public var mtu: Int
+    /// The underlay interface (the one holding the node IP) and the node IP, as the VXLAN source.
+    public var parentInterface: String?
+    public var localAddress: IPAddress?
+
+    public init(
+        vni: UInt32, port: UInt16, mac: String, address: IPAddress, mtu: Int, parentInterface: String?,
+        localAddress: IPAddress?
+    ) {
+        self.vni = vni
+        self.port = port
+        self.mac = mac
+        self.address = address
+        self.mtu = mtu
+        self.parentInterface = parentInterface
+        self.localAddress = localAddress
+    }
+}
+
+/// The `tunl0` device's configuration.
+public struct IPIPDevice: Sendable, Hashable {
+    public static let name = "tunl0"
+
+    /// The node's IPIP tunnel address, assigned as /32; nil leaves tunl0 without an address.
+    public var address: IPAddress?
+    public var mtu: Int
+
+    public init(address: IPAddress?, mtu: Int) {
+        self.address = address
+        self.mtu = mtu
+    }
+}
+
+/// A permanent neighbour entry.
+public struct DesiredNeighbor: Sendable, Hashable {
+    public var interface: String
+    public var address: IPAddress
+    /// Six colon-separated hex pairs, lowercase.
+    public var mac: String
+
+    public init(interface: String, address: IPAddress, mac: String) {
+        self.interface = interface
+        self.address = address
+        self.mac = mac.lowercased()
+    }
+}
+
+/// A bridge FDB entry (`<mac> dst <destination> self permanent`) on an interface.
+public struct DesiredFDBEntry: Sendable, Hashable {
+    public var interface: String
+    public var mac: String
+    public var destination: IPAddress
+
+    public init(interface: String, mac: String, destination: IPAddress) {
+        self.interface = interface
+        self.mac = mac.lowercased()
+        self.destination = destination
+    }
+}
+
+/// Something the calculation could not program, with the resource it concerns.
+public struct DataplaneProblem: Sendable, Hashable, CustomStringConvertible {
+    public var resource: String
+    public var reason: String
+
+    public init(resource: String, reason: String) {
+        self.resource = resource
+        self.reason = reason
+    }
+
+    public var description: String { "\(resource): \(reason)" }
+}
+
+/// What the calculation needs to know about this node's kernel (observed, not configured).
+public struct NodeEnvironment: Sendable, Equatable {
+    /// Interfaces that exist now, by name.
+    public var interfaces: Set<String>
+    /// The smallest MTU of the up interfaces matching `mtuIfacePattern` (Felix's host MTU; 1460 when none).
+    public var hostMTU: Int
+    /// The interface holding the node's IP (VXLAN parent, CrossSubnet next hop device).
+    public var underlayInterface: String?
+
+    public init(interfaces: Set<String>, hostMTU: Int, underlayInterface: String?) {
+        self.interfaces = interfaces
+        self.hostMTU = hostMTU
+        self.underlayInterface = underlayInterface
+    }
+}

@@ -1,0 +1,1 @@
+// The Dataplane module; see Docs/architecture.md.
