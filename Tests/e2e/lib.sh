@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# A Tabby cluster inside network namespaces on one machine, for the demo and the end-to-end tests.
+#
+# Topology (every name carries $TOPO, so runs never collide and cleanup finds only its own):
+#   ${TOPO}-net            a namespace holding the bridge br0 that joins the nodes (the "underlay")
+#   ${TOPO}-<node>         one namespace per node: eth0 on the bridge with 192.0.2.x/24, tabbyd running in it
+#   ${TOPO}-<node>-<pod>   one namespace per workload: eth0 (veth) to a cali* interface in its node
+# Addresses are documentation ranges only: nodes 192.0.2.0/24 (or 198.51.100.128/25 for a second subnet),
+# workloads from pools in 203.0.113.0/24. Nothing is added to the host's own namespace.
+set -euo pipefail
+
+: "${TOPO:=tabby-e2e-$$}"
+: "${BIN:?BIN must name the directory holding tabbyd and tabbyctl}"
+: "${WORK:=/tmp/${TOPO}}"
+DATASTORE="$WORK/datastore"
+export TABBY_DATASTORE="$DATASTORE"
+NODES=()
+declare -A NODE_PID NODE_IP
+
+ns() { echo "${TOPO}-$1"; }
+in_ns() { local name="$1"; shift; ip netns exec "$(ns "$name")" "$@"; }
+ctl() { "$BIN/tabbyctl" "$@"; }
+
+topology_up() {
+    mkdir -p "$WORK" "$DATASTORE"
+    ip netns add "$(ns net)"
+    in_ns net ip link add br0 type bridge
+    in_ns net ip link set br0 up
+    in_ns net ip link set lo up
+}
+
+# node_add NAME ADDRESS/PREFIX [GATEWAY]: a node namespace wired to the bridge, with tabbyd not yet started.
+node_add() {
+    local name="$1" address="$2" gateway="${3:-}"
+    local link="v-${name}"
+    ip netns add "$(ns "$name")"
+    in_ns "$name" ip link set lo up
+    ip link add "$link" netns "$(ns net)" type veth peer name eth0 netns "$(ns "$name")"
+    in_ns net ip link set "$link" master br0 up
+    in_ns "$name" ip addr add "$address" dev eth0
+    in_ns "$name" ip link set eth0 up
+    # A default route makes the node's interface the detected underlay, and lets proxy ARP answer for
+    # 169.254.1.1 (the kernel answers only for destinations it can route).
+    if [ -n "$gateway" ]; then in_ns "$name" ip route add default via "$gateway" dev eth0 onlink; fi
+    NODES+=("$name")
+    NODE_IP[$name]="$address"
+    ctl apply -f - >/dev/null <<YAML
+apiVersion: projectcalico.org/v3
+kind: Node
+metadata:
+  name: ${name}
+  labels: {demo: "true"}
+spec:
+  bgp:
+    ipv4Address: ${address}
+YAML
+}
+
+# tabbyd_start NODE [extra flags...]
+tabbyd_start() {
+    local name="$1"; shift
+    in_ns "$name" "$BIN/tabbyd" --node "$name" --datastore "$DATASTORE" --node-ip "${NODE_IP[$name]}" \
+        --status-socket "$WORK/$name.sock" --mtu-file "$WORK/$name.mtu" "$@" >>"$WORK/$name.log" 2>&1 &
+    NODE_PID[$name]=$!
+}
+
+tabbyd_stop() {
+    local name="$1" signal="${2:-TERM}"
+    local pid="${NODE_PID[$name]:-}"
+    if [ -n "$pid" ]; then
+        kill "-$signal" "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        NODE_PID[$name]=""
+    fi
+}
+
+# wait_ready NODE [SECONDS]: until tabbyd's readiness says it has applied once.
+wait_ready() {
+    local name="$1" limit="${2:-30}" waited=0
+    until ctl node status --status-socket "$WORK/$name.sock" -o json 2>/dev/null | grep -q '"ready" *: *true'; do
+        sleep 0.2
+        waited=$((waited + 1))
+        if [ "$waited" -ge $((limit * 5)) ]; then
+            echo "tabbyd on $name did not become ready; its log:" >&2
+            tail -20 "$WORK/$name.log" >&2
+            return 1
+        fi
+    done
+}
+
+# pod_add NODE POD [LABELS as k: v, ...] [NAMESPACE]: a workload namespace with an address from IPAM, a veth
+# cali* interface in the node, the 169.254.1.1 gateway trick, and its WorkloadEndpoint.
+pod_add() {
+    local node="$1" pod="$2" labels="${3:-}" namespace="${4:-demo}"
+    local podns; podns="$(ns "$node-$pod")"
+    local iface; iface="cali$(printf '%s' "$namespace.$pod" | sha1sum | cut -c1-11)"
+    local address
+    address="$(ctl ipam assign --node "$node" --handle "$TOPO-$namespace-$pod" | awk '{print $2}')"
+    ip netns add "$podns"
+    ip link add "$iface" netns "$(ns "$node")" type veth peer name eth0 netns "$podns"
+    in_ns "$node" ip link set "$iface" address ee:ee:ee:ee:ee:ee
+    in_ns "$node" ip link set "$iface" up
+    ip netns exec "$podns" ip link set lo up
+    ip netns exec "$podns" ip addr add "$address/32" dev eth0
+    ip netns exec "$podns" ip link set eth0 up
+    ip netns exec "$podns" ip route add 169.254.1.1 dev eth0 scope link
+    ip netns exec "$podns" ip route add default via 169.254.1.1 dev eth0
+    local mac; mac="$(ip netns exec "$podns" cat /sys/class/net/eth0/address)"
+    ctl apply -f - >/dev/null <<YAML
+apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  name: ${node}-k8s-${pod}-eth0
+  namespace: ${namespace}
+  labels: {${labels}${labels:+, }projectcalico.org/namespace: ${namespace}}
+spec:
+  node: ${node}
+  orchestrator: k8s
+  pod: ${pod}
+  endpoint: eth0
+  interfaceName: ${iface}
+  mac: ${mac}
+  ipNetworks: [${address}/32]
+  profiles: [kns.${namespace}]
+YAML
+    echo "$address"
+}
+
+pod_ip() { ip netns exec "$(ns "$1-$2")" ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1; }
+
+# ping_pod FROM_NODE FROM_POD ADDRESS: one ping, one second.
+ping_pod() { ip netns exec "$(ns "$1-$2")" ping -c 1 -W 1 -q "$3" >/dev/null 2>&1; }
+
+topology_down() {
+    for name in "${NODES[@]}"; do tabbyd_stop "$name"; done
+    for name in $(ip netns list | awk '{print $1}' | grep "^${TOPO}-" || true); do
+        ip netns delete "$name" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+
+# A tiny test harness: check NAME COMMAND... records a pass or a failure.
+PASSED=0
+FAILED=0
+check() {
+    local name="$1"; shift
+    if "$@"; then
+        PASSED=$((PASSED + 1)); echo "  ok   $name"
+    else
+        FAILED=$((FAILED + 1)); echo "  FAIL $name"
+    fi
+}
+
+# eventually SECONDS COMMAND...: true once COMMAND succeeds within SECONDS.
+eventually() {
+    local limit="$1"; shift
+    local deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+    until "$@"; do
+        [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
