@@ -1,0 +1,127 @@
+import CalicoAPI
+
+extension DataplaneBuilder {
+    /// A blackhole for each block affine to this node, a route to each other node's block, and a /32 (/128)
+    /// to each address borrowed from a block by a node other than this one.
+    mutating func addBlockRoutes() {
+        for record in state.blockRecords.values {
+            if record.cidr.family == .v6 && !settings.ipv6Support { continue }
+            let pool = state.pool(containing: record.cidr)
+            let resource = record.block.key.description
+            if let owner = record.affineNode {
+                if owner == nodeName {
+                    addBlackhole(record.cidr)
+                } else {
+                    addRoute(
+                        to: record.cidr, onNode: owner, pool: pool, resource: resource,
+                        subject: "block \(record.cidr) of node \(owner)")
+                }
+            }
+            // An address borrowed by this node is covered by its workload's route.
+            for borrowed in record.borrowed where borrowed.node != nodeName {
+                addRoute(
+                    to: CIDR(host: borrowed.address), onNode: borrowed.node, pool: pool, resource: resource,
+                    subject: "address \(borrowed.address) of node \(borrowed.node) (borrowed from block \(record.cidr))"
+                )
+            }
+        }
+    }
+
+    /// Unused addresses of this node's blocks are dropped here rather than sent back out of the default route.
+    /// None for a /32 (/128) block: it would hide the workload route the CNI plugin adds for that address.
+    private mutating func addBlackhole(_ cidr: CIDR) {
+        guard cidr.prefixLength < cidr.address.bitWidth else { return }
+        add(
+            DesiredRoute(
+                destination: cidr, target: .blackhole, kind: .blackhole, routeProtocol: settings.clusterRouteProtocol))
+    }
+
+    /// The route to `destination` on another node, as the pool's encapsulation and the two nodes' subnets say.
+    private mutating func addRoute(
+        to destination: CIDR, onNode remoteName: String, pool: PoolRecord?, resource: String, subject: String
+    ) {
+        guard let remote = state.nodeRecords[remoteName] else {
+            problem(resource, "\(subject) waits for node \(remoteName), which has no Node resource")
+            return
+        }
+        let family = destination.family
+        guard let remoteAddress = remote.address(family) else {
+            let field = family == .v4 ? "spec.bgp.ipv4Address" : "spec.bgp.ipv6Address"
+            problem(resource, "\(subject) waits for node \(remoteName)'s \(family) address (\(field))")
+            return
+        }
+        let sameSubnet = local?.subnet(family)?.contains(remoteAddress) ?? false
+        let vxlanMode = pool?.vxlanMode ?? .never
+        let ipipMode = family == .v4 ? pool?.ipipMode ?? .never : .never
+        if vxlanMode != .never {
+            guard vxlanEnabled else {
+                poolProblem(pool, "uses VXLAN but vxlanEnabled is false; its blocks on other nodes are not routed")
+                return
+            }
+            if vxlanMode == .crossSubnet && sameSubnet {
+                addUnderlayRoute(destination, via: remoteAddress, kind: .vxlanSameSubnet)
+            } else {
+                addVXLANRoute(destination, remote: remote, resource: resource, subject: subject)
+            }
+        } else if ipipMode != .never {
+            guard ipipEnabled else {
+                poolProblem(pool, "uses IPIP but ipipEnabled is false; its blocks on other nodes are not routed")
+                return
+            }
+            if ipipMode == .crossSubnet && sameSubnet {
+                addUnderlayRoute(destination, via: remoteAddress, kind: .ipipSameSubnet)
+            } else {
+                add(
+                    DesiredRoute(
+                        destination: destination, target: .gateway(remoteAddress, interface: IPIPDevice.name),
+                        kind: .ipipTunnel, routeProtocol: settings.clusterRouteProtocol,
+                        mtu: settings.effectiveIPIPMTU(hostMTU: environment.hostMTU)))
+            }
+        } else if sameSubnet {
+            addUnderlayRoute(destination, via: remoteAddress, kind: .noEncapsulation)
+        } else {
+            problem(resource, "\(subject) is unreachable: no encapsulation and not in this node's subnet")
+        }
+    }
+
+    /// `via <remote VXLAN tunnel address> dev vxlan.calico onlink`, once the remote VTEP is known.
+    private mutating func addVXLANRoute(_ destination: CIDR, remote: NodeRecord, resource: String, subject: String) {
+        guard destination.family == .v4 else {
+            problem(resource, "\(subject) needs IPv6 VXLAN (vxlan-v6.calico), which Tabby does not program yet")
+            return
+        }
+        // Without the device the route cannot exist; the device's own problem says why.
+        guard result.vxlan != nil else { return }
+        guard let vtep = remote.vtep else {
+            problem(
+                resource,
+                "\(subject) waits for node \(remote.name)'s VXLAN tunnel endpoint "
+                    + "(spec.ipv4VXLANTunnelAddr and spec.bgp.ipv4Address)")
+            return
+        }
+        add(
+            DesiredRoute(
+                destination: destination, target: .gateway(vtep.tunnelAddress, interface: VXLANDevice.name),
+                kind: .vxlanTunnel, routeProtocol: settings.deviceRouteProtocol,
+                mtu: settings.effectiveVXLANMTU(hostMTU: environment.hostMTU)))
+    }
+
+    /// `via <remote node IP> dev <underlay> onlink`: the remote node shares this node's subnet.
+    private mutating func addUnderlayRoute(_ destination: CIDR, via gateway: IPAddress, kind: DesiredRoute.Kind) {
+        guard let underlay = environment.underlayInterface else {
+            problem(
+                nodeResource,
+                "routes to nodes in this node's subnet wait for the interface holding the node IP to be found")
+            return
+        }
+        add(
+            DesiredRoute(
+                destination: destination, target: .gateway(gateway, interface: underlay), kind: kind,
+                routeProtocol: settings.clusterRouteProtocol))
+    }
+
+    private mutating func poolProblem(_ pool: PoolRecord?, _ reason: String) {
+        guard let pool else { return }
+        problem(pool.pool.key.description, reason)
+    }
+}

@@ -1,0 +1,162 @@
+import Calculation
+import CalicoAPI
+import Testing
+
+@Suite("Cluster state")
+struct ClusterStateTests {
+    @Test func upsertReportsChangesAndIgnoresRepeatsAndOtherKinds() {
+        var cluster = ClusterState()
+        let resource = node("a", ip: "192.0.2.1/24")
+        do {
+            let changed = cluster.upsert(resource)
+            #expect(changed)
+        }
+        #expect(cluster.generation == 1)
+        do {
+            let changed = cluster.upsert(resource)
+            #expect(!changed)
+        }
+        #expect(cluster.generation == 1)
+        do {
+            let changed = cluster.upsert(AnyResource(Profile(name: "kns.default")))
+            #expect(!changed)
+        }
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .profile, name: "kns.default"))
+            #expect(!changed)
+        }
+        do {
+            let changed = cluster.upsert(node("a", ip: "192.0.2.9/24"))
+            #expect(changed)
+        }
+        #expect(cluster.node(named: "a")?.spec.bgp?.ipv4Address == "192.0.2.9/24")
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .node, name: "a"))
+            #expect(changed)
+        }
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .node, name: "a"))
+            #expect(!changed)
+        }
+        #expect(cluster.nodes.isEmpty)
+        #expect(cluster.generation == 3)
+    }
+
+    @Test func workloadEndpointsAreIndexedByNode() {
+        var cluster = state([
+            workload("a", node: "n1", interface: "calia", ips: ["10.244.0.1/32"]),
+            workload("b", node: "n1", interface: "calib", ips: ["10.244.0.2/32"], namespace: "other"),
+            workload("a", node: "n2", interface: "calic", ips: ["10.244.1.1/32"], namespace: "other2"),
+        ])
+        #expect(cluster.workloadEndpoints(on: "n1").map(\.metadata.name) == ["a", "b"])
+        #expect(cluster.workloadEndpoints(on: "n2").count == 1)
+        #expect(cluster.workloadEndpointCount == 3)
+        // Moving an endpoint to another node moves it in the index.
+        cluster.upsert(workload("b", node: "n2", interface: "calib", ips: ["10.244.0.2/32"], namespace: "other"))
+        #expect(cluster.workloadEndpoints(on: "n1").map(\.metadata.name) == ["a"])
+        #expect(cluster.workloadEndpoints(on: "n2").count == 2)
+        #expect(cluster.workloadEndpointCount == 3)
+        // Removal by key, namespace included.
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .workloadEndpoint, namespace: "default", name: "b"))
+            #expect(!changed)
+        }
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .workloadEndpoint, namespace: "other", name: "b"))
+            #expect(changed)
+        }
+        #expect(cluster.workloadEndpoints(on: "n2").map(\.metadata.namespace) == ["other2"])
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .workloadEndpoint, namespace: "default", name: "a"))
+            #expect(changed)
+        }
+        #expect(cluster.workloadEndpoints(on: "n1").isEmpty)
+        #expect(cluster.workloadEndpointCount == 1)
+    }
+
+    @Test func blocksAreIndexedByCIDRAndRemovedByName() {
+        var cluster = state([block("10.244.1.0/26", affinity: "a"), block("10.244.2.0/26", affinity: "b")])
+        #expect(cluster.ipamBlock(cidr("10.244.1.0/26"))?.spec.affinity == "host:a")
+        #expect(cluster.ipamBlocks(affineTo: "b").map(\.spec.cidr) == ["10.244.2.0/26"])
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .ipamBlock, name: "10-244-1-0-26"))
+            #expect(changed)
+        }
+        #expect(cluster.ipamBlock(cidr("10.244.1.0/26")) == nil)
+        #expect(cluster.ipamBlocks.count == 1)
+        var deleted = block("10.244.2.0/26", affinity: "b").as(IPAMBlock.self)!
+        deleted.spec.deleted = true
+        do {
+            let changed = cluster.upsert(AnyResource(deleted))
+            #expect(changed)
+        }
+        #expect(cluster.ipamBlocks.isEmpty)
+    }
+
+    @Test func unusableResourcesAreReportedUntilFixedOrRemoved() {
+        var cluster = ClusterState()
+        var bad = IPPool(name: "bad", spec: IPPoolSpec(cidr: "10.0.0.0/99"))
+        do {
+            let changed = cluster.upsert(AnyResource(bad))
+            #expect(changed)
+        }
+        #expect(cluster.ipPools.isEmpty)
+        #expect(cluster.unusable[bad.key]?.contains("10.0.0.0/99") == true)
+        let dataplane = Calculator.desired(
+            state: cluster, node: "n", environment: defaultEnvironment, settings: FelixSettings())
+        #expect(dataplane.problems.contains { $0.resource == #"IPPool "bad""# })
+        bad.spec.cidr = "10.0.0.0/16"
+        do {
+            let changed = cluster.upsert(AnyResource(bad))
+            #expect(changed)
+        }
+        #expect(cluster.unusable.isEmpty)
+        #expect(cluster.ipPools["bad"] != nil)
+    }
+
+    @Test func affinitiesHostEndpointsAndConfigurationsAreKept() {
+        var cluster = ClusterState()
+        cluster.upsert(
+            AnyResource(
+                BlockAffinity(
+                    name: "a-10-244-1-0-26",
+                    spec: BlockAffinitySpec(state: .confirmed, node: "a", cidr: "10.244.1.0/26"))))
+        cluster.upsert(
+            AnyResource(
+                BlockAffinity(
+                    name: "b-10-244-2-0-26", spec: BlockAffinitySpec(state: .pending, node: "b", cidr: "10.244.2.0/26"))
+            ))
+        var hostEndpointSpec = HostEndpointSpec()
+        hostEndpointSpec.node = "a"
+        hostEndpointSpec.interfaceName = "eth0"
+        cluster.upsert(AnyResource(HostEndpoint(name: "a-eth0", spec: hostEndpointSpec)))
+        cluster.upsert(felixConfiguration("default") { $0.vxlanVNI = 10 })
+        #expect(cluster.blockAffinities(of: "a").map(\.spec.state) == [.confirmed])
+        #expect(cluster.blockAffinities.count == 2)
+        #expect(cluster.hostEndpoints(of: "a").map(\.metadata.name) == ["a-eth0"])
+        #expect(cluster.hostEndpoints(of: "b").isEmpty)
+        #expect(cluster.felixConfiguration(named: "default")?.spec.vxlanVNI == 10)
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .blockAffinity, name: "a-10-244-1-0-26"))
+            #expect(changed)
+        }
+        #expect(cluster.blockAffinities(of: "a").isEmpty)
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .hostEndpoint, name: "a-eth0"))
+            #expect(changed)
+        }
+        #expect(cluster.hostEndpoints.isEmpty)
+        do {
+            let changed = cluster.remove(ResourceKey(kind: .felixConfiguration, name: "default"))
+            #expect(changed)
+        }
+        #expect(cluster.felixConfigurations.isEmpty)
+    }
+
+    @Test func aNodesDataplaneIgnoresOtherNodesEndpointChanges() {
+        var cluster = state(threeNodes(pool: pool("p", "10.244.0.0/16", vxlan: .always)))
+        let before = desired(cluster)
+        cluster.upsert(workload("x", node: "far", interface: "cali0000000000x", ips: ["10.244.2.5/32"]))
+        #expect(desired(cluster) == before)
+    }
+}
