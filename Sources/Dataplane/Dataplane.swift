@@ -1,1 +1,0 @@
-// The Dataplane module; see Docs/architecture.md.

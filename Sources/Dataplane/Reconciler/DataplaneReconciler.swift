@@ -1,0 +1,237 @@
+import Calculation
+import CalicoAPI
+import Glibc
+import Netlink
+
+/// Makes the kernel match a desired dataplane, changing only the difference and only Tabby-owned state
+/// (DESIGN.md rules 3 and 4).
+///
+/// The reconciler keeps a view of the kernel: a dump (the first apply, `resync()`, or after lost
+/// notifications), kept current by its own writes and by `kernelChanged(_:)`. `apply` compares the desired
+/// state with that view and sends only the difference, in one batch in Felix's order: devices first, then
+/// addresses, VTEP neighbours and FDB entries, route removals, route programming, and device removal last.
+/// An apply with nothing new makes no kernel writes. The first apply is a mark and sweep: every Tabby-owned
+/// route, neighbour and FDB entry that is not desired is removed (workload routes after their grace period).
+///
+/// Not thread-safe: one owner, the agent's actor.
+public final class DataplaneReconciler {
+    public let configuration: Configuration
+    /// The kernel this reconciler programs.
+    public let kernel: any Kernel
+    let clock: () -> ContinuousClock.Instant
+    /// The kernel as last dumped and since updated (internal for the device preparation in another file).
+    var view: KernelView
+    private var sysctls = SysctlState()
+    private var needsDump = true
+    /// The route keys the last apply wanted, to tell which notifications matter.
+    private var desiredRouteKeys: Set<RouteKey> = []
+
+    /// - Parameters:
+    ///   - clock: the time used for the grace period of workload routes (injectable for tests).
+    public init(
+        kernel: any Kernel, configuration: Configuration = Configuration(),
+        clock: @escaping () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
+        self.kernel = kernel
+        self.configuration = configuration
+        self.clock = clock
+        view = KernelView(policy: OwnershipPolicy(configuration))
+    }
+
+    /// Whether the next apply dumps the kernel first.
+    public var isResyncPending: Bool { needsDump }
+
+    /// Makes the next apply dump the kernel first (the periodic full resync).
+    public func requestResync() { needsDump = true }
+
+    /// Dumps the kernel now and replaces the view: links, addresses, main-table routes, neighbours, and the
+    /// VXLAN device's FDB. Known sysctl values are forgotten (they are read again).
+    public func resync() throws(NetlinkError) {
+        let links = try kernel.links()
+        let addresses = try kernel.addresses()
+        let routes =
+            try kernel.mainTableRoutes(family: .ipv4)
+            + ipv6 { () throws(NetlinkError) in
+                try kernel.mainTableRoutes(family: .ipv6)
+            }
+        let neighbors =
+            try kernel.neighbors(family: .ipv4)
+            + ipv6 { () throws(NetlinkError) in
+                try kernel.neighbors(family: .ipv6)
+            }
+        var fdb: [FDBEntry] = []
+        if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
+            fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
+        }
+        view.reset(links: links, addresses: addresses, routes: routes, neighbors: neighbors, fdb: fdb, now: clock())
+        sysctls.forgetAll()
+        needsDump = false
+    }
+
+    /// Programs `desired`: computes the difference from the kernel view and applies it. Never throws: whatever
+    /// fails is in the report with the object it concerns, and everything else is still applied.
+    public func apply(_ desired: DesiredDataplane) -> ApplyReport {
+        let started = ContinuousClock.now
+        var report = ApplyReport()
+        defer { report.duration = ContinuousClock.now - started }
+        if needsDump {
+            do {
+                try resync()
+                report.dumpedKernel = true
+            } catch {
+                report.failures.append(DataplaneFailure(object: .kernel, error))
+                return report
+            }
+        }
+        let now = clock()
+
+        let vxlan = prepareVXLAN(desired.vxlan, report: &report)
+        prepareIPIP(desired.ipip, report: &report)
+
+        var plan = DataplanePlan()
+        let devices = DevicePlanner(view: view)
+        devices.planVXLAN(vxlan, into: &plan)
+        devices.planIPIP(desired.ipip, into: &plan)
+        let neighbors = NeighborPlanner(view: view, vxlanIndex: vxlan.keptIndex)
+        neighbors.planNeighbors(desired.neighbors, into: &plan)
+        neighbors.planFDB(desired.fdb, into: &plan)
+        let routes = RoutePlanner(view: view, now: now, gracePeriod: configuration.workloadRouteGracePeriod)
+        desiredRouteKeys = routes.plan(desired.routes, into: &plan)
+
+        report.failures += plan.failures
+        execute(plan, report: &report)
+        applySysctls(desired.sysctls, report: &report)
+        report.graceExpiry = plan.graceExpiry
+        return report
+    }
+
+    /// What Tabby owns in the kernel now, as far as the view knows.
+    public var summary: DataplaneSummary {
+        let policy = view.policy
+        let devices = configuration.deviceNames.filter { view.index(of: $0) != nil }
+        let neighbors = view.neighbors.values.filter { neighbor in
+            guard neighbor.state.contains(.permanent), let name = view.name(of: neighbor.interfaceIndex) else {
+                return false
+            }
+            return policy.isWorkloadInterface(name) || policy.deviceNames.contains(name)
+        }
+        return DataplaneSummary(
+            routes: view.ownedRoutes.count, devices: devices, neighbors: neighbors.count, fdbEntries: view.fdb.count)
+    }
+
+    // MARK: Executing a plan
+
+    /// Sends the plan as one batch and keeps the view in step with what the kernel accepted.
+    private func execute(_ plan: DataplanePlan, report: inout ApplyReport) {
+        let ordered = plan.ordered
+        guard !ordered.isEmpty else { return }
+        let failures: [OperationFailure]
+        do {
+            failures = try kernel.apply(ordered.map(\.operation))
+        } catch {
+            // The outcome is unknown (replies lost): learn it from a dump before the next plan.
+            needsDump = true
+            report.failures.append(DataplaneFailure(object: .kernel, error))
+            return
+        }
+        var failed: [Int: NetlinkError] = [:]
+        for failure in failures { failed[failure.index] = failure.error }
+        for (index, planned) in ordered.enumerated() {
+            guard let error = failed[index] else {
+                view.record(planned.operation)
+                report.writes.append(planned.write)
+                continue
+            }
+            if planned.isRemoval, Self.meansAlreadyGone(error.code) {
+                view.record(planned.operation)
+            } else {
+                report.failures.append(DataplaneFailure(object: planned.object, error))
+            }
+        }
+    }
+
+    /// The errors of a removal whose object is already gone: the wanted state holds.
+    private static func meansAlreadyGone(_ code: Int32) -> Bool {
+        code == ESRCH || code == ENOENT || code == EADDRNOTAVAIL || code == ENODEV
+    }
+
+    // MARK: Sysctls
+
+    /// Writes the sysctls whose kernel value differs; values known from an earlier apply are not even read.
+    private func applySysctls(_ desired: [String: String], report: inout ApplyReport) {
+        let unknown = desired.filter { !sysctls.isKnown($0.key, as: $0.value) }
+        for (path, value) in unknown.sorted(by: { $0.key < $1.key }) {
+            do {
+                let current = try kernel.readSysctl(path)
+                if SysctlState.sameValue(current, value) {
+                    sysctls.remember(path, current)
+                    continue
+                }
+                try kernel.writeSysctl(path, value)
+                sysctls.remember(path, value)
+                report.writes.append(DataplaneWrite(action: .write, object: .sysctl(path), detail: value))
+            } catch {
+                report.failures.append(DataplaneFailure(object: .sysctl(path), error))
+            }
+        }
+    }
+
+    // MARK: Notifications
+
+    /// Updates the view from a notification (`NetlinkMonitor`). Returns whether the event concerns Tabby's
+    /// state (an owned or desired route, Tabby's devices, workload interfaces, their neighbours) and so calls
+    /// for an apply soon; `.resyncNeeded` makes the next apply dump the kernel.
+    @discardableResult
+    public func kernelChanged(_ event: NetlinkEvent) -> Bool {
+        switch event {
+        case .resyncNeeded:
+            needsDump = true
+            return true
+        case .link(.new, let link):
+            let previous = view.upsertLink(link, now: clock())
+            if previous?.name != link.name {
+                sysctls.forget(interface: link.name)
+                if let previous { sysctls.forget(interface: previous.name) }
+            }
+            if let previous, previous.isUp, !link.isUp, view.hasRoutes(outputInterface: link.index) {
+                // The kernel flushes the routes of a device that goes down without notifications.
+                needsDump = true
+            }
+            return concerns(link.name) || previous.map { concerns($0.name) } ?? false
+        case .link(.deleted, let link):
+            view.removeLink(index: link.index)
+            sysctls.forget(interface: link.name)
+            return concerns(link.name)
+        case .address(let change, let address):
+            if change == .new { view.upsertAddress(address) } else { view.removeAddress(address) }
+            return view.name(of: address.interfaceIndex).map { view.policy.deviceNames.contains($0) } ?? false
+        case .route(let change, let route):
+            guard route.table == .main else { return false }
+            let key = RouteKey(route)
+            let wasOwned = view.ownedRoutes.contains(key)
+            if change == .new { view.upsertRoute(route) } else { view.removeRoute(key) }
+            return wasOwned || view.ownedRoutes.contains(key) || desiredRouteKeys.contains(key)
+        case .neighbor(let change, let neighbor):
+            if change == .new { view.upsertNeighbor(neighbor) } else { view.removeNeighbor(neighbor) }
+            return view.name(of: neighbor.interfaceIndex).map(concerns) ?? false
+        case .fdb(let change, let entry):
+            guard entry.interfaceIndex == view.index(of: VXLANDevice.name) else { return false }
+            if change == .new { view.upsertFDB(entry) } else { view.removeFDB(entry) }
+            return true
+        }
+    }
+
+    /// Tabby's devices and workload interfaces.
+    private func concerns(_ interfaceName: String) -> Bool {
+        view.policy.deviceNames.contains(interfaceName) || view.policy.isWorkloadInterface(interfaceName)
+    }
+
+    /// An IPv6 dump, or nothing when the kernel has IPv6 disabled.
+    private func ipv6<T>(_ dump: () throws(NetlinkError) -> [T]) throws(NetlinkError) -> [T] {
+        do {
+            return try dump()
+        } catch  where error.code == EAFNOSUPPORT {
+            return []
+        }
+    }
+}

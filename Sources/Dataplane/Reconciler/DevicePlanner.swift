@@ -1,0 +1,68 @@
+import Calculation
+import CalicoAPI
+import Netlink
+
+/// Computes the in-place part of the devices' plan: MTU, up state and addresses of `vxlan.calico` and `tunl0`,
+/// and the removal of `vxlan.calico` when no pool needs it. Creating and recreating devices happens before
+/// planning (it gives the indexes the rest of the plan needs).
+struct DevicePlanner {
+    let view: KernelView
+
+    /// `vxlan.calico`: configured when kept, removed when not desired, untouched when its desired form could not
+    /// be built or created (reported already).
+    func planVXLAN(_ intent: VXLANIntent, into plan: inout DataplanePlan) {
+        guard let link = view.link(named: VXLANDevice.name) else { return }
+        let spec: VXLANSpec
+        switch intent {
+        case .leaveAlone: return
+        case .remove:
+            plan.add(
+                .deviceRemoval, .deleteLink(index: link.index),
+                DataplaneWrite(action: .delete, object: .device(link.name), detail: "no pool needs it"))
+            return
+        case .keep(let kept, _): spec = kept
+        }
+        planLinkState(link, mtu: spec.mtu, into: &plan)
+        planAddresses(
+            link, desired: spec.address, removable: { !$0.prefix.isIPv6LinkLocal }, into: &plan)
+    }
+
+    /// `tunl0`: MTU, up and its address when desired; stripped of its IPv4 addresses when not. The device itself
+    /// belongs to the ipip module and is never removed.
+    func planIPIP(_ device: IPIPDevice?, into plan: inout DataplanePlan) {
+        guard let link = view.link(named: IPIPDevice.name), case .ipip = link.kind else { return }
+        let isIPv4: (InterfaceAddress) -> Bool = { $0.prefix.family == .ipv4 }
+        guard let device else {
+            planAddresses(link, desired: nil, removable: isIPv4, into: &plan)
+            return
+        }
+        if let mtu = device.kernelMTU { planLinkState(link, mtu: mtu, into: &plan) }
+        let address = device.address.map { IPPrefix(host: Netlink.IPAddress($0)) }
+        planAddresses(link, desired: address, removable: isIPv4, into: &plan)
+    }
+
+    private func planLinkState(_ link: Link, mtu: UInt32, into plan: inout DataplanePlan) {
+        let change = LinkChange(isUp: link.isUp ? nil : true, mtu: link.mtu == mtu ? nil : mtu)
+        guard change.isUp != nil || change.mtu != nil else { return }
+        plan.add(
+            .deviceChange, .changeLink(index: link.index, change),
+            DataplaneWrite(action: .change, object: .device(link.name), detail: change.text))
+    }
+
+    /// Adds `desired` when missing and removes every other address that `removable` selects.
+    private func planAddresses(
+        _ link: Link, desired: IPPrefix?, removable: (InterfaceAddress) -> Bool, into plan: inout DataplanePlan
+    ) {
+        let existing = view.addresses(of: link.index)
+        for address in existing.sorted(by: { $0.prefix.address < $1.prefix.address })
+        where address.prefix != desired && removable(address) {
+            plan.add(
+                .addressRemoval, .deleteAddress(address),
+                DataplaneWrite(action: .delete, object: .address(interface: link.name, CIDR(address.prefix))))
+        }
+        guard let desired, !existing.contains(where: { $0.prefix == desired }) else { return }
+        plan.add(
+            .addressAddition, .addAddress(InterfaceAddress(interfaceIndex: link.index, prefix: desired)),
+            DataplaneWrite(action: .add, object: .address(interface: link.name, CIDR(desired))))
+    }
+}

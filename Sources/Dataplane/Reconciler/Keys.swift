@@ -1,0 +1,56 @@
+import Netlink
+
+/// What identifies a main-table route to the kernel: destination and metric (TOS is not used by Tabby).
+/// A replace with the same key changes the route in place; another metric is another route.
+struct RouteKey: Hashable, Sendable {
+    var destination: IPPrefix
+    var metric: UInt32
+
+    init(_ route: Route) {
+        destination = route.destination.network
+        metric = route.metric ?? Route.defaultMetric(route.family)
+    }
+}
+
+/// A neighbour entry's identity: interface and address.
+struct NeighborKey: Hashable, Sendable {
+    var interfaceIndex: Int32
+    var address: IPAddress
+}
+
+/// An FDB entry's identity on a VXLAN device: MAC and remote VTEP (a MAC may have several remotes).
+struct FDBKey: Hashable, Sendable {
+    var interfaceIndex: Int32
+    var mac: MACAddress
+    var destination: IPAddress?
+
+    init(_ entry: FDBEntry) {
+        interfaceIndex = entry.interfaceIndex
+        mac = entry.macAddress
+        destination = entry.destination
+    }
+}
+
+extension Route {
+    /// The metric the kernel gives a route added without one: 0 for IPv4, 1024 for IPv6.
+    static func defaultMetric(_ family: AddressFamily) -> UInt32 { family == .ipv4 ? 0 : 1024 }
+
+    /// The route as the kernel stores it: destination without host bits, metric explicit.
+    var normalized: Route {
+        var copy = self
+        copy.destination = destination.network
+        copy.metric = metric ?? Route.defaultMetric(family)
+        return copy
+    }
+
+    /// Whether the kernel's route already is `desired` (both normalized). For routes that are not unicast the
+    /// output interface and scope are not compared: the kernel reports IPv6 blackholes on `lo`.
+    func isSameRoute(as desired: Route) -> Bool {
+        guard type == desired.type, `protocol` == desired.protocol, metric == desired.metric, mtu == desired.mtu,
+            table == desired.table, destination == desired.destination
+        else { return false }
+        guard type == .unicast else { return true }
+        return gateway == desired.gateway && outputInterface == desired.outputInterface && scope == desired.scope
+            && isOnLink == desired.isOnLink
+    }
+}

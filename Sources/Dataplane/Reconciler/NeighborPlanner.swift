@@ -1,0 +1,102 @@
+import Calculation
+import CalicoAPI
+import Netlink
+
+/// Computes the plan for permanent neighbour entries (workload MACs on `cali*`, remote VTEPs on
+/// `vxlan.calico`) and the VXLAN device's FDB entries. Stale permanent neighbours and stale FDB entries are
+/// removed from `vxlan.calico` only: entries on other interfaces may be someone else's.
+struct NeighborPlanner {
+    let view: KernelView
+    /// The VXLAN device's index when it stays; nil when it is missing or about to be removed (its entries go
+    /// with it).
+    let vxlanIndex: Int32?
+
+    func planNeighbors(_ desired: Set<DesiredNeighbor>, into plan: inout DataplanePlan) {
+        var desiredKeys = Set<NeighborKey>(minimumCapacity: desired.count)
+        var programming: [(DataplaneObject, Neighbor)] = []
+        for neighbor in desired {
+            let object = DataplaneObject.neighbor(interface: neighbor.interface, neighbor.address)
+            guard let index = view.index(of: neighbor.interface) else {
+                plan.failures.append(
+                    DataplaneFailure(object: object, reason: "interface \(neighbor.interface) does not exist"))
+                continue
+            }
+            guard let mac = MACAddress(neighbor.mac) else {
+                plan.failures.append(
+                    DataplaneFailure(object: object, reason: "\"\(neighbor.mac)\" is not a MAC address"))
+                continue
+            }
+            let key = NeighborKey(interfaceIndex: index, address: Netlink.IPAddress(neighbor.address))
+            desiredKeys.insert(key)
+            if let existing = view.neighbors[key], existing.state.contains(.permanent),
+                existing.linkLayerAddress == mac
+            {
+                continue
+            }
+            let entry = Neighbor(
+                interfaceIndex: index, address: key.address, linkLayerAddress: mac, state: .permanent)
+            programming.append((object, entry))
+        }
+        for (object, entry) in programming.sorted(by: {
+            ($0.1.interfaceIndex, $0.1.address) < ($1.1.interfaceIndex, $1.1.address)
+        }) {
+            plan.add(
+                .neighborProgramming, .replaceNeighbor(entry),
+                DataplaneWrite(action: .replace, object: object, detail: entry.text(naming: view.displayName)))
+        }
+
+        guard let vxlanIndex else { return }
+        let stale = view.neighbors.filter { key, neighbor in
+            key.interfaceIndex == vxlanIndex && neighbor.state.contains(.permanent) && !desiredKeys.contains(key)
+        }
+        for (key, neighbor) in stale.sorted(by: { $0.key.address < $1.key.address }) {
+            plan.add(
+                .neighborRemoval, .deleteNeighbor(neighbor),
+                DataplaneWrite(
+                    action: .delete,
+                    object: .neighbor(interface: view.displayName(vxlanIndex), CalicoAPI.IPAddress(key.address))))
+        }
+    }
+
+    func planFDB(_ desired: Set<DesiredFDBEntry>, into plan: inout DataplanePlan) {
+        var desiredKeys = Set<FDBKey>(minimumCapacity: desired.count)
+        var programming: [(DataplaneObject, FDBEntry)] = []
+        for entry in desired {
+            let object = DataplaneObject.fdb(interface: entry.interface, mac: entry.mac, destination: entry.destination)
+            guard let index = view.index(of: entry.interface) else {
+                plan.failures.append(
+                    DataplaneFailure(object: object, reason: "interface \(entry.interface) does not exist"))
+                continue
+            }
+            guard let mac = MACAddress(entry.mac) else {
+                plan.failures.append(DataplaneFailure(object: object, reason: "\"\(entry.mac)\" is not a MAC address"))
+                continue
+            }
+            let kernelEntry = FDBEntry(
+                interfaceIndex: index, macAddress: mac, destination: Netlink.IPAddress(entry.destination))
+            let key = FDBKey(kernelEntry)
+            desiredKeys.insert(key)
+            if view.fdb[key] != nil { continue }
+            programming.append((object, kernelEntry))
+        }
+        for (object, entry) in programming.sorted(by: {
+            ($0.1.interfaceIndex, $0.1.macAddress.value) < ($1.1.interfaceIndex, $1.1.macAddress.value)
+        }) {
+            plan.add(
+                .neighborProgramming, .replaceFDB(entry),
+                DataplaneWrite(action: .replace, object: object, detail: entry.text(naming: view.displayName)))
+        }
+
+        guard let vxlanIndex else { return }
+        let stale = view.fdb.filter { key, _ in key.interfaceIndex == vxlanIndex && !desiredKeys.contains(key) }
+        for (_, entry) in stale.sorted(by: { $0.key.mac.value < $1.key.mac.value }) {
+            plan.add(
+                .neighborRemoval, .deleteFDB(entry),
+                DataplaneWrite(
+                    action: .delete,
+                    object: .fdb(
+                        interface: view.displayName(vxlanIndex), mac: entry.macAddress.description,
+                        destination: entry.destination.map { CalicoAPI.IPAddress($0) })))
+        }
+    }
+}
