@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink"], swiftSettings: strict),
         .target(
-            name: "Agent", dependencies: ["Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink"],
+            name: "Agent",
+            dependencies: ["Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport"],
             swiftSettings: strict),
 
         // The kernel.
@@ -89,11 +90,11 @@ let package = Package(
         .testTarget(
             name: "DataplaneTests", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
             swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore"], swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
         .testTarget(
-            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "tabbyctl"],
+            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "tabbyctl"],
             swiftSettings: strict),
     ]
 )

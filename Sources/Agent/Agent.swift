@@ -1,1 +1,0 @@
-// The Agent module; see Docs/architecture.md.

@@ -1,0 +1,188 @@
+import CalicoAPI
+import Glibc
+
+/// How tabbyd runs on this node: from defaults, the YAML file (`/etc/tabby/tabbyd.yaml` or `--config`),
+/// `TABBYD_*` environment variables and command-line options, each winning over the ones before it.
+///
+/// ``load(arguments:environment:fileReader:)`` is pure apart from `fileReader`, so a reload (SIGHUP) calls it
+/// again with the same arguments and environment, and a bad file is rejected while the running configuration
+/// stays in force.
+public struct AgentConfiguration: Sendable, Equatable {
+    public static let defaultConfigFile = "/etc/tabby/tabbyd.yaml"
+    public static let defaultDatastore = "/var/lib/tabby/datastore"
+    public static let defaultStatusSocket = "/run/tabby/tabbyd.sock"
+    public static let defaultMTUFile = "/var/lib/calico/mtu"
+
+    /// The configuration file that was read, or nil when there was none (the default path may be absent).
+    public var configFile: String?
+    /// The Calico Node this agent is (required).
+    public var nodeName: String
+    /// The file datastore's directory.
+    public var datastore: String = defaultDatastore
+    /// This node's address with its subnet (`192.0.2.10/24`), for the Node resource; nil = autodetect from the
+    /// interface holding the default route (``NodeIPDetection``).
+    public var nodeIP: CIDR?
+    /// Labels for this node's Node resource.
+    public var nodeLabels: [String: String] = [:]
+    /// The Unix socket of the status server.
+    public var statusSocket: String = defaultStatusSocket
+    /// Serve `/liveness` and `/readiness` over TCP too (Felix's `healthEnabled`, default false).
+    public var healthEnabled = false
+    public var healthHost = "localhost"
+    public var healthPort = 9099
+    /// Serve `/metrics` over TCP (Felix's `prometheusMetricsEnabled`, default false).
+    public var metricsEnabled = false
+    /// The address to serve metrics on; empty means every address (Felix's `prometheusMetricsHost`).
+    public var metricsHost = ""
+    public var metricsPort = 9091
+    /// Log line format when not under journald.
+    public var logFormat: LogFormat = .text
+    public var logLevel: LogLevel = .info
+    /// Where the pod MTU is written for the CNI plugin.
+    public var mtuFile: String = defaultMTUFile
+    /// FelixConfiguration parameters set locally, by name, as text (`"vxlanMTU": "1400"`). They win over the
+    /// datastore's `default` and `node.<name>` FelixConfiguration (see ``effectiveFelixConfiguration(default:node:)``).
+    public var felixOverrides: [String: String] = [:]
+    /// The same parameters, decoded and validated.
+    public var felix = FelixConfigurationSpec()
+
+    public init(nodeName: String) {
+        self.nodeName = nodeName
+    }
+
+    /// Reads the configuration.
+    ///
+    /// - Parameters:
+    ///   - arguments: the command line without the program name (`CommandLine.arguments.dropFirst()`).
+    ///   - environment: the process environment; `TABBYD_*` variables are read, any other `TABBYD_` name is an
+    ///     error.
+    ///   - fileReader: returns a file's text, or nil when it does not exist; throws when it cannot be read.
+    ///     The file is `--config`, else `$TABBYD_CONFIG`, else ``defaultConfigFile`` (which may be absent).
+    /// - Throws: the first problem found, naming where it was written, the field and the reason.
+    public static func load(
+        arguments: [String], environment: [String: String],
+        fileReader: (String) throws -> String? = AgentConfiguration.readFile
+    ) throws(ConfigurationError) -> AgentConfiguration {
+        let (argumentLayer, argumentConfig) = try ArgumentReader.read(arguments)
+        let (environmentLayer, environmentConfig) = try EnvironmentReader.read(environment)
+
+        var fileLayer = SettingsLayer()
+        let chosen = argumentConfig ?? environmentConfig
+        let path = chosen?.value ?? defaultConfigFile
+        var configFile: String?
+        if path.isEmpty {
+            throw ConfigurationError(source: chosen?.source, field: "config", reason: "the file name is empty")
+        }
+        let text: String?
+        do {
+            text = try fileReader(path)
+        } catch {
+            throw ConfigurationError(source: .file(path, line: nil), field: "", reason: "cannot read: \(error)")
+        }
+        if let text {
+            fileLayer = try FileReader.read(text, path: path)
+            configFile = path
+        } else if let chosen {
+            throw ConfigurationError(source: chosen.source, field: "config", reason: "\(path) does not exist")
+        }
+
+        let merged = fileLayer.overlaid(by: environmentLayer).overlaid(by: argumentLayer)
+        var configuration = try validated(merged)
+        configuration.configFile = configFile
+        return configuration
+    }
+
+    /// Whether the arguments ask for help (`-h`, `--help`); the executable prints ``usage`` then.
+    public static func wantsHelp(_ arguments: [String]) -> Bool {
+        arguments.contains("--help") || arguments.contains("-h")
+    }
+
+    /// The options, for `tabbyd --help`.
+    public static let usage = """
+        USAGE: tabbyd --node NAME [--datastore DIR] [--config FILE] [options]
+
+        Settings come from defaults, then the file (--config, $TABBYD_CONFIG, else \(defaultConfigFile)),
+        then TABBYD_* environment variables, then these options; later ones win.
+
+        OPTIONS (environment variable; file key):
+          --node NAME               the Calico Node this agent is (TABBYD_NODE_NAME; nodeName)
+          --datastore DIR           the datastore directory, default \(defaultDatastore) (TABBYD_DATASTORE; datastore)
+          --config FILE             the YAML configuration file (TABBYD_CONFIG)
+          --node-ip CIDR            this node's address and subnet, e.g. 192.0.2.10/24; default: the address
+                                    of the interface holding the default route (TABBYD_NODE_IP; nodeIP)
+          --node-label KEY=VALUE    a Node label, repeatable (TABBYD_NODE_LABELS=k=v,k2=v2; nodeLabels)
+          --status-socket PATH      default \(defaultStatusSocket) (TABBYD_STATUS_SOCKET; statusSocket)
+          --health-enabled [BOOL]   serve /liveness and /readiness over TCP (TABBYD_HEALTH_ENABLED; healthEnabled)
+          --health-host HOST        default localhost (TABBYD_HEALTH_HOST; healthHost)
+          --health-port PORT        default 9099 (TABBYD_HEALTH_PORT; healthPort)
+          --metrics-enabled [BOOL]  serve /metrics over TCP (TABBYD_METRICS_ENABLED; metricsEnabled)
+          --metrics-host HOST       default: every address (TABBYD_METRICS_HOST; metricsHost)
+          --metrics-port PORT       default 9091 (TABBYD_METRICS_PORT; metricsPort)
+          --log-format text|json    (TABBYD_LOG_FORMAT; logFormat)
+          --log-level LEVEL         debug, info, warning or error (TABBYD_LOG_LEVEL; logLevel)
+          --mtu-file PATH           the pod MTU for the CNI plugin, default \(defaultMTUFile) (TABBYD_MTU_FILE; mtuFile)
+          --felix NAME=VALUE        a FelixConfiguration parameter, repeatable (TABBYD_FELIX_NAME; felix)
+        """
+
+    /// Reads a file as UTF-8 text; nil when it does not exist.
+    public static func readFile(_ path: String) throws -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw SystemCallError("open \(path)")
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemCallError("read \(path)")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[..<count])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw SystemCallError("read \(path)", code: 0, detail: "the file is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// The FelixConfiguration this node runs with: the datastore's `default`, then its `node.<name>`, then the
+    /// local overrides, each set field replacing the one before (Felix's order of precedence).
+    public func effectiveFelixConfiguration(default global: FelixConfigurationSpec?, node: FelixConfigurationSpec?)
+        -> FelixConfigurationSpec
+    {
+        FelixOverrides.layered([global, node, felix].compactMap { $0 })
+    }
+
+    /// The names of the fields that differ from `other` (`healthPort`, `nodeLabels`, `felix.vxlanMTU`), for a
+    /// reload to log and to decide what to restart.
+    public func changedFields(from other: AgentConfiguration) -> [String] {
+        var changed: [String] = []
+        func check<T: Equatable>(_ name: String, _ keyPath: KeyPath<AgentConfiguration, T>) {
+            if self[keyPath: keyPath] != other[keyPath: keyPath] { changed.append(name) }
+        }
+        check("configFile", \.configFile)
+        check("nodeName", \.nodeName)
+        check("datastore", \.datastore)
+        check("nodeIP", \.nodeIP)
+        check("nodeLabels", \.nodeLabels)
+        check("statusSocket", \.statusSocket)
+        check("healthEnabled", \.healthEnabled)
+        check("healthHost", \.healthHost)
+        check("healthPort", \.healthPort)
+        check("metricsEnabled", \.metricsEnabled)
+        check("metricsHost", \.metricsHost)
+        check("metricsPort", \.metricsPort)
+        check("logFormat", \.logFormat)
+        check("logLevel", \.logLevel)
+        check("mtuFile", \.mtuFile)
+        for name in Set(felixOverrides.keys).union(other.felixOverrides.keys).sorted()
+        where felixOverrides[name] != other.felixOverrides[name] {
+            changed.append("felix.\(name)")
+        }
+        return changed
+    }
+}

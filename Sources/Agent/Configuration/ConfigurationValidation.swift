@@ -1,0 +1,130 @@
+import CalicoAPI
+
+extension AgentConfiguration {
+    /// The merged settings checked field by field; the first problem is reported where it was written.
+    static func validated(_ layer: SettingsLayer) throws(ConfigurationError) -> AgentConfiguration {
+        guard let name = layer.nodeName else {
+            throw ConfigurationError(
+                source: nil, field: "nodeName",
+                reason: "required: set --node NAME, TABBYD_NODE_NAME or nodeName in the configuration file")
+        }
+        if let problem = NameSyntax.subdomainProblem(name.value) {
+            throw ConfigurationError(source: name.source, field: "nodeName", reason: problem)
+        }
+        var configuration = AgentConfiguration(nodeName: name.value)
+
+        if let datastore = layer.datastore {
+            try nonEmptyPath(datastore, field: "datastore")
+            configuration.datastore = datastore.value
+        }
+        if let nodeIP = layer.nodeIP {
+            configuration.nodeIP = try nodeAddress(nodeIP)
+        }
+        for key in layer.nodeLabels.keys.sorted() {
+            let label = layer.nodeLabels[key]!
+            if let problem = LabelSyntax.validateKey(key) {
+                throw ConfigurationError(source: label.source, field: "nodeLabels.\(key)", reason: problem)
+            }
+            if let problem = LabelSyntax.validateValue(label.value) {
+                throw ConfigurationError(source: label.source, field: "nodeLabels.\(key)", reason: problem)
+            }
+            configuration.nodeLabels[key] = label.value
+        }
+        if let socket = layer.statusSocket {
+            try nonEmptyPath(socket, field: "statusSocket")
+            // sockaddr_un holds 108 bytes with the terminating NUL.
+            if socket.value.utf8.count > 107 {
+                throw ConfigurationError(
+                    source: socket.source, field: "statusSocket",
+                    reason: "a Unix socket path is at most 107 bytes (got \(socket.value.utf8.count))")
+            }
+            configuration.statusSocket = socket.value
+        }
+        if let enabled = layer.healthEnabled { configuration.healthEnabled = enabled.value }
+        if let host = layer.healthHost {
+            configuration.healthHost = try hostName(host, field: "healthHost", allowEmpty: false)
+        }
+        if let port = layer.healthPort { configuration.healthPort = try portNumber(port, field: "healthPort") }
+        if let enabled = layer.metricsEnabled { configuration.metricsEnabled = enabled.value }
+        if let host = layer.metricsHost {
+            configuration.metricsHost = try hostName(host, field: "metricsHost", allowEmpty: true)
+        }
+        if let port = layer.metricsPort { configuration.metricsPort = try portNumber(port, field: "metricsPort") }
+        if let format = layer.logFormat {
+            guard let value = LogFormat(rawValue: format.value.lowercased()) else {
+                throw ConfigurationError(
+                    source: format.source, field: "logFormat", reason: "must be text or json (got \"\(format.value)\")")
+            }
+            configuration.logFormat = value
+        }
+        if let level = layer.logLevel {
+            guard let value = LogLevel(parsing: level.value) else {
+                throw ConfigurationError(
+                    source: level.source, field: "logLevel",
+                    reason: "must be debug, info, warning or error (got \"\(level.value)\")")
+            }
+            configuration.logLevel = value
+        }
+        if let mtuFile = layer.mtuFile {
+            try nonEmptyPath(mtuFile, field: "mtuFile")
+            configuration.mtuFile = mtuFile.value
+        }
+        configuration.felix = try FelixOverrides.decode(layer.felix)
+        configuration.felixOverrides = layer.felix.mapValues { FelixOverrides.text(of: $0.value) }
+        return configuration
+    }
+
+    private static func nonEmptyPath(_ setting: Setting<String>, field: String) throws(ConfigurationError) {
+        if setting.value.isEmpty {
+            throw ConfigurationError(source: setting.source, field: field, reason: "must not be empty")
+        }
+        if setting.value.utf8.contains(0) {
+            throw ConfigurationError(source: setting.source, field: field, reason: "must not contain a NUL byte")
+        }
+    }
+
+    /// An IPv4 interface address with its subnet, as a Node's `spec.bgp.ipv4Address` holds it.
+    private static func nodeAddress(_ setting: Setting<String>) throws(ConfigurationError) -> CIDR {
+        let cidr: CIDR
+        do {
+            cidr = try CIDR(parsing: setting.value.trimmingSpaces())
+        } catch {
+            throw ConfigurationError(
+                source: setting.source, field: "nodeIP",
+                reason: "\(error.reason) (write the address with its subnet, like 192.0.2.10/24)")
+        }
+        guard case .v4(let address) = cidr.address else {
+            throw ConfigurationError(
+                source: setting.source, field: "nodeIP", reason: "must be an IPv4 address (got \(cidr))")
+        }
+        let firstOctet = address.value >> 24
+        if address.value == 0 || firstOctet == 127 || firstOctet >= 224 || cidr.prefixLength == 0 {
+            throw ConfigurationError(
+                source: setting.source, field: "nodeIP",
+                reason: "\(cidr) is not a unicast interface address with a subnet")
+        }
+        return cidr
+    }
+
+    private static func hostName(_ setting: Setting<String>, field: String, allowEmpty: Bool)
+        throws(ConfigurationError) -> String
+    {
+        let host = setting.value.trimmingSpaces()
+        if host.isEmpty && !allowEmpty {
+            throw ConfigurationError(source: setting.source, field: field, reason: "must not be empty")
+        }
+        if host.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "/" }) {
+            throw ConfigurationError(
+                source: setting.source, field: field, reason: "\"\(setting.value)\" is not a host name or address")
+        }
+        return host
+    }
+
+    private static func portNumber(_ setting: Setting<Int>, field: String) throws(ConfigurationError) -> Int {
+        guard (1...65535).contains(setting.value) else {
+            throw ConfigurationError(
+                source: setting.source, field: field, reason: "must be a port from 1 to 65535 (got \(setting.value))")
+        }
+        return setting.value
+    }
+}
