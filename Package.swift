@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tabbyctl", targets: ["tabbyctl"]),
+        .executable(name: "tabbyd", targets: ["tabbyd"]),
         .library(name: "CalicoAPI", targets: ["CalicoAPI"]),
         .library(name: "Datastore", targets: ["Datastore"]),
         .library(name: "IPAM", targets: ["IPAM"]),
@@ -61,6 +62,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
+        .executableTarget(name: "tabbyd", dependencies: ["Agent"], swiftSettings: strict),
 
         // Benchmarks (bench/): each compares against the standard tool in one run where there is one;
         // ipam-bench is also the IPAM concurrency test's worker.

@@ -1,0 +1,36 @@
+import CalicoAPI
+import Datastore
+
+/// Makes the agent's Node resource exist with the node's address and labels (compare-and-swap, retried).
+enum NodeRegistration {
+    static func ensure(
+        node name: String, address: CIDR, labels: Labels, in store: any Datastore
+    ) async throws(DatastoreError) -> Node {
+        for _ in 0..<100 {
+            do throws(DatastoreError) {
+                guard var node = try await store.get(ResourceKey(kind: .node, name: name)).as(Node.self) else {
+                    throw DatastoreError.notFound(ResourceKey(kind: .node, name: name))
+                }
+                let before = node
+                var bgp = node.spec.bgp ?? NodeSpec.BGP()
+                bgp.ipv4Address = address.description
+                node.spec.bgp = bgp
+                if !labels.isEmpty { node.metadata.labels = (node.metadata.labels ?? [:]).merging(labels) { $1 } }
+                if node == before { return node }
+                return try await store.update(AnyResource(node)).as(Node.self)!
+            } catch .notFound {
+                var node = Node(name: name)
+                node.metadata.labels = labels.isEmpty ? nil : labels
+                node.spec.bgp = NodeSpec.BGP(ipv4Address: address.description)
+                do throws(DatastoreError) {
+                    return try await store.create(AnyResource(node)).as(Node.self)!
+                } catch .alreadyExists {
+                    continue
+                }
+            } catch .conflict {
+                continue
+            }
+        }
+        throw .conflict(ResourceKey(kind: .node, name: name), expected: "", actual: "")
+    }
+}

@@ -1,0 +1,4 @@
+/// The version tabbyd and tabbyctl report.
+public enum TabbyVersion {
+    public static let current = "0.1.0"
+}

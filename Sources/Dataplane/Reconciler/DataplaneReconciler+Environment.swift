@@ -1,0 +1,29 @@
+import CalicoAPI
+import Calculation
+import Netlink
+
+extension DataplaneReconciler {
+    /// What the calculation needs to know of this node's kernel, from the reconciler's view (dumped first if a
+    /// resync is pending): the interfaces that exist, Felix's host MTU (the smallest MTU of the up interfaces
+    /// whose names match `mtuInterfacePattern`, 1460 when none does), and the interface holding `nodeAddress`.
+    public func environment(nodeAddress: CalicoAPI.IPAddress?, mtuInterfacePattern: String) throws(NetlinkError)
+        -> NodeEnvironment
+    {
+        if isResyncPending { try resync() }
+        let links = view.links.values
+        let pattern = try? Regex(mtuInterfacePattern)
+        let mtus = links.filter { link in
+            guard link.isUp, let pattern else { return false }
+            return (try? pattern.firstMatch(in: link.name)) != nil
+        }.map { Int($0.mtu) }
+        var underlay: String?
+        if let nodeAddress {
+            let wanted = Netlink.IPAddress(nodeAddress)
+            for (index, addresses) in view.addresses where addresses.keys.contains(where: { $0.address == wanted }) {
+                underlay = view.name(of: index)
+            }
+        }
+        return NodeEnvironment(
+            interfaces: Set(links.map(\.name)), hostMTU: mtus.min() ?? 1460, underlayInterface: underlay)
+    }
+}
