@@ -77,6 +77,9 @@ let package = Package(
         .executableTarget(
             name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
             swiftSettings: strict),
+        .executableTarget(
+            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
+            swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),

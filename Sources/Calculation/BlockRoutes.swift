@@ -7,22 +7,18 @@ extension DataplaneBuilder {
         for record in state.blockRecords.values {
             if record.cidr.family == .v6 && !settings.ipv6Support { continue }
             let pool = state.pool(containing: record.cidr)
-            let resource = record.block.key.description
             if let owner = record.affineNode {
                 if owner == nodeName {
                     addBlackhole(record.cidr)
                 } else {
-                    addRoute(
-                        to: record.cidr, onNode: owner, pool: pool, resource: resource,
-                        subject: "block \(record.cidr) of node \(owner)")
+                    addRoute(to: record.cidr, onNode: owner, pool: pool, subject: RouteSubject(block: record))
                 }
             }
             // An address borrowed by this node is covered by its workload's route.
             for borrowed in record.borrowed where borrowed.node != nodeName {
                 addRoute(
-                    to: CIDR(host: borrowed.address), onNode: borrowed.node, pool: pool, resource: resource,
-                    subject: "address \(borrowed.address) of node \(borrowed.node) (borrowed from block \(record.cidr))"
-                )
+                    to: CIDR(host: borrowed.address), onNode: borrowed.node, pool: pool,
+                    subject: RouteSubject(block: record, borrowed: borrowed))
             }
         }
     }
@@ -38,16 +34,16 @@ extension DataplaneBuilder {
 
     /// The route to `destination` on another node, as the pool's encapsulation and the two nodes' subnets say.
     private mutating func addRoute(
-        to destination: CIDR, onNode remoteName: String, pool: PoolRecord?, resource: String, subject: String
+        to destination: CIDR, onNode remoteName: String, pool: PoolRecord?, subject: RouteSubject
     ) {
         guard let remote = state.nodeRecords[remoteName] else {
-            problem(resource, "\(subject) waits for node \(remoteName), which has no Node resource")
+            problem(subject.resource, "\(subject.text) waits for node \(remoteName), which has no Node resource")
             return
         }
         let family = destination.family
         guard let remoteAddress = remote.address(family) else {
             let field = family == .v4 ? "spec.bgp.ipv4Address" : "spec.bgp.ipv6Address"
-            problem(resource, "\(subject) waits for node \(remoteName)'s \(family) address (\(field))")
+            problem(subject.resource, "\(subject.text) waits for node \(remoteName)'s \(family) address (\(field))")
             return
         }
         let sameSubnet = local?.subnet(family)?.contains(remoteAddress) ?? false
@@ -61,7 +57,7 @@ extension DataplaneBuilder {
             if vxlanMode == .crossSubnet && sameSubnet {
                 addUnderlayRoute(destination, via: remoteAddress, kind: .vxlanSameSubnet)
             } else {
-                addVXLANRoute(destination, remote: remote, resource: resource, subject: subject)
+                addVXLANRoute(destination, remote: remote, subject: subject)
             }
         } else if ipipMode != .never {
             guard ipipEnabled else {
@@ -80,22 +76,24 @@ extension DataplaneBuilder {
         } else if sameSubnet {
             addUnderlayRoute(destination, via: remoteAddress, kind: .noEncapsulation)
         } else {
-            problem(resource, "\(subject) is unreachable: no encapsulation and not in this node's subnet")
+            problem(subject.resource, "\(subject.text) is unreachable: no encapsulation and not in this node's subnet")
         }
     }
 
     /// `via <remote VXLAN tunnel address> dev vxlan.calico onlink`, once the remote VTEP is known.
-    private mutating func addVXLANRoute(_ destination: CIDR, remote: NodeRecord, resource: String, subject: String) {
+    private mutating func addVXLANRoute(_ destination: CIDR, remote: NodeRecord, subject: RouteSubject) {
         guard destination.family == .v4 else {
-            problem(resource, "\(subject) needs IPv6 VXLAN (vxlan-v6.calico), which Tabby does not program yet")
+            problem(
+                subject.resource, "\(subject.text) needs IPv6 VXLAN (vxlan-v6.calico), which Tabby does not program yet"
+            )
             return
         }
         // Without the device the route cannot exist; the device's own problem says why.
         guard result.vxlan != nil else { return }
         guard let vtep = remote.vtep else {
             problem(
-                resource,
-                "\(subject) waits for node \(remote.name)'s VXLAN tunnel endpoint "
+                subject.resource,
+                "\(subject.text) waits for node \(remote.name)'s VXLAN tunnel endpoint "
                     + "(spec.ipv4VXLANTunnelAddr and spec.bgp.ipv4Address)")
             return
         }
@@ -122,6 +120,20 @@ extension DataplaneBuilder {
 
     private mutating func poolProblem(_ pool: PoolRecord?, _ reason: String) {
         guard let pool else { return }
-        problem(pool.pool.key.description, reason)
+        problem(pool.key.description, reason)
+    }
+}
+
+/// What a route is for, for problem messages; the text is only built when a problem is reported.
+struct RouteSubject {
+    let block: BlockRecord
+    var borrowed: BorrowedAddress?
+
+    /// The block resource the route comes from.
+    var resource: String { block.key.description }
+
+    var text: String {
+        guard let borrowed else { return "block \(block.cidr) of node \(block.affineNode ?? "?")" }
+        return "address \(borrowed.address) of node \(borrowed.node) (borrowed from block \(block.cidr))"
     }
 }

@@ -48,6 +48,12 @@ struct DataplaneBuilder {
         let ipv4Pools = state.poolsBySpecificity.filter { $0.cidr.family == .v4 }
         vxlanEnabled = settings.vxlanEnabled ?? ipv4Pools.contains { $0.vxlanMode != .never }
         ipipEnabled = settings.ipipEnabled ?? ipv4Pools.contains { $0.ipipMode != .never }
+        // Sized up front: growing these collections (rehashing every key) was a large share of the time.
+        let endpoints = state.workloadsByNode[node]?.count ?? 0
+        result.routes.reserveCapacity(state.blockRecords.count + endpoints + 16)
+        result.sysctls.reserveCapacity(2 + endpoints * 8)
+        result.neighbors.reserveCapacity(state.nodeRecords.count + endpoints)
+        result.fdb.reserveCapacity(state.nodeRecords.count)
     }
 
     var nodeResource: String { ResourceKey(kind: .node, name: nodeName).description }

@@ -1,23 +1,27 @@
 import CalicoAPI
 
-/// An IPPool with its CIDR parsed once, when it arrives.
-struct PoolRecord: Sendable {
-    let pool: IPPool
+/// What the calculation reads of an IPPool, parsed once when the pool arrives. Records hold no resource, so
+/// walking them copies a few references, not whole resources.
+struct PoolRecord: Sendable, Equatable {
+    let name: String
     let cidr: CIDR
+    let vxlanMode: EncapsulationMode
+    let ipipMode: EncapsulationMode
 
     init?(_ pool: IPPool) {
         guard let cidr = try? CIDR(parsing: pool.spec.cidr) else { return nil }
-        self.pool = pool
+        name = pool.metadata.name
         self.cidr = cidr.masked
+        vxlanMode = pool.spec.effectiveVXLANMode
+        ipipMode = pool.spec.effectiveIPIPMode
     }
 
-    var vxlanMode: EncapsulationMode { pool.spec.effectiveVXLANMode }
-    var ipipMode: EncapsulationMode { pool.spec.effectiveIPIPMode }
+    var key: ResourceKey { ResourceKey(kind: .ipPool, name: name) }
 }
 
 /// A Node with the fields the calculation reads parsed once, when it arrives.
 struct NodeRecord: Sendable {
-    let node: Node
+    let name: String
     /// `spec.bgp.ipv4Address`: the node IP with its subnet's prefix length.
     let ipv4: CIDR?
     let ipv6: CIDR?
@@ -29,7 +33,7 @@ struct NodeRecord: Sendable {
     let problems: [String]
 
     init(_ node: Node) {
-        self.node = node
+        name = node.metadata.name
         var problems: [String] = []
         func cidr(_ field: String, _ text: String?, _ family: IPFamily) -> CIDR? {
             guard let text else { return nil }
@@ -63,8 +67,6 @@ struct NodeRecord: Sendable {
         }
         self.problems = problems
     }
-
-    var name: String { node.metadata.name }
 
     /// The node IP of a family: the address part of `bgp.ipv4Address` or `bgp.ipv6Address`.
     func address(_ family: IPFamily) -> IPAddress? {
@@ -100,7 +102,8 @@ struct BorrowedAddress: Sendable, Hashable {
 /// An IPAMBlock with its CIDR, owner and borrowed addresses worked out once, when it arrives, so that
 /// computing a node's routes never walks allocations.
 struct BlockRecord: Sendable {
-    let block: IPAMBlock
+    /// The IPAMBlock resource's name.
+    let name: String
     let cidr: CIDR
     /// The node of a `host:<node>` affinity; nil for an unaffine or virtual block.
     let affineNode: String?
@@ -110,7 +113,7 @@ struct BlockRecord: Sendable {
 
     init?(_ block: IPAMBlock) {
         guard let cidr = try? CIDR(parsing: block.spec.cidr) else { return nil }
-        self.block = block
+        name = block.metadata.name
         self.cidr = cidr.masked
         let spec = block.spec
         let owner: String? =
@@ -133,18 +136,86 @@ struct BlockRecord: Sendable {
         self.borrowed = borrowed
     }
 
-    var name: String { block.metadata.name }
+    var key: ResourceKey { ResourceKey(kind: .ipamBlock, name: name) }
+}
+
+/// What the calculation reads of a WorkloadEndpoint, parsed once when it arrives.
+struct WorkloadRecord: Sendable {
+    let interface: String
+    /// The endpoint's addresses; entries that are not single addresses are in `problems` instead.
+    let addresses: [CIDR]
+    /// The MAC in canonical form, when the endpoint has a valid one.
+    let mac: String?
+    /// Whether the endpoint lists `allowSpoofedSourcePrefixes`.
+    let listsSpoofedSources: Bool
+    let problems: [String]
+
+    init(_ endpoint: WorkloadEndpoint) {
+        let spec = endpoint.spec
+        interface = spec.interfaceName
+        var problems: [String] = []
+        var addresses: [CIDR] = []
+        for text in spec.ipNetworks ?? [] {
+            guard let network = (try? CIDR(parsing: text)) ?? IPAddress(text).map({ CIDR(host: $0) }) else {
+                problems.append("ipNetworks entry \"\(text)\" is not an address")
+                continue
+            }
+            guard network.prefixLength == network.address.bitWidth else {
+                problems.append("ipNetworks entry \(text) is not a single address (/32 or /128)")
+                continue
+            }
+            addresses.append(network)
+        }
+        if let text = spec.mac {
+            mac = MACAddressText.normalized(text)
+            if mac == nil { problems.append("mac \"\(text)\" is not a MAC address; no neighbour entry for it") }
+        } else {
+            mac = nil
+        }
+        self.addresses = addresses
+        listsSpoofedSources = !(spec.allowSpoofedSourcePrefixes ?? []).isEmpty
+        self.problems = problems
+    }
 }
 
 /// MAC address text as the kernel prints it: six lowercase hex pairs joined by colons.
 enum MACAddressText {
-    /// The MAC in canonical form, or nil when `text` is not six hex pairs separated by `:` or `-`.
+    /// The MAC in canonical form, or nil when `text` is not six hex pairs separated by `:` (or all by `-`).
     static func normalized(_ text: String) -> String? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        let pairs = parts.count == 6 ? parts : text.split(separator: "-", omittingEmptySubsequences: false)
-        guard pairs.count == 6, pairs.allSatisfy({ $0.count == 2 && UInt8($0, radix: 16) != nil }) else {
-            return nil
+        var bytes = Array(text.utf8)
+        guard bytes.count == 17 else { return nil }
+        let separator = bytes[2]
+        guard separator == UInt8(ascii: ":") || separator == UInt8(ascii: "-") else { return nil }
+        for index in bytes.indices {
+            if index % 3 == 2 {
+                guard bytes[index] == separator else { return nil }
+                bytes[index] = UInt8(ascii: ":")
+                continue
+            }
+            switch bytes[index] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): bytes[index] += 0x20
+            default: return nil
+            }
         }
-        return pairs.map { $0.lowercased() }.joined(separator: ":")
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension DesiredNeighbor {
+    /// For a MAC already in canonical form (skips the public initialiser's lowercasing).
+    init(interface: String, address: IPAddress, canonicalMAC: String) {
+        self.interface = interface
+        self.address = address
+        self.mac = canonicalMAC
+    }
+}
+
+extension DesiredFDBEntry {
+    /// For a MAC already in canonical form (skips the public initialiser's lowercasing).
+    init(interface: String, canonicalMAC: String, destination: IPAddress) {
+        self.interface = interface
+        self.mac = canonicalMAC
+        self.destination = destination
     }
 }

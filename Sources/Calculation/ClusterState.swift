@@ -7,17 +7,22 @@ import CalicoAPI
 /// The agent feeds it datastore watch events through `upsert(_:)` and `remove(_:)`. Kinds the calculation does
 /// not read (policies, profiles, handles...) are ignored after one comparison.
 public struct ClusterState: Sendable {
-    var pools: [String: PoolRecord] = [:]
+    var poolResources: [String: IPPool] = [:]
+    var poolRecords: [String: PoolRecord] = [:]
     /// Pools from the most specific CIDR to the least, to find a block's pool; rebuilt when a pool changes
     /// (pools are few).
     var poolsBySpecificity: [PoolRecord] = []
+    var nodeResources: [String: Node] = [:]
     var nodeRecords: [String: NodeRecord] = [:]
+    var blockResources: [CIDR: IPAMBlock] = [:]
     var blockRecords: [CIDR: BlockRecord] = [:]
     /// Block resource name -> CIDR, since a removal names the resource, not the CIDR.
     var blockCIDRByName: [String: CIDR] = [:]
     var affinities: [String: BlockAffinity] = [:]
     var affinityNamesByNode: [String: Set<String>] = [:]
     var workloadsByNode: [String: [ResourceKey: WorkloadEndpoint]] = [:]
+    /// The same endpoints, parsed: what the calculation walks.
+    var workloadRecordsByNode: [String: [ResourceKey: WorkloadRecord]] = [:]
     var workloadNode: [ResourceKey: String] = [:]
     var hostEndpointRecords: [String: HostEndpoint] = [:]
     var hostEndpointNamesByNode: [String: Set<String>] = [:]
@@ -56,7 +61,7 @@ public struct ClusterState: Sendable {
         let changed: Bool
         switch key.kind {
         case .ipPool: changed = removePool(key.name)
-        case .node: changed = nodeRecords.removeValue(forKey: key.name) != nil
+        case .node: changed = removeNode(key.name)
         case .ipamBlock: changed = removeBlock(key.name)
         case .blockAffinity: changed = removeAffinity(key.name)
         case .workloadEndpoint: changed = removeWorkload(key)
@@ -72,21 +77,23 @@ public struct ClusterState: Sendable {
     // MARK: Reading
 
     /// IPPools by name.
-    public var ipPools: [String: IPPool] { pools.mapValues(\.pool) }
+    public var ipPools: [String: IPPool] { poolResources }
 
     /// Nodes by name.
-    public var nodes: [String: Node] { nodeRecords.mapValues(\.node) }
+    public var nodes: [String: Node] { nodeResources }
 
-    public func node(named name: String) -> Node? { nodeRecords[name]?.node }
+    public func node(named name: String) -> Node? { nodeResources[name] }
 
     /// IPAM blocks by CIDR (blocks marked deleted are not kept).
-    public var ipamBlocks: [CIDR: IPAMBlock] { blockRecords.mapValues(\.block) }
+    public var ipamBlocks: [CIDR: IPAMBlock] { blockResources }
 
-    public func ipamBlock(_ cidr: CIDR) -> IPAMBlock? { blockRecords[cidr.masked]?.block }
+    public func ipamBlock(_ cidr: CIDR) -> IPAMBlock? { blockResources[cidr.masked] }
 
     /// The blocks whose affinity is `host:<node>`.
     public func ipamBlocks(affineTo node: String) -> [IPAMBlock] {
-        blockRecords.values.filter { $0.affineNode == node }.map(\.block).sorted { $0.metadata.name < $1.metadata.name }
+        blockRecords.values.filter { $0.affineNode == node }.sorted { $0.name < $1.name }.compactMap {
+            blockResources[$0.cidr]
+        }
     }
 
     public var blockAffinities: [String: BlockAffinity] { affinities }
@@ -132,33 +139,42 @@ extension ClusterState {
 
     private mutating func upsertPool(_ pool: IPPool) -> Bool {
         let name = pool.metadata.name
-        if pools[name]?.pool == pool { return false }
+        if poolResources[name] == pool { return false }
         guard let record = PoolRecord(pool) else {
             let removed = removePool(name)
             return markUnusable(pool.key, "spec.cidr \"\(pool.spec.cidr)\" is not a CIDR") || removed
         }
         unusable.removeValue(forKey: pool.key)
-        pools[name] = record
+        poolResources[name] = pool
+        poolRecords[name] = record
         rebuildPoolOrder()
         return true
     }
 
     private mutating func removePool(_ name: String) -> Bool {
-        guard pools.removeValue(forKey: name) != nil else { return false }
+        guard poolResources.removeValue(forKey: name) != nil else { return false }
+        poolRecords.removeValue(forKey: name)
         rebuildPoolOrder()
         return true
     }
 
     private mutating func rebuildPoolOrder() {
-        poolsBySpecificity = pools.values.sorted {
-            ($0.cidr.prefixLength, $0.pool.metadata.name) > ($1.cidr.prefixLength, $1.pool.metadata.name)
+        poolsBySpecificity = poolRecords.values.sorted {
+            ($0.cidr.prefixLength, $0.name) > ($1.cidr.prefixLength, $1.name)
         }
     }
 
     private mutating func upsertNode(_ node: Node) -> Bool {
         let name = node.metadata.name
-        if nodeRecords[name]?.node == node { return false }
+        if nodeResources[name] == node { return false }
+        nodeResources[name] = node
         nodeRecords[name] = NodeRecord(node)
+        return true
+    }
+
+    private mutating func removeNode(_ name: String) -> Bool {
+        guard nodeResources.removeValue(forKey: name) != nil else { return false }
+        nodeRecords.removeValue(forKey: name)
         return true
     }
 
@@ -166,22 +182,29 @@ extension ClusterState {
         let name = block.metadata.name
         // Readers ignore soft-deleted blocks (Calico's two-step delete).
         if block.spec.deleted == true { return removeBlock(name) }
-        if let cidr = blockCIDRByName[name], blockRecords[cidr]?.block == block { return false }
+        if let cidr = blockCIDRByName[name], blockResources[cidr] == block { return false }
         guard let record = BlockRecord(block) else {
             let removed = removeBlock(name)
             return markUnusable(block.key, "spec.cidr \"\(block.spec.cidr)\" is not a CIDR") || removed
         }
         unusable.removeValue(forKey: block.key)
-        if let old = blockCIDRByName[name], old != record.cidr { blockRecords.removeValue(forKey: old) }
+        if let old = blockCIDRByName[name], old != record.cidr {
+            blockRecords.removeValue(forKey: old)
+            blockResources.removeValue(forKey: old)
+        }
         blockCIDRByName[name] = record.cidr
         blockRecords[record.cidr] = record
+        blockResources[record.cidr] = block
         return true
     }
 
     private mutating func removeBlock(_ name: String) -> Bool {
         guard let cidr = blockCIDRByName.removeValue(forKey: name) else { return false }
         // Another resource may have claimed the CIDR since; only drop the record this name put there.
-        if blockRecords[cidr]?.name == name { blockRecords.removeValue(forKey: cidr) }
+        if blockRecords[cidr]?.name == name {
+            blockRecords.removeValue(forKey: cidr)
+            blockResources.removeValue(forKey: cidr)
+        }
         return true
     }
 
@@ -213,6 +236,7 @@ extension ClusterState {
         }
         workloadNode[key] = node
         workloadsByNode[node, default: [:]][key] = endpoint
+        workloadRecordsByNode[node, default: [:]][key] = WorkloadRecord(endpoint)
         return true
     }
 
@@ -224,7 +248,11 @@ extension ClusterState {
 
     private mutating func detachWorkload(_ key: ResourceKey, from node: String) {
         workloadsByNode[node]?.removeValue(forKey: key)
-        if workloadsByNode[node]?.isEmpty == true { workloadsByNode.removeValue(forKey: node) }
+        workloadRecordsByNode[node]?.removeValue(forKey: key)
+        if workloadsByNode[node]?.isEmpty == true {
+            workloadsByNode.removeValue(forKey: node)
+            workloadRecordsByNode.removeValue(forKey: node)
+        }
     }
 
     private mutating func upsertHostEndpoint(_ endpoint: HostEndpoint) -> Bool {

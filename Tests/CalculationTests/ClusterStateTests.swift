@@ -159,4 +159,33 @@ struct ClusterStateTests {
         cluster.upsert(workload("x", node: "far", interface: "cali0000000000x", ips: ["10.244.2.5/32"]))
         #expect(desired(cluster) == before)
     }
+
+    @Test func updatesReplaceWhatTheOldVersionProduced() {
+        let environment = NodeEnvironment(
+            interfaces: ["eth0", "cali0000000000a"], hostMTU: 1500, underlayInterface: "eth0")
+        var cluster = state(threeNodes(pool: pool("p", "10.244.0.0/16", vxlan: .always)))
+        cluster.upsert(
+            workload("a", node: "local", interface: "cali0000000000a", ips: ["10.244.0.5/32"], mac: "ee:ee:ee:ee:ee:01")
+        )
+        cluster.upsert(
+            workload("a", node: "local", interface: "cali0000000000a", ips: ["10.244.0.6/32"], mac: "ee:ee:ee:ee:ee:02")
+        )
+        var dataplane = desired(cluster, environment: environment)
+        #expect(dataplane.routes[cidr("10.244.0.5/32")] == nil)
+        #expect(dataplane.routes[cidr("10.244.0.6/32")]?.kind == .localWorkload)
+        #expect(dataplane.neighbors.filter { $0.interface == "cali0000000000a" }.map(\.mac) == ["ee:ee:ee:ee:ee:02"])
+        // A block resource renamed to another CIDR leaves no route to the old one.
+        var moved = block("10.244.1.0/26", affinity: "same").as(IPAMBlock.self)!
+        moved.spec.cidr = "10.244.5.0/26"
+        cluster.upsert(AnyResource(moved))
+        dataplane = desired(cluster, environment: environment)
+        #expect(dataplane.routes[cidr("10.244.1.0/26")] == nil)
+        #expect(dataplane.routes[cidr("10.244.5.0/26")]?.kind == .vxlanTunnel)
+        #expect(cluster.ipamBlock(cidr("10.244.1.0/26")) == nil)
+        // Moving the endpoint to another node removes its route here.
+        cluster.upsert(workload("a", node: "far", interface: "cali0000000000a", ips: ["10.244.0.6/32"]))
+        dataplane = desired(cluster, environment: environment)
+        #expect(dataplane.routes[cidr("10.244.0.6/32")] == nil)
+        #expect(dataplane.sysctls["net/ipv4/conf/cali0000000000a/proxy_arp"] == nil)
+    }
 }
