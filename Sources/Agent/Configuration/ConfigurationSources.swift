@@ -41,6 +41,10 @@ enum ArgumentReader {
                 try field.set(value, in: &layer, source: source)
                 continue
             }
+            guard [configOption, labelOption, felixOption].contains(name) else {
+                throw ConfigurationError(
+                    source: source, field: "", reason: "unknown option (tabbyd --help lists the options)")
+            }
             let value = try optionValue(inline, arguments, &index, option: name)
             switch name {
             case configOption:
@@ -52,8 +56,7 @@ enum ArgumentReader {
                 let (parameter, text) = try pair(value, source: source, field: "felix", example: "vxlanMTU=1400")
                 try FelixOverrides.set(parameter, text: text, in: &layer, source: source)
             default:
-                throw ConfigurationError(
-                    source: source, field: "", reason: "unknown option (tabbyd --help lists the options)")
+                break
             }
         }
         return (layer, config)
@@ -109,7 +112,8 @@ enum EnvironmentReader {
                     layer.nodeLabels[key] = Setting(value: labelValue, source: source)
                 }
             } else if name.hasPrefix(felixPrefix), name.count > felixPrefix.count {
-                try FelixOverrides.set(String(name.dropFirst(felixPrefix.count)), text: value, in: &layer, source: source)
+                try FelixOverrides.set(
+                    String(name.dropFirst(felixPrefix.count)), text: value, in: &layer, source: source)
             } else {
                 throw ConfigurationError(source: source, field: "", reason: "unknown setting")
             }

@@ -65,31 +65,43 @@ struct ScalarField {
     /// Every scalar field (computed: key paths are not Sendable, so this cannot be a stored constant).
     static var all: [ScalarField] {
         [
-        ScalarField(key: "nodeName", options: ["--node", "--node-name"], environment: "TABBYD_NODE_NAME",
-                    kind: .string(\.nodeName)),
-        ScalarField(key: "datastore", options: ["--datastore"], environment: "TABBYD_DATASTORE",
-                    kind: .string(\.datastore)),
-        ScalarField(key: "nodeIP", options: ["--node-ip"], environment: "TABBYD_NODE_IP", kind: .string(\.nodeIP)),
-        ScalarField(key: "statusSocket", options: ["--status-socket"], environment: "TABBYD_STATUS_SOCKET",
-                    kind: .string(\.statusSocket)),
-        ScalarField(key: "healthEnabled", options: ["--health-enabled"], environment: "TABBYD_HEALTH_ENABLED",
-                    kind: .boolean(\.healthEnabled)),
-        ScalarField(key: "healthHost", options: ["--health-host"], environment: "TABBYD_HEALTH_HOST",
-                    kind: .string(\.healthHost)),
-        ScalarField(key: "healthPort", options: ["--health-port"], environment: "TABBYD_HEALTH_PORT",
-                    kind: .integer(\.healthPort)),
-        ScalarField(key: "metricsEnabled", options: ["--metrics-enabled"], environment: "TABBYD_METRICS_ENABLED",
-                    kind: .boolean(\.metricsEnabled)),
-        ScalarField(key: "metricsHost", options: ["--metrics-host"], environment: "TABBYD_METRICS_HOST",
-                    kind: .string(\.metricsHost)),
-        ScalarField(key: "metricsPort", options: ["--metrics-port"], environment: "TABBYD_METRICS_PORT",
-                    kind: .integer(\.metricsPort)),
-        ScalarField(key: "logFormat", options: ["--log-format"], environment: "TABBYD_LOG_FORMAT",
-                    kind: .string(\.logFormat)),
-        ScalarField(key: "logLevel", options: ["--log-level"], environment: "TABBYD_LOG_LEVEL",
-                    kind: .string(\.logLevel)),
-        ScalarField(key: "mtuFile", options: ["--mtu-file"], environment: "TABBYD_MTU_FILE",
-                    kind: .string(\.mtuFile)),
+            ScalarField(
+                key: "nodeName", options: ["--node", "--node-name"], environment: "TABBYD_NODE_NAME",
+                kind: .string(\.nodeName)),
+            ScalarField(
+                key: "datastore", options: ["--datastore"], environment: "TABBYD_DATASTORE",
+                kind: .string(\.datastore)),
+            ScalarField(key: "nodeIP", options: ["--node-ip"], environment: "TABBYD_NODE_IP", kind: .string(\.nodeIP)),
+            ScalarField(
+                key: "statusSocket", options: ["--status-socket"], environment: "TABBYD_STATUS_SOCKET",
+                kind: .string(\.statusSocket)),
+            ScalarField(
+                key: "healthEnabled", options: ["--health-enabled"], environment: "TABBYD_HEALTH_ENABLED",
+                kind: .boolean(\.healthEnabled)),
+            ScalarField(
+                key: "healthHost", options: ["--health-host"], environment: "TABBYD_HEALTH_HOST",
+                kind: .string(\.healthHost)),
+            ScalarField(
+                key: "healthPort", options: ["--health-port"], environment: "TABBYD_HEALTH_PORT",
+                kind: .integer(\.healthPort)),
+            ScalarField(
+                key: "metricsEnabled", options: ["--metrics-enabled"], environment: "TABBYD_METRICS_ENABLED",
+                kind: .boolean(\.metricsEnabled)),
+            ScalarField(
+                key: "metricsHost", options: ["--metrics-host"], environment: "TABBYD_METRICS_HOST",
+                kind: .string(\.metricsHost)),
+            ScalarField(
+                key: "metricsPort", options: ["--metrics-port"], environment: "TABBYD_METRICS_PORT",
+                kind: .integer(\.metricsPort)),
+            ScalarField(
+                key: "logFormat", options: ["--log-format"], environment: "TABBYD_LOG_FORMAT",
+                kind: .string(\.logFormat)),
+            ScalarField(
+                key: "logLevel", options: ["--log-level"], environment: "TABBYD_LOG_LEVEL",
+                kind: .string(\.logLevel)),
+            ScalarField(
+                key: "mtuFile", options: ["--mtu-file"], environment: "TABBYD_MTU_FILE",
+                kind: .string(\.mtuFile)),
         ]
     }
 
@@ -119,7 +131,8 @@ struct ScalarField {
         do {
             switch kind {
             case .string(let path):
-                layer[keyPath: path] = Setting(value: try ManifestDecoder.decode(String.self, from: node), source: source)
+                layer[keyPath: path] = Setting(
+                    value: try ManifestDecoder.decode(String.self, from: node), source: source)
             case .integer(let path):
                 layer[keyPath: path] = Setting(value: try ManifestDecoder.decode(Int.self, from: node), source: source)
             case .boolean(let path):

@@ -33,7 +33,8 @@ enum LogLine {
     /// A value as written after `key=`: bare when it has no space, quote, `=` or control character, else
     /// quoted with those escaped.
     static func textValue(_ value: String) -> String {
-        let plain = !value.isEmpty
+        let plain =
+            !value.isEmpty
             && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0.value != 0x7f }
         if plain { return value }
         return "\"" + escapeControl(value).replacing("\"", with: "\\\"") + "\""

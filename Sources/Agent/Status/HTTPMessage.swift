@@ -24,9 +24,9 @@ struct HTTPRequest: Equatable {
             }
             return .incomplete
         }
-        let head = String(decoding: bytes[..<end], as: UTF8.self)
-        var lines = head.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        // Lines are split on bytes: as Characters, "\r\n" is one grapheme and never equals "\n".
+        var lines = bytes[..<end].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
         }
         // Robustness (RFC 9112 2.2): empty lines before the request line are ignored.
         while let first = lines.first, first.isEmpty { lines.removeFirst() }

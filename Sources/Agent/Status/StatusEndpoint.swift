@@ -45,7 +45,8 @@ enum StatusRouter {
         case .readiness:
             return health(provider.readiness())
         case .metrics:
-            return HTTPResponse(status: 200, contentType: MetricsText.contentType, body: Array(provider.metricsText().utf8))
+            return HTTPResponse(
+                status: 200, contentType: MetricsText.contentType, body: Array(provider.metricsText().utf8))
         }
     }
 

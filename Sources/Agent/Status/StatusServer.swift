@@ -48,7 +48,8 @@ public final class StatusServer: Sendable {
         public init(agent: AgentConfiguration) {
             var tcp: [TCPListener] = []
             if agent.healthEnabled {
-                tcp.append(TCPListener(host: agent.healthHost, port: agent.healthPort, endpoints: StatusEndpoint.health))
+                tcp.append(
+                    TCPListener(host: agent.healthHost, port: agent.healthPort, endpoints: StatusEndpoint.health))
             }
             if agent.metricsEnabled {
                 if let index = tcp.firstIndex(where: { $0.host == agent.metricsHost && $0.port == agent.metricsPort }) {
@@ -115,8 +116,9 @@ public final class StatusServer: Sendable {
         return server
     }
 
-    private init(listeners: [ListeningSocket], provider: any StatusProvider, log: AgentLog?, wakeRead: Int32, wakeWrite: Int32)
-    {
+    private init(
+        listeners: [ListeningSocket], provider: any StatusProvider, log: AgentLog?, wakeRead: Int32, wakeWrite: Int32
+    ) {
         self.listeners = listeners
         self.provider = provider
         self.log = log
@@ -154,7 +156,8 @@ public final class StatusServer: Sendable {
             let ready = poll(&descriptors, nfds_t(descriptors.count), -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                log?.error("status server poll failed; no longer serving", ["error": SystemCallError("poll").description])
+                log?.error(
+                    "status server poll failed; no longer serving", ["error": SystemCallError("poll").description])
                 return
             }
             if descriptors[descriptors.count - 1].revents != 0 { return }
@@ -186,7 +189,9 @@ public final class StatusServer: Sendable {
             return true
         }
         guard admitted else {
-            Self.send(HTTPResponse(status: 503, text: "busy: too many status connections").serialized(includeBody: true), to: fd)
+            Self.send(
+                HTTPResponse(status: 503, text: "busy: too many status connections").serialized(includeBody: true),
+                to: fd)
             close(fd)
             return
         }
@@ -238,7 +243,8 @@ public final class StatusServer: Sendable {
         }
         Self.send(response.serialized(includeBody: includeBody), to: fd)
         if let log, log.isEnabled(.debug) {
-            log.debug("status request", ["request": requestLine.isEmpty ? "-" : requestLine, "status": "\(response.status)"])
+            log.debug(
+                "status request", ["request": requestLine.isEmpty ? "-" : requestLine, "status": "\(response.status)"])
         }
     }
 

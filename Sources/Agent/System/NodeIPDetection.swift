@@ -19,7 +19,9 @@ public struct NodeIPDetectionError: Error, Sendable, Equatable, CustomStringConv
 
     public init(_ reason: String) { self.reason = reason }
 
-    public var description: String { "cannot detect the node IP: \(reason); set it with --node-ip (like 192.0.2.10/24)" }
+    public var description: String {
+        "cannot detect the node IP: \(reason); set it with --node-ip (like 192.0.2.10/24)"
+    }
 }
 
 /// Finds this node's IPv4 address the way Calico's default `first-found` is usually meant to: the address
