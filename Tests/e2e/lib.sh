@@ -74,10 +74,13 @@ tabbyd_stop() {
     fi
 }
 
+# status_json NODE: what tabbyd's status socket answers on GET /status.
+status_json() { curl -s --max-time 2 --unix-socket "$WORK/$1.sock" http://localhost/status 2>/dev/null || true; }
+
 # wait_ready NODE [SECONDS]: until tabbyd's readiness says it has applied once.
 wait_ready() {
     local name="$1" limit="${2:-30}" waited=0
-    until ctl node status --status-socket "$WORK/$name.sock" -o json 2>/dev/null | grep -q '"ready" *: *true'; do
+    until status_json "$name" | grep -q '"readiness" *: *true'; do
         sleep 0.2
         waited=$((waited + 1))
         if [ "$waited" -ge $((limit * 5)) ]; then
@@ -136,7 +139,7 @@ topology_down() {
     for name in $(ip netns list | awk '{print $1}' | grep "^${TOPO}-" || true); do
         ip netns delete "$name" 2>/dev/null || true
     done
-    rm -rf "$WORK"
+    rm -rf "$WORK" 2>/dev/null || { sleep 0.5; rm -rf "$WORK"; }
 }
 
 # A tiny test harness: check NAME COMMAND... records a pass or a failure.

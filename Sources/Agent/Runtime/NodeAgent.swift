@@ -60,10 +60,10 @@ public actor NodeAgent {
     /// when it stops, so workloads keep their connectivity while the agent restarts.
     public func run() async throws(AgentError) {
         let signals = Signals.stream()
-        try await start()
         tasks.append(Task { [weak self] in
             for await signal in signals { await self?.handle(signal) }
         })
+        try await start()
         await withCheckedContinuation { continuation in
             if isStopping { continuation.resume() } else { stopped = continuation }
         }
