@@ -1,9 +1,9 @@
 # Tabby: `make test` is the one command a newcomer (and CI) runs.
 SWIFT        ?= swift
-APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping
+APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test demo bench bench-netlink bench-nftables bench-ipam bench-selector clean
+.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-ipam bench-selector clean
 
 all: build
 
@@ -28,6 +28,12 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory e2e
+
+# Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces).
+e2e: build
+	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
+	else BIN="$$($(SWIFT) build --show-bin-path)" bash Tests/e2e/routing.sh; fi
 
 demo: build
 	@./examples/demo.sh

@@ -59,7 +59,8 @@ YAML
 # tabbyd_start NODE [extra flags...]
 tabbyd_start() {
     local name="$1"; shift
-    in_ns "$name" "$BIN/tabbyd" --node "$name" --datastore "$DATASTORE" --node-ip "${NODE_IP[$name]}" \
+    # Not through a shell function: $! must be tabbyd itself (ip netns exec execs it), so signals reach it.
+    ip netns exec "$(ns "$name")" "$BIN/tabbyd" --node "$name" --datastore "$DATASTORE" --node-ip "${NODE_IP[$name]}" \
         --status-socket "$WORK/$name.sock" --mtu-file "$WORK/$name.mtu" "$@" >>"$WORK/$name.log" 2>&1 &
     NODE_PID[$name]=$!
 }

@@ -39,7 +39,7 @@ public actor NodeAgent {
     private var inSync = false
     private var applyScheduled = false
     private var applyCount = 0
-    private var retryAt: ContinuousClock.Instant?
+    private var failureStreak = 0
     private var lastPodMTU: Int?
     private var configurationProblems: [StatusReport.Problem] = []
     private var tasks: [Task<Void, Never>] = []
@@ -295,6 +295,7 @@ public actor NodeAgent {
             state: state, node: configuration.nodeName, environment: environment, settings: settings)
         board.metrics.calculationTime.observe(Self.seconds(ContinuousClock.now - calculated))
         let report = reconciler.apply(desired)
+        if report.failures.isEmpty { failureStreak = 0 }
         writePodMTU(desired.podMTU)
         applyCount += 1
 
@@ -312,8 +313,10 @@ public actor NodeAgent {
             try? notifier.ready(status: "programmed \(report.writeCount) changes")
         }
         if !report.failures.isEmpty {
-            // Retry what failed (a device that appears later, a transient error).
-            scheduleApply(after: .seconds(2))
+            // Retry what failed (a device that appears later, a transient error), soon at first, then backing
+            // off to every 5 s while it keeps failing.
+            failureStreak += 1
+            scheduleApply(after: min(.milliseconds(50) * (1 << min(failureStreak, 7)), .seconds(5)))
         } else if let expiry = report.graceExpiry {
             scheduleApply(after: max(.milliseconds(1), expiry - ContinuousClock.now))
         }
