@@ -57,8 +57,9 @@ public final class FakeKernel: Kernel {
     private var nextIndex: Int32 = 2
     private var nextMAC: UInt64 = 0x02_00_00_00_00_01
 
-    /// A kernel with only `lo` (index 1, up).
+    /// A kernel with only `lo` (index 1, up) and forwarding off.
     public init() {
+        state.sysctls = ["net/ipv4/ip_forward": "0", "net/ipv6/conf/all/forwarding": "0"]
         state.links[1] = Link(
             index: 1, name: "lo", kind: .other(nil), mtu: 65536, macAddress: MACAddress(0), flags: 0x1 | 0x8 | 0x1_0000)
     }

@@ -25,6 +25,10 @@ public final class DataplaneReconciler {
     private var needsDump = true
     /// The route keys the last apply wanted, to tell which notifications matter.
     private var desiredRouteKeys: Set<RouteKey> = []
+    /// Each link's up state as the kernel last reported it (dump or notification). Notifications arrive after
+    /// the reconciler's own writes are in the view, so a "down" in them is compared with the previous report,
+    /// not with the view: creating a device down and then setting it up is not a device going down.
+    private var reportedUp: [Int32: Bool] = [:]
 
     /// - Parameters:
     ///   - clock: the time used for the grace period of workload routes (injectable for tests).
@@ -64,6 +68,7 @@ public final class DataplaneReconciler {
             fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
         }
         view.reset(links: links, addresses: addresses, routes: routes, neighbors: neighbors, fdb: fdb, now: clock())
+        reportedUp = Dictionary(links.map { ($0.index, $0.isUp) }, uniquingKeysWith: { $1 })
         sysctls.forgetAll()
         needsDump = false
     }
@@ -193,13 +198,15 @@ public final class DataplaneReconciler {
                 sysctls.forget(interface: link.name)
                 if let previous { sysctls.forget(interface: previous.name) }
             }
-            if let previous, previous.isUp, !link.isUp, view.hasRoutes(outputInterface: link.index) {
-                // The kernel flushes the routes of a device that goes down without notifications.
+            let wasUp = reportedUp.updateValue(link.isUp, forKey: link.index)
+            if wasUp == true, !link.isUp {
+                // The kernel flushes the IPv4 routes of a device that goes down without notifications.
                 needsDump = true
             }
             return concerns(link.name) || previous.map { concerns($0.name) } ?? false
         case .link(.deleted, let link):
             view.removeLink(index: link.index)
+            reportedUp[link.index] = nil
             sysctls.forget(interface: link.name)
             return concerns(link.name)
         case .address(let change, let address):

@@ -93,11 +93,6 @@ struct KernelView {
         for (key, route) in routes where route.outputInterface == index { removeRoute(key) }
     }
 
-    /// Whether anything is known to go through an interface.
-    func hasRoutes(outputInterface index: Int32) -> Bool {
-        routes.values.contains { $0.outputInterface == index }
-    }
-
     mutating func applyLinkChange(index: Int32, _ change: LinkChange) {
         guard var link = links[index] else { return }
         if let isUp = change.isUp { link.flags = isUp ? link.flags | 0x1 : link.flags & ~UInt32(0x1) }
