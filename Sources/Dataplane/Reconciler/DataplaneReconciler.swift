@@ -93,6 +93,19 @@ public final class DataplaneReconciler {
         let vxlan = prepareVXLAN(desired.vxlan, report: &report)
         prepareIPIP(desired.ipip, report: &report)
 
+        let plan = makePlan(desired, vxlan: vxlan, now: now)
+        report.failures += plan.failures
+        execute(plan, report: &report)
+        applySysctls(desired.sysctls, report: &report)
+        report.graceExpiry = plan.graceExpiry
+        return report
+    }
+
+    /// The difference between `desired` and the view. A function of its own so that the planners' copies of
+    /// the view are gone before the view is updated (no copy-on-write of the whole view).
+    private func makePlan(_ desired: DesiredDataplane, vxlan: VXLANIntent, now: ContinuousClock.Instant)
+        -> DataplanePlan
+    {
         var plan = DataplanePlan()
         let devices = DevicePlanner(view: view)
         devices.planVXLAN(vxlan, into: &plan)
@@ -102,12 +115,7 @@ public final class DataplaneReconciler {
         neighbors.planFDB(desired.fdb, into: &plan)
         let routes = RoutePlanner(view: view, now: now, gracePeriod: configuration.workloadRouteGracePeriod)
         desiredRouteKeys = routes.plan(desired.routes, into: &plan)
-
-        report.failures += plan.failures
-        execute(plan, report: &report)
-        applySysctls(desired.sysctls, report: &report)
-        report.graceExpiry = plan.graceExpiry
-        return report
+        return plan
     }
 
     /// What Tabby owns in the kernel now, as far as the view knows.
