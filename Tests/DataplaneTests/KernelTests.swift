@@ -151,6 +151,12 @@ struct KernelTests {
             var report = reconciler.apply(desired())
             #expect(report.writes.map(\.object) == [.route(cidr("198.51.100.64/26"))])
             #expect(try ns.ip("route", "show").contains("198.51.100.64/26 via 198.51.100.64 dev vxlan.calico"))
+            // The kernel's notification of that write is an echo, not news.
+            let echo = await firstEvent(in: events) { event in
+                if case .route(.new, let route) = event { return route.destination == IPPrefix("198.51.100.64/26") }
+                return false
+            }
+            #expect(!reconciler.kernelChanged(try #require(echo, "no notification of the restored route")))
 
             try ns.ip("link", "del", "vxlan.calico")
             let gone = await firstEvent(in: events) { event in

@@ -53,16 +53,8 @@ public final class DataplaneReconciler {
     public func resync() throws(NetlinkError) {
         let links = try kernel.links()
         let addresses = try kernel.addresses()
-        let routes =
-            try kernel.mainTableRoutes(family: .ipv4)
-            + ipv6 { () throws(NetlinkError) in
-                try kernel.mainTableRoutes(family: .ipv6)
-            }
-        let neighbors =
-            try kernel.neighbors(family: .ipv4)
-            + ipv6 { () throws(NetlinkError) in
-                try kernel.neighbors(family: .ipv6)
-            }
+        let routes = try kernel.mainTableRoutes(family: .ipv4) + ipv6Routes()
+        let neighbors = try kernel.neighbors(family: .ipv4) + ipv6Neighbors()
         var fdb: [FDBEntry] = []
         if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
             fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
@@ -191,9 +183,10 @@ public final class DataplaneReconciler {
 
     // MARK: Notifications
 
-    /// Updates the view from a notification (`NetlinkMonitor`). Returns whether the event concerns Tabby's
-    /// state (an owned or desired route, Tabby's devices, workload interfaces, their neighbours) and so calls
-    /// for an apply soon; `.resyncNeeded` makes the next apply dump the kernel.
+    /// Updates the view from a notification (`NetlinkMonitor`). Returns whether the event is news about Tabby's
+    /// state (an owned or desired route, Tabby's devices, workload interfaces, their neighbours and FDB entries)
+    /// and so calls for an apply soon; the echo of the reconciler's own write is not. `.resyncNeeded` makes the
+    /// next apply dump the kernel.
     @discardableResult
     public func kernelChanged(_ event: NetlinkEvent) -> Bool {
         switch event {
@@ -218,21 +211,36 @@ public final class DataplaneReconciler {
             sysctls.forget(interface: link.name)
             return concerns(link.name)
         case .address(let change, let address):
+            let known = view.addresses(of: address.interfaceIndex).contains { $0.prefix == address.prefix }
             if change == .new { view.upsertAddress(address) } else { view.removeAddress(address) }
+            // The echo of an address the view already has is not news.
+            guard change == .deleted || !known else { return false }
             return view.name(of: address.interfaceIndex).map { view.policy.deviceNames.contains($0) } ?? false
         case .route(let change, let route):
             guard route.table == .main else { return false }
             let key = RouteKey(route)
-            let wasOwned = view.ownedRoutes.contains(key)
-            if change == .new { view.upsertRoute(route) } else { view.removeRoute(key) }
-            return wasOwned || view.ownedRoutes.contains(key) || desiredRouteKeys.contains(key)
+            guard change == .new else {
+                view.removeRoute(key)
+                // Only a desired route going away needs repair; an undesired one going is what was wanted.
+                return desiredRouteKeys.contains(key)
+            }
+            let echo = view.routes[key]?.route == route.normalized
+            view.upsertRoute(route)
+            return !echo && (view.ownedRoutes.contains(key) || desiredRouteKeys.contains(key))
         case .neighbor(let change, let neighbor):
+            let known = view.neighbors[NeighborKey(interfaceIndex: neighbor.interfaceIndex, address: neighbor.address)]
             if change == .new { view.upsertNeighbor(neighbor) } else { view.removeNeighbor(neighbor) }
+            if change == .new, let known, known.state == neighbor.state,
+                known.linkLayerAddress == neighbor.linkLayerAddress
+            {
+                return false
+            }
             return view.name(of: neighbor.interfaceIndex).map(concerns) ?? false
         case .fdb(let change, let entry):
             guard entry.interfaceIndex == view.index(of: VXLANDevice.name) else { return false }
+            let known = view.fdb[FDBKey(entry)] != nil
             if change == .new { view.upsertFDB(entry) } else { view.removeFDB(entry) }
-            return true
+            return change == .deleted || !known
         }
     }
 
@@ -241,10 +249,19 @@ public final class DataplaneReconciler {
         view.policy.deviceNames.contains(interfaceName) || view.policy.isWorkloadInterface(interfaceName)
     }
 
-    /// An IPv6 dump, or nothing when the kernel has IPv6 disabled.
-    private func ipv6<T>(_ dump: () throws(NetlinkError) -> [T]) throws(NetlinkError) -> [T] {
+    /// The IPv6 main-table routes, or none when the kernel has IPv6 disabled.
+    private func ipv6Routes() throws(NetlinkError) -> [Route] {
         do {
-            return try dump()
+            return try kernel.mainTableRoutes(family: .ipv6)
+        } catch  where error.code == EAFNOSUPPORT {
+            return []
+        }
+    }
+
+    /// The IPv6 neighbours, or none when the kernel has IPv6 disabled.
+    private func ipv6Neighbors() throws(NetlinkError) -> [Neighbor] {
+        do {
+            return try kernel.neighbors(family: .ipv6)
         } catch  where error.code == EAFNOSUPPORT {
             return []
         }
