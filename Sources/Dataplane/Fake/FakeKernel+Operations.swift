@@ -80,11 +80,11 @@ extension FakeKernel {
             let sameMAC = state.fdb.firstIndex {
                 $0.interfaceIndex == entry.interfaceIndex && $0.macAddress == entry.macAddress
             }
-            switch operation {
-            case .addFDB where sameMAC != nil: throw fail(EEXIST)
-            case .replaceFDB where sameMAC != nil:
+            switch (operation, sameMAC) {
+            case (.addFDB, .some): throw fail(EEXIST)
+            case (.replaceFDB, .some(let position)):
                 // A VXLAN device's replace changes the MAC's first remote.
-                state.fdb[sameMAC!] = entry
+                state.fdb[position] = entry
             default:
                 if state.fdb.contains(where: { FDBKey($0) == FDBKey(entry) }) { throw fail(EEXIST) }
                 state.fdb.append(entry)

@@ -155,7 +155,7 @@ public final class FakeKernel: Kernel {
         writes.append(write)
         try injected(write, operation: "link add \(name) type vxlan")
         try perform(.createLink(NewLink(name: name, kind: .vxlan(attributes), mtu: mtu, macAddress: macAddress)))
-        return link(named: name)!
+        return try created(name, operation: "link add \(name) type vxlan")
     }
 
     public func ensureIPIPTunnel(name: String, mtu: UInt32) throws(NetlinkError) -> Link {
@@ -172,7 +172,13 @@ public final class FakeKernel: Kernel {
         } else {
             try perform(.createLink(NewLink(name: name, kind: .ipip(IPIPAttributes()), mtu: mtu, isUp: true)))
         }
-        return link(named: name)!
+        return try created(name, operation: operation)
+    }
+
+    /// The link just created or configured (it is there: the operation succeeded).
+    private func created(_ name: String, operation: String) throws(NetlinkError) -> Link {
+        guard let link = link(named: name) else { throw NetlinkError(code: ENODEV, operation: operation) }
+        return link
     }
 
     public func readSysctl(_ path: String) throws(SysctlError) -> String {
