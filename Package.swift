@@ -75,6 +75,9 @@ let package = Package(
             name: "netlink-bench", dependencies: ["Netlink"], path: "bench/netlink", exclude: ["run.sh"],
             swiftSettings: strict),
         .executableTarget(
+            name: "dataplane-bench", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
+            path: "bench/dataplane", exclude: ["run.sh"], swiftSettings: strict),
+        .executableTarget(
             name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
             swiftSettings: strict),
         .executableTarget(

@@ -48,8 +48,14 @@ extension FakeKernel {
         case .addRoute(let route), .replaceRoute(let route):
             let stored = try validated(route, fail)
             let existing = state.routes.firstIndex { $0.sameKey(as: stored) }
-            if case .addRoute = operation, existing != nil { throw fail(EEXIST) }
-            if let existing { state.routes[existing] = stored } else { state.routes.append(stored) }
+            if case .addRoute = operation, let existing, state.routes[existing].conflicts(with: stored) {
+                throw fail(EEXIST)
+            }
+            if case .replaceRoute = operation, let existing {
+                state.routes[existing] = stored
+            } else {
+                state.routes.append(stored)
+            }
             notify(.route(.new, stored))
         case .deleteRoute(let route):
             guard let position = state.routes.firstIndex(where: { $0.matchesDeletion(route) }) else {
@@ -74,11 +80,11 @@ extension FakeKernel {
             let sameMAC = state.fdb.firstIndex {
                 $0.interfaceIndex == entry.interfaceIndex && $0.macAddress == entry.macAddress
             }
-            switch operation {
-            case .addFDB where sameMAC != nil: throw fail(EEXIST)
-            case .replaceFDB where sameMAC != nil:
+            switch (operation, sameMAC) {
+            case (.addFDB, .some): throw fail(EEXIST)
+            case (.replaceFDB, .some(let position)):
                 // A VXLAN device's replace changes the MAC's first remote.
-                state.fdb[sameMAC!] = entry
+                state.fdb[position] = entry
             default:
                 if state.fdb.contains(where: { FDBKey($0) == FDBKey(entry) }) { throw fail(EEXIST) }
                 state.fdb.append(entry)
@@ -169,6 +175,12 @@ extension Neighbor {
 extension Route {
     fileprivate func sameKey(as other: Route) -> Bool {
         table == other.table && RouteKey(self) == RouteKey(other)
+    }
+
+    /// Whether adding `other` next to this route (same key) fails: always for IPv4; for IPv6 only on the same
+    /// device (device routes such as fe80::/64 exist once per interface).
+    fileprivate func conflicts(with other: Route) -> Bool {
+        family == .ipv4 || outputInterface == other.outputInterface
     }
 
     /// What a delete request matches: destination, table and type, and protocol, gateway, device and metric

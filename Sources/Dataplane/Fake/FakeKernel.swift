@@ -57,8 +57,9 @@ public final class FakeKernel: Kernel {
     private var nextIndex: Int32 = 2
     private var nextMAC: UInt64 = 0x02_00_00_00_00_01
 
-    /// A kernel with only `lo` (index 1, up).
+    /// A kernel with only `lo` (index 1, up) and forwarding off.
     public init() {
+        state.sysctls = ["net/ipv4/ip_forward": "0", "net/ipv6/conf/all/forwarding": "0"]
         state.links[1] = Link(
             index: 1, name: "lo", kind: .other(nil), mtu: 65536, macAddress: MACAddress(0), flags: 0x1 | 0x8 | 0x1_0000)
     }
@@ -154,7 +155,7 @@ public final class FakeKernel: Kernel {
         writes.append(write)
         try injected(write, operation: "link add \(name) type vxlan")
         try perform(.createLink(NewLink(name: name, kind: .vxlan(attributes), mtu: mtu, macAddress: macAddress)))
-        return link(named: name)!
+        return try created(name, operation: "link add \(name) type vxlan")
     }
 
     public func ensureIPIPTunnel(name: String, mtu: UInt32) throws(NetlinkError) -> Link {
@@ -171,7 +172,13 @@ public final class FakeKernel: Kernel {
         } else {
             try perform(.createLink(NewLink(name: name, kind: .ipip(IPIPAttributes()), mtu: mtu, isUp: true)))
         }
-        return link(named: name)!
+        return try created(name, operation: operation)
+    }
+
+    /// The link just created or configured (it is there: the operation succeeded).
+    private func created(_ name: String, operation: String) throws(NetlinkError) -> Link {
+        guard let link = link(named: name) else { throw NetlinkError(code: ENODEV, operation: operation) }
+        return link
     }
 
     public func readSysctl(_ path: String) throws(SysctlError) -> String {

@@ -21,8 +21,8 @@ public struct ApplyReport: Sendable, CustomStringConvertible {
     public var writeCount: Int { writes.count }
 
     public var description: String {
-        let milliseconds = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1e3
-        var text = "\(writes.count) writes, \(failures.count) failures in \(milliseconds) ms"
+        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        var text = "\(writes.count) writes, \(failures.count) failures in \(microseconds) µs"
         if dumpedKernel { text += " (after a kernel dump)" }
         for failure in failures { text += "\n  \(failure)" }
         return text

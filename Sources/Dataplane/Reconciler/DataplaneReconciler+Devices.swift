@@ -1,4 +1,5 @@
 import Calculation
+import Glibc
 import Netlink
 
 /// What the plan does with `vxlan.calico`.
@@ -34,7 +35,10 @@ extension DataplaneReconciler {
             if spec.isMatched(by: existing) { return .keep(spec, index: existing.index) }
             let reason = spec.mismatch(with: existing)
             do {
-                if let failure = try kernel.apply([.deleteLink(index: existing.index)]).first {
+                // ENODEV: someone removed it already, which is what was wanted.
+                if let failure = try kernel.apply([.deleteLink(index: existing.index)]).first,
+                    failure.error.code != ENODEV
+                {
                     report.failures.append(DataplaneFailure(object: object, failure.error))
                     return .leaveAlone
                 }
@@ -54,6 +58,8 @@ extension DataplaneReconciler {
                 DataplaneWrite(action: .create, object: object, detail: "vxlan \(spec.attributes) mtu \(spec.mtu)"))
             return .keep(spec, index: link.index)
         } catch {
+            // EEXIST: a device of that name appeared since the view was made; learn what it is.
+            if error.code == EEXIST { requestResync() }
             report.failures.append(DataplaneFailure(object: object, error))
             return .leaveAlone
         }

@@ -25,6 +25,10 @@ public final class DataplaneReconciler {
     private var needsDump = true
     /// The route keys the last apply wanted, to tell which notifications matter.
     private var desiredRouteKeys: Set<RouteKey> = []
+    /// Each link's up state as the kernel last reported it (dump or notification). Notifications arrive after
+    /// the reconciler's own writes are in the view, so a "down" in them is compared with the previous report,
+    /// not with the view: creating a device down and then setting it up is not a device going down.
+    private var reportedUp: [Int32: Bool] = [:]
 
     /// - Parameters:
     ///   - clock: the time used for the grace period of workload routes (injectable for tests).
@@ -49,21 +53,14 @@ public final class DataplaneReconciler {
     public func resync() throws(NetlinkError) {
         let links = try kernel.links()
         let addresses = try kernel.addresses()
-        let routes =
-            try kernel.mainTableRoutes(family: .ipv4)
-            + ipv6 { () throws(NetlinkError) in
-                try kernel.mainTableRoutes(family: .ipv6)
-            }
-        let neighbors =
-            try kernel.neighbors(family: .ipv4)
-            + ipv6 { () throws(NetlinkError) in
-                try kernel.neighbors(family: .ipv6)
-            }
+        let routes = try kernel.mainTableRoutes(family: .ipv4) + ipv6Routes()
+        let neighbors = try kernel.neighbors(family: .ipv4) + ipv6Neighbors()
         var fdb: [FDBEntry] = []
         if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
             fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
         }
         view.reset(links: links, addresses: addresses, routes: routes, neighbors: neighbors, fdb: fdb, now: clock())
+        reportedUp = Dictionary(links.map { ($0.index, $0.isUp) }, uniquingKeysWith: { $1 })
         sysctls.forgetAll()
         needsDump = false
     }
@@ -88,6 +85,19 @@ public final class DataplaneReconciler {
         let vxlan = prepareVXLAN(desired.vxlan, report: &report)
         prepareIPIP(desired.ipip, report: &report)
 
+        let plan = makePlan(desired, vxlan: vxlan, now: now)
+        report.failures += plan.failures
+        execute(plan, report: &report)
+        applySysctls(desired.sysctls, report: &report)
+        report.graceExpiry = plan.graceExpiry
+        return report
+    }
+
+    /// The difference between `desired` and the view. A function of its own so that the planners' copies of
+    /// the view are gone before the view is updated (no copy-on-write of the whole view).
+    private func makePlan(_ desired: DesiredDataplane, vxlan: VXLANIntent, now: ContinuousClock.Instant)
+        -> DataplanePlan
+    {
         var plan = DataplanePlan()
         let devices = DevicePlanner(view: view)
         devices.planVXLAN(vxlan, into: &plan)
@@ -97,12 +107,7 @@ public final class DataplaneReconciler {
         neighbors.planFDB(desired.fdb, into: &plan)
         let routes = RoutePlanner(view: view, now: now, gracePeriod: configuration.workloadRouteGracePeriod)
         desiredRouteKeys = routes.plan(desired.routes, into: &plan)
-
-        report.failures += plan.failures
-        execute(plan, report: &report)
-        applySysctls(desired.sysctls, report: &report)
-        report.graceExpiry = plan.graceExpiry
-        return report
+        return plan
     }
 
     /// What Tabby owns in the kernel now, as far as the view knows.
@@ -178,9 +183,10 @@ public final class DataplaneReconciler {
 
     // MARK: Notifications
 
-    /// Updates the view from a notification (`NetlinkMonitor`). Returns whether the event concerns Tabby's
-    /// state (an owned or desired route, Tabby's devices, workload interfaces, their neighbours) and so calls
-    /// for an apply soon; `.resyncNeeded` makes the next apply dump the kernel.
+    /// Updates the view from a notification (`NetlinkMonitor`). Returns whether the event is news about Tabby's
+    /// state (an owned or desired route, Tabby's devices, workload interfaces, their neighbours and FDB entries)
+    /// and so calls for an apply soon; the echo of the reconciler's own write is not. `.resyncNeeded` makes the
+    /// next apply dump the kernel.
     @discardableResult
     public func kernelChanged(_ event: NetlinkEvent) -> Bool {
         switch event {
@@ -193,31 +199,48 @@ public final class DataplaneReconciler {
                 sysctls.forget(interface: link.name)
                 if let previous { sysctls.forget(interface: previous.name) }
             }
-            if let previous, previous.isUp, !link.isUp, view.hasRoutes(outputInterface: link.index) {
-                // The kernel flushes the routes of a device that goes down without notifications.
+            let wasUp = reportedUp.updateValue(link.isUp, forKey: link.index)
+            if wasUp == true, !link.isUp {
+                // The kernel flushes the IPv4 routes of a device that goes down without notifications.
                 needsDump = true
             }
             return concerns(link.name) || previous.map { concerns($0.name) } ?? false
         case .link(.deleted, let link):
             view.removeLink(index: link.index)
+            reportedUp[link.index] = nil
             sysctls.forget(interface: link.name)
             return concerns(link.name)
         case .address(let change, let address):
+            let known = view.addresses(of: address.interfaceIndex).contains { $0.prefix == address.prefix }
             if change == .new { view.upsertAddress(address) } else { view.removeAddress(address) }
+            // The echo of an address the view already has is not news.
+            guard change == .deleted || !known else { return false }
             return view.name(of: address.interfaceIndex).map { view.policy.deviceNames.contains($0) } ?? false
         case .route(let change, let route):
             guard route.table == .main else { return false }
             let key = RouteKey(route)
-            let wasOwned = view.ownedRoutes.contains(key)
-            if change == .new { view.upsertRoute(route) } else { view.removeRoute(key) }
-            return wasOwned || view.ownedRoutes.contains(key) || desiredRouteKeys.contains(key)
+            guard change == .new else {
+                view.removeRoute(key)
+                // Only a desired route going away needs repair; an undesired one going is what was wanted.
+                return desiredRouteKeys.contains(key)
+            }
+            let echo = view.routes[key]?.route == route.normalized
+            view.upsertRoute(route)
+            return !echo && (view.ownedRoutes.contains(key) || desiredRouteKeys.contains(key))
         case .neighbor(let change, let neighbor):
+            let known = view.neighbors[NeighborKey(interfaceIndex: neighbor.interfaceIndex, address: neighbor.address)]
             if change == .new { view.upsertNeighbor(neighbor) } else { view.removeNeighbor(neighbor) }
+            if change == .new, let known, known.state == neighbor.state,
+                known.linkLayerAddress == neighbor.linkLayerAddress
+            {
+                return false
+            }
             return view.name(of: neighbor.interfaceIndex).map(concerns) ?? false
         case .fdb(let change, let entry):
             guard entry.interfaceIndex == view.index(of: VXLANDevice.name) else { return false }
+            let known = view.fdb[FDBKey(entry)] != nil
             if change == .new { view.upsertFDB(entry) } else { view.removeFDB(entry) }
-            return true
+            return change == .deleted || !known
         }
     }
 
@@ -226,10 +249,19 @@ public final class DataplaneReconciler {
         view.policy.deviceNames.contains(interfaceName) || view.policy.isWorkloadInterface(interfaceName)
     }
 
-    /// An IPv6 dump, or nothing when the kernel has IPv6 disabled.
-    private func ipv6<T>(_ dump: () throws(NetlinkError) -> [T]) throws(NetlinkError) -> [T] {
+    /// The IPv6 main-table routes, or none when the kernel has IPv6 disabled.
+    private func ipv6Routes() throws(NetlinkError) -> [Route] {
         do {
-            return try dump()
+            return try kernel.mainTableRoutes(family: .ipv6)
+        } catch  where error.code == EAFNOSUPPORT {
+            return []
+        }
+    }
+
+    /// The IPv6 neighbours, or none when the kernel has IPv6 disabled.
+    private func ipv6Neighbors() throws(NetlinkError) -> [Neighbor] {
+        do {
+            return try kernel.neighbors(family: .ipv6)
         } catch  where error.code == EAFNOSUPPORT {
             return []
         }

@@ -9,7 +9,8 @@ struct KernelView {
     /// When each link (by index) was first seen, for the workload-route grace period.
     private(set) var firstSeen: [Int32: ContinuousClock.Instant] = [:]
     private(set) var addresses: [Int32: [IPPrefix: InterfaceAddress]] = [:]
-    private(set) var routes: [RouteKey: Route] = [:]
+    /// Main-table routes with whether each is Tabby's.
+    private(set) var routes: [RouteKey: ViewRoute] = [:]
     /// The keys of routes that are Tabby's, kept as routes and link names change.
     private(set) var ownedRoutes: Set<RouteKey> = []
     private(set) var neighbors: [NeighborKey: Neighbor] = [:]
@@ -90,12 +91,7 @@ struct KernelView {
     /// Forgets the routes through an interface (the kernel flushes IPv4 routes of a device that goes down or
     /// away without telling anyone).
     mutating func forgetRoutes(outputInterface index: Int32) {
-        for (key, route) in routes where route.outputInterface == index { removeRoute(key) }
-    }
-
-    /// Whether anything is known to go through an interface.
-    func hasRoutes(outputInterface index: Int32) -> Bool {
-        routes.values.contains { $0.outputInterface == index }
+        for (key, entry) in routes where entry.route.outputInterface == index { removeRoute(key) }
     }
 
     mutating func applyLinkChange(index: Int32, _ change: LinkChange) {
@@ -107,8 +103,10 @@ struct KernelView {
     }
 
     private mutating func recomputeOwnership(interfaceIndex: Int32) {
-        for (key, route) in routes where route.outputInterface == interfaceIndex {
-            if isOwned(route) { ownedRoutes.insert(key) } else { ownedRoutes.remove(key) }
+        for (key, entry) in routes where entry.route.outputInterface == interfaceIndex {
+            let owned = isOwned(entry.route)
+            routes[key]?.isOwned = owned
+            if owned { ownedRoutes.insert(key) } else { ownedRoutes.remove(key) }
         }
     }
 
@@ -130,8 +128,9 @@ struct KernelView {
         guard route.table == .main else { return }
         let normalized = route.normalized
         let key = RouteKey(normalized)
-        routes[key] = normalized
-        if isOwned(normalized) { ownedRoutes.insert(key) } else { ownedRoutes.remove(key) }
+        let owned = isOwned(normalized)
+        routes[key] = ViewRoute(route: normalized, isOwned: owned)
+        if owned { ownedRoutes.insert(key) } else { ownedRoutes.remove(key) }
     }
 
     mutating func removeRoute(_ key: RouteKey) {
@@ -159,4 +158,11 @@ struct KernelView {
             fdb[FDBKey(entry)] = nil
         }
     }
+}
+
+/// A main-table route in the view, with its ownership decided when it was learnt (and again when its interface
+/// is renamed).
+struct ViewRoute: Sendable {
+    var route: Route
+    var isOwned: Bool
 }

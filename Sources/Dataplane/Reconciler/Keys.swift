@@ -10,6 +10,19 @@ struct RouteKey: Hashable, Sendable {
         destination = route.destination.network
         metric = route.metric ?? Route.defaultMetric(route.family)
     }
+
+    /// Two words per key instead of one `combine` per field: keys are hashed several times per route and apply.
+    func hash(into hasher: inout Hasher) {
+        let tail = UInt64(metric) << 8 | UInt64(destination.length)
+        switch destination.address {
+        case .v4(let address):
+            hasher.combine(UInt64(address.value) << 40 | tail)
+        case .v6(let address):
+            hasher.combine(address.high)
+            hasher.combine(address.low ^ tail << 24)
+            hasher.combine(tail)
+        }
+    }
 }
 
 /// A neighbour entry's identity: interface and address.

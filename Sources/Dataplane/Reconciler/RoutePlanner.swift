@@ -15,16 +15,23 @@ struct RoutePlanner {
     func plan(_ desired: [CIDR: DesiredRoute], into plan: inout DataplanePlan) -> Set<RouteKey> {
         var desiredKeys = Set<RouteKey>(minimumCapacity: desired.count)
         var programming: [(CIDR, Route)] = []
+        // Owned kernel routes that are desired; when that is all of them, nothing is left to sweep.
+        var desiredOwned = 0
+        var interfaces = InterfaceLookup(view: view)
         for (destination, route) in desired {
-            switch kernelRoute(route) {
+            switch kernelRoute(route, interfaces: &interfaces) {
             case .success(let kernelRoute):
                 let key = RouteKey(kernelRoute)
-                desiredKeys.insert(key)
-                if let existing = view.routes[key], existing.isSameRoute(as: kernelRoute) { continue }
+                guard desiredKeys.insert(key).inserted else { continue }
+                if let existing = view.routes[key] {
+                    if existing.isOwned { desiredOwned += 1 }
+                    if existing.route.isSameRoute(as: kernelRoute) { continue }
+                }
                 programming.append((destination, kernelRoute))
             case .failure(let failure):
                 // Whatever the kernel has for this destination stays until the route can be built.
-                desiredKeys.insert(RouteKey(Route(destination: IPPrefix(destination))))
+                let key = RouteKey(Route(destination: IPPrefix(destination)))
+                if desiredKeys.insert(key).inserted, view.routes[key]?.isOwned == true { desiredOwned += 1 }
                 plan.failures.append(failure)
             }
         }
@@ -34,9 +41,10 @@ struct RoutePlanner {
                 DataplaneWrite(action: .replace, object: .route(destination), detail: route.text(naming: name)))
         }
 
+        guard desiredOwned < view.ownedRoutes.count else { return desiredKeys }
         var removals: [Route] = []
         for key in view.ownedRoutes where !desiredKeys.contains(key) {
-            guard let route = view.routes[key] else { continue }
+            guard let route = view.routes[key]?.route else { continue }
             if let expiry = graceExpiry(of: route), expiry > now {
                 plan.keepUntil(expiry)
                 continue
@@ -53,7 +61,7 @@ struct RoutePlanner {
     }
 
     /// The kernel form of a desired route, with the kernel's default metric made explicit.
-    func kernelRoute(_ desired: DesiredRoute) -> Result<Route, DataplaneFailure> {
+    func kernelRoute(_ desired: DesiredRoute, interfaces: inout InterfaceLookup) -> Result<Route, DataplaneFailure> {
         let destination = IPPrefix(desired.destination)
         let routeProtocol = RouteProtocol(desired.routeProtocol)
         let metric = Route.defaultMetric(destination.family)
@@ -63,13 +71,13 @@ struct RoutePlanner {
             return .success(
                 Route(destination: destination, protocol: routeProtocol, metric: metric, type: .blackhole, mtu: mtu))
         case .interface(let name):
-            guard let index = view.index(of: name) else { return .failure(missing(name, desired)) }
+            guard let index = interfaces.index(of: name) else { return .failure(missing(name, desired)) }
             return .success(
                 Route(
                     destination: destination, outputInterface: index, protocol: routeProtocol, metric: metric,
                     mtu: mtu))
         case .gateway(let gateway, let name):
-            guard let index = view.index(of: name) else { return .failure(missing(name, desired)) }
+            guard let index = interfaces.index(of: name) else { return .failure(missing(name, desired)) }
             return .success(
                 Route(
                     destination: destination, gateway: Netlink.IPAddress(gateway), outputInterface: index,
@@ -95,4 +103,22 @@ struct RoutePlanner {
     }
 
     private func name(_ index: Int32) -> String { view.displayName(index) }
+}
+
+/// Interface indexes by name, remembering the last answer: most routes of a plan go through the same device
+/// (`vxlan.calico`), and comparing a short name is cheaper than hashing it.
+struct InterfaceLookup {
+    let view: KernelView
+    private var lastName = ""
+    private var lastIndex: Int32?
+
+    init(view: KernelView) { self.view = view }
+
+    mutating func index(of name: String) -> Int32? {
+        if name != lastName {
+            lastName = name
+            lastIndex = view.index(of: name)
+        }
+        return lastIndex
+    }
 }
