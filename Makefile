@@ -3,7 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-ipam bench-selector clean
+.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector clean
 
 all: build
 
@@ -39,7 +39,13 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-netlink bench-nftables bench-selector bench-ipam
+bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam
+
+bench-dataplane: deps
+	./bench/dataplane/run.sh
+
+bench-calculation: deps
+	$(SWIFT) run -c release calculation-bench
 
 bench-netlink: deps
 	./bench/netlink/run.sh

@@ -151,6 +151,9 @@ public final class DataplaneReconciler {
                 view.record(planned.operation)
             } else {
                 report.failures.append(DataplaneFailure(object: planned.object, error))
+                // A device the view still has is gone (its deletion not yet seen): learn the truth before the
+                // next plan rather than aiming at the old interface index again.
+                if error.code == ENODEV { needsDump = true }
             }
         }
     }
