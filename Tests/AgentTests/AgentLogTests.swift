@@ -28,7 +28,8 @@ struct AgentLogTests {
         #expect(
             lines.all == [
                 "2023-11-14T22:13:20.123Z info    route programmed route=10.65.0.0/26 via=vxlan.calico\n",
-                "2023-11-14T22:13:20.123Z warning reload rejected reason=\"line 3: healthPort: must be a port\" empty=\"\"\n",
+                "2023-11-14T22:13:20.123Z warning reload rejected "
+                    + "reason=\"line 3: healthPort: must be a port\" empty=\"\"\n",
                 "2023-11-14T22:13:20.123Z error   two\\nlines\n",
             ])
     }
@@ -39,10 +40,10 @@ struct AgentLogTests {
         log.info("quote \" and \\ and \u{1}", ["msg": "clash"])
         #expect(
             lines.all == [
-                #"{"time":"2023-11-14T22:13:20.123Z","level":"debug","msg":"status request","request":"GET /status","status":"200"}"#
-                    + "\n",
-                #"{"time":"2023-11-14T22:13:20.123Z","level":"info","msg":"quote \" and \\ and \u0001","field.msg":"clash"}"#
-                    + "\n",
+                #"{"time":"2023-11-14T22:13:20.123Z","level":"debug","msg":"status request","#
+                    + #""request":"GET /status","status":"200"}"# + "\n",
+                #"{"time":"2023-11-14T22:13:20.123Z","level":"info","msg":"quote \" and \\ and \u0001","#
+                    + #""field.msg":"clash"}"# + "\n",
             ])
     }
 
