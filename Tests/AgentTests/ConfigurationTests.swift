@@ -114,7 +114,8 @@ struct ConfigurationTests {
         let flagOverEnvironment = try load(
             ["--node=from-flag"], environment: ["TABBYD_NODE_NAME": "from-env"], files: [defaultFile: file])
         #expect(flagOverEnvironment.nodeName == "from-flag")
-        let environmentOverFile = try load([], environment: ["TABBYD_NODE_NAME": "from-env"], files: [defaultFile: file])
+        let environmentOverFile = try load(
+            [], environment: ["TABBYD_NODE_NAME": "from-env"], files: [defaultFile: file])
         #expect(environmentOverFile.nodeName == "from-env")
     }
 
@@ -238,7 +239,10 @@ struct ConfigurationTests {
     @Test(arguments: [
         (["TABBYD_HEALTHPORT": "1"], "environment variable TABBYD_HEALTHPORT: unknown setting"),
         (["TABBYD_HEALTH_PORT": "0"], "environment variable TABBYD_HEALTH_PORT: healthPort: must be a port"),
-        (["TABBYD_HEALTH_ENABLED": "maybe"], "environment variable TABBYD_HEALTH_ENABLED: healthEnabled: expected true"),
+        (
+            ["TABBYD_HEALTH_ENABLED": "maybe"],
+            "environment variable TABBYD_HEALTH_ENABLED: healthEnabled: expected true"
+        ),
         (["TABBYD_NODE_LABELS": "a=b,c"], "environment variable TABBYD_NODE_LABELS: nodeLabels: expected KEY=VALUE"),
         (["TABBYD_FELIX_VXLANMTU": "x"], "environment variable TABBYD_FELIX_VXLANMTU: felix.vxlanMTU: expected an"),
         (["TABBYD_FELIX_NOPE": "1"], "environment variable TABBYD_FELIX_NOPE: felix.NOPE: FelixConfiguration has no"),
@@ -261,7 +265,10 @@ struct ConfigurationTests {
         #expect(configuration.felix.routeRefreshInterval == "45s")
         #expect(configuration.felix.ipv6Support == false)
         #expect(configuration.felix.failsafeInboundHostPorts == [])
-        #expect(Set(configuration.felixOverrides.keys) == ["routeRefreshInterval", "ipv6Support", "failsafeInboundHostPorts"])
+        #expect(
+            Set(configuration.felixOverrides.keys) == [
+                "routeRefreshInterval", "ipv6Support", "failsafeInboundHostPorts",
+            ])
         let badDuration = try #require(loadError(["--node", "n", "--felix", "routeRefreshInterval=soon"]))
         #expect(badDuration.source == .argument("--felix"))
         #expect(badDuration.field == "felix.routeRefreshInterval")
@@ -285,7 +292,9 @@ struct ConfigurationTests {
 
     @Test func changedFieldsNameWhatAReloadChanged() throws {
         let old = try load(["--node", "n", "--felix", "vxlanMTU=1300"])
-        let new = try load(["--node", "n", "--felix", "vxlanMTU=1200", "--felix", "ipipMTU=1400", "--log-level", "debug"])
+        let new = try load([
+            "--node", "n", "--felix", "vxlanMTU=1200", "--felix", "ipipMTU=1400", "--log-level", "debug",
+        ])
         #expect(new.changedFields(from: old) == ["logLevel", "felix.ipipMTU", "felix.vxlanMTU"])
         #expect(old.changedFields(from: old).isEmpty)
     }

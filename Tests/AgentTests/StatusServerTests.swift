@@ -140,18 +140,22 @@ struct StatusServerTests {
         #expect(Int(response.headers["content-length"] ?? "") ?? 0 > 100)
     }
 
-    @Test(arguments: [
-        ("POST /status HTTP/1.1\r\nHost: x\r\n\r\n", 405, "POST is not allowed; use GET\n"),
-        ("DELETE /metrics HTTP/1.1\r\n\r\n", 405, "DELETE is not allowed; use GET\n"),
-        ("GET /nope HTTP/1.1\r\n\r\n", 404, "no such endpoint: /nope (served here: /liveness, /metrics, /readiness, /status)\n"),
-        ("GET /status/ HTTP/1.1\r\n\r\n", 404, nil),
-        ("hello\r\n\r\n", 400, "malformed request line\n"),
-        ("GET status HTTP/1.1\r\n\r\n", 400, "the target must be a path\n"),
-        ("GET /status HTTP/2.0\r\n\r\n", 505, "only HTTP/1.0 and HTTP/1.1 are served\n"),
-        ("GET /status XTTP/1.1\r\n\r\n", 400, "malformed HTTP version\n"),
-        ("GET /status HTTP/1.1\r\nno colon here\r\n\r\n", 400, "malformed header line\n"),
-        ("get /status HTTP/1.1\r\n\r\n", 400, "malformed request line\n"),
-    ] as [(String, Int, String?)])
+    @Test(
+        arguments: [
+            ("POST /status HTTP/1.1\r\nHost: x\r\n\r\n", 405, "POST is not allowed; use GET\n"),
+            ("DELETE /metrics HTTP/1.1\r\n\r\n", 405, "DELETE is not allowed; use GET\n"),
+            (
+                "GET /nope HTTP/1.1\r\n\r\n", 404,
+                "no such endpoint: /nope (served here: /liveness, /metrics, /readiness, /status)\n"
+            ),
+            ("GET /status/ HTTP/1.1\r\n\r\n", 404, nil),
+            ("hello\r\n\r\n", 400, "malformed request line\n"),
+            ("GET status HTTP/1.1\r\n\r\n", 400, "the target must be a path\n"),
+            ("GET /status HTTP/2.0\r\n\r\n", 505, "only HTTP/1.0 and HTTP/1.1 are served\n"),
+            ("GET /status XTTP/1.1\r\n\r\n", 400, "malformed HTTP version\n"),
+            ("GET /status HTTP/1.1\r\nno colon here\r\n\r\n", 400, "malformed header line\n"),
+            ("get /status HTTP/1.1\r\n\r\n", 400, "malformed request line\n"),
+        ] as [(String, Int, String?)])
     func badRequestsGetTheRightStatus(request: String, status: Int, body: String?) throws {
         let running = try RunningServer()
         defer { running.stop() }

@@ -1,4 +1,5 @@
 import CalicoAPI
+import Glibc
 import Netlink
 
 /// The node address found by ``NodeIPDetection``.
@@ -30,7 +31,7 @@ public enum NodeIPDetection {
     /// Dumps the main table's IPv4 routes and the interface's addresses through `socket`.
     public static func detect(using socket: RouteSocket) throws(NodeIPDetectionError) -> DetectedNodeAddress {
         do {
-            let routes = try socket.routes(family: .ipv4, table: .main)
+            let routes = try mainTableRoutes(socket)
             guard let route = defaultRoute(in: routes), let index = route.outputInterface else {
                 throw NodeIPDetectionError("there is no IPv4 default route in the main table")
             }
@@ -48,6 +49,16 @@ public enum NodeIPDetection {
             throw error
         } catch {
             throw NodeIPDetectionError("netlink: \(error)")
+        }
+    }
+
+    /// The main table's IPv4 routes; none when the table does not exist yet (a namespace that never had a route).
+    private static func mainTableRoutes(_ socket: RouteSocket) throws(NetlinkError) -> [Route] {
+        do {
+            return try socket.routes(family: .ipv4, table: .main)
+        } catch {
+            if error.code == ENOENT { return [] }
+            throw error
         }
     }
 

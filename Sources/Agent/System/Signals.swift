@@ -32,16 +32,22 @@ public enum AgentSignal: Sendable, Hashable, CaseIterable, CustomStringConvertib
 public enum Signals {
     /// A stream of `signals` as they arrive.
     ///
-    /// Each signal's default action (terminating the process) is replaced by `SIG_IGN` for as long as the
-    /// stream lives, and a Dispatch signal source reports it instead; when the stream ends (its consumer is
-    /// cancelled or drops it) the sources are cancelled and the default actions restored. Create the stream
-    /// before anything could send the signals.
+    /// Each signal is set to `SIG_IGN` (so that its default action, terminating the process, cannot strike)
+    /// and a Dispatch signal source reports it instead. Dispatch installs its own handler for a signal
+    /// asynchronously, the first time a source for it is resumed; this function waits (at most a second) until
+    /// it has, so a signal sent after it returns is delivered. When the stream ends (its consumer is cancelled
+    /// or drops it) the sources are cancelled and the signals stay caught and dropped: create one stream for
+    /// the life of the process.
     public static func stream(_ signals: Set<AgentSignal> = Set(AgentSignal.allCases)) -> AsyncStream<AgentSignal> {
         let (stream, continuation) = AsyncStream.makeStream(of: AgentSignal.self, bufferingPolicy: .unbounded)
         let queue = DispatchQueue(label: "tabby.signals")
         var sources: [any DispatchSourceSignal] = []
         for signal in signals.sorted(by: { $0.number < $1.number }) {
-            Glibc.signal(signal.number, SIG_IGN)
+            // Only a default action is replaced: a handler already there is Dispatch's from an earlier stream,
+            // and Dispatch installs its handler only once per signal.
+            if handlerAddress(signal.number) == unsafeBitCast(SIG_DFL, to: Int.self) {
+                Glibc.signal(signal.number, SIG_IGN)
+            }
             let source = DispatchSource.makeSignalSource(signal: signal.number, queue: queue)
             source.setEventHandler { @Sendable in
                 continuation.yield(signal)
@@ -49,22 +55,37 @@ public enum Signals {
             source.resume()
             sources.append(source)
         }
-        let installed = SignalSources(sources: sources, signals: signals)
+        waitForDispatchHandlers(signals)
+        let installed = SignalSources(sources: sources)
         continuation.onTermination = { @Sendable _ in
             queue.async { installed.cancel() }
         }
         return stream
+    }
+
+    /// The address of the signal's current handler (`SIG_DFL` is 0, `SIG_IGN` 1).
+    private static func handlerAddress(_ number: Int32) -> Int {
+        var current = sigaction()
+        sigaction(number, nil, &current)
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+    }
+
+    /// Waits until no signal of `signals` is left at `SIG_IGN`, polling every millisecond for at most a second.
+    private static func waitForDispatchHandlers(_ signals: Set<AgentSignal>) {
+        let ignore = unsafeBitCast(SIG_IGN, to: Int.self)
+        for _ in 0..<1000 {
+            if signals.allSatisfy({ handlerAddress($0.number) != ignore }) { return }
+            usleep(1000)
+        }
     }
 }
 
 /// The sources of one stream, kept until it ends.
 private final class SignalSources: Sendable {
     private let sources: Mutex<[any DispatchSourceSignal]>
-    private let signals: Set<AgentSignal>
 
-    init(sources: sending [any DispatchSourceSignal], signals: Set<AgentSignal>) {
+    init(sources: sending [any DispatchSourceSignal]) {
         self.sources = Mutex(sources)
-        self.signals = signals
     }
 
     func cancel() {
@@ -72,6 +93,5 @@ private final class SignalSources: Sendable {
             for source in sources { source.cancel() }
             sources.removeAll()
         }
-        for signal in signals { Glibc.signal(signal.number, SIG_DFL) }
     }
 }

@@ -28,7 +28,9 @@ struct ToolFailure: Error, CustomStringConvertible {
 
 /// Runs a tool found on PATH (or in /sbin, /usr/sbin); returns standard output and error together.
 @discardableResult
-func runTool(_ tool: String, _ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
+func runTool(_ tool: String, _ arguments: [String], allowFailure: Bool = false) throws -> (
+    status: Int32, output: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [tool] + arguments
@@ -77,11 +79,8 @@ final class RawClient {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        // No close here: deinit runs for an initializer that throws after `fd` is set, and closes it.
+        guard connected == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         setTimeouts()
     }
 
@@ -97,11 +96,8 @@ final class RawClient {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        // No close here: deinit runs for an initializer that throws after `fd` is set, and closes it.
+        guard connected == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         setTimeouts()
     }
 
@@ -164,7 +160,8 @@ extension RawResponse {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         self.headers = headers
     }
