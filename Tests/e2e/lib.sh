@@ -76,7 +76,7 @@ tabbyd_stop() {
 }
 
 # status_json NODE: what tabbyd's status socket answers on GET /status.
-status_json() { curl -s --max-time 2 --unix-socket "$WORK/$1.sock" http://localhost/status 2>/dev/null || true; }
+status_json() { ctl node status --status-socket "$WORK/$1.sock" -o json 2>/dev/null || true; }
 
 # wait_ready NODE [SECONDS]: until tabbyd's readiness says it has applied once.
 wait_ready() {
