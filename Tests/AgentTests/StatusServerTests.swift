@@ -217,6 +217,25 @@ struct StatusServerTests {
         #expect(response.body.contains("\"node\" : \"node-1\""))
     }
 
+    /// The commands Docs/operations.md shows, run with curl itself.
+    @Test(.enabled(if: toolExists("curl"), "curl is not installed"))
+    func curlReadsTheUnixSocketAndTCP() throws {
+        let running = try RunningServer(tcp: [.init(host: "127.0.0.1", port: 0, endpoints: [.metrics])])
+        defer { running.stop() }
+        running.board.update { $0 = sampleReport() }
+        let status = try runTool("curl", ["-sS", "--unix-socket", running.socketPath, "http://localhost/status"])
+        #expect(try JSONDecoder().decode(StatusReport.self, from: Data(status.output.utf8)).node == "node-1")
+        let readiness = try runTool(
+            "curl",
+            [
+                "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", running.socketPath,
+                "http://localhost/readiness",
+            ])
+        #expect(readiness.output == "200")
+        let metrics = try runTool("curl", ["-sS", "http://127.0.0.1:\(running.server.tcpPorts[0])/metrics"])
+        #expect(metrics.output.contains("\ntabby_resync_state 1\n"))
+    }
+
     @Test func aStaleSocketFileIsReplaced() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
