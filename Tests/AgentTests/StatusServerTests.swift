@@ -236,6 +236,28 @@ struct StatusServerTests {
         #expect(metrics.output.contains("\ntabby_resync_state 1\n"))
     }
 
+    @Test func beyondTheConnectionLimitClientsAreToldBusy() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = scratch.path + "/tabbyd.sock"
+        var configuration = StatusServer.Configuration(unixSocket: path)
+        configuration.maximumConnections = 3
+        configuration.clientTimeoutSeconds = 120  // the slow clients below never time out during the test
+        let server = try StatusServer.start(configuration, provider: StatusBoard(node: "n", version: "v"))
+
+        // Connections are accepted in the order they were made: these three take every slot.
+        let slow = try (0..<3).map { _ in try RawClient(unixSocket: path) }
+        for client in slow { client.send("GET /liv") }
+        let refused = try RawClient.get(unixSocket: path, "/liveness")
+        #expect(refused.status == 503)
+        #expect(refused.body == "busy: too many status connections\n")
+
+        // stop() ends the connections in progress rather than waiting out their timeout.
+        server.stop()
+        for client in slow { #expect(client.readAll().isEmpty) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func aStaleSocketFileIsReplaced() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
