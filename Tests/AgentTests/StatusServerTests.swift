@@ -217,6 +217,47 @@ struct StatusServerTests {
         #expect(response.body.contains("\"node\" : \"node-1\""))
     }
 
+    /// The commands Docs/operations.md shows, run with curl itself.
+    @Test(.enabled(if: toolExists("curl"), "curl is not installed"))
+    func curlReadsTheUnixSocketAndTCP() throws {
+        let running = try RunningServer(tcp: [.init(host: "127.0.0.1", port: 0, endpoints: [.metrics])])
+        defer { running.stop() }
+        running.board.update { $0 = sampleReport() }
+        let status = try runTool("curl", ["-sS", "--unix-socket", running.socketPath, "http://localhost/status"])
+        #expect(try JSONDecoder().decode(StatusReport.self, from: Data(status.output.utf8)).node == "node-1")
+        let readiness = try runTool(
+            "curl",
+            [
+                "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", running.socketPath,
+                "http://localhost/readiness",
+            ])
+        #expect(readiness.output == "200")
+        let metrics = try runTool("curl", ["-sS", "http://127.0.0.1:\(running.server.tcpPorts[0])/metrics"])
+        #expect(metrics.output.contains("\ntabby_resync_state 1\n"))
+    }
+
+    @Test func beyondTheConnectionLimitClientsAreToldBusy() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = scratch.path + "/tabbyd.sock"
+        var configuration = StatusServer.Configuration(unixSocket: path)
+        configuration.maximumConnections = 3
+        configuration.clientTimeoutSeconds = 120  // the slow clients below never time out during the test
+        let server = try StatusServer.start(configuration, provider: StatusBoard(node: "n", version: "v"))
+
+        // Connections are accepted in the order they were made: these three take every slot.
+        let slow = try (0..<3).map { _ in try RawClient(unixSocket: path) }
+        for client in slow { client.send("GET /liv") }
+        let refused = try RawClient.get(unixSocket: path, "/liveness")
+        #expect(refused.status == 503)
+        #expect(refused.body == "busy: too many status connections\n")
+
+        // stop() ends the connections in progress rather than waiting out their timeout.
+        server.stop()
+        for client in slow { #expect(client.readAll().isEmpty) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func aStaleSocketFileIsReplaced() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -35,6 +35,10 @@ public final class StatusServer: Sendable {
         /// The Unix socket's permissions: owner and group may connect.
         public var unixSocketMode: mode_t = 0o660
         public var tcp: [TCPListener]
+        /// How long a client may take to send its request, or to take the response.
+        public var clientTimeoutSeconds = 5
+        /// Connections served at once; more are answered 503 at once.
+        public var maximumConnections = 64
 
         public init(unixSocket: String?, unixSocketMode: mode_t = 0o660, tcp: [TCPListener] = []) {
             self.unixSocket = unixSocket
@@ -62,12 +66,9 @@ public final class StatusServer: Sendable {
         }
     }
 
-    /// How long a client may take to send its request, or to take the response.
-    static let clientTimeoutSeconds = 5
-    /// Connections served at once; more are answered 503 at once.
-    static let maximumConnections = 64
-
     private let listeners: [ListeningSocket]
+    private let clientTimeoutSeconds: Int
+    private let maximumConnections: Int
     private let provider: any StatusProvider
     private let log: AgentLog?
     /// The pipe that wakes the accept thread to stop: [read end, write end].
@@ -106,7 +107,8 @@ public final class StatusServer: Sendable {
         }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let server = StatusServer(
-            listeners: listeners, provider: provider, log: log, wakeRead: pipeEnds[0], wakeWrite: pipeEnds[1])
+            listeners: listeners, configuration: configuration, provider: provider, log: log, wakeRead: pipeEnds[0],
+            wakeWrite: pipeEnds[1])
         let thread = Thread { [server] in server.acceptLoop() }
         thread.name = "tabby-status-accept"
         thread.start()
@@ -117,9 +119,12 @@ public final class StatusServer: Sendable {
     }
 
     private init(
-        listeners: [ListeningSocket], provider: any StatusProvider, log: AgentLog?, wakeRead: Int32, wakeWrite: Int32
+        listeners: [ListeningSocket], configuration: Configuration, provider: any StatusProvider, log: AgentLog?,
+        wakeRead: Int32, wakeWrite: Int32
     ) {
         self.listeners = listeners
+        self.clientTimeoutSeconds = max(1, configuration.clientTimeoutSeconds)
+        self.maximumConnections = max(1, configuration.maximumConnections)
         self.provider = provider
         self.log = log
         self.wakeRead = wakeRead
@@ -180,11 +185,11 @@ public final class StatusServer: Sendable {
             return
         }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        var timeout = timeval(tv_sec: Self.clientTimeoutSeconds, tv_usec: 0)
+        var timeout = timeval(tv_sec: clientTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let admitted = activeConnections.withLock { active in
-            guard active.count < Self.maximumConnections else { return false }
+            guard active.count < maximumConnections else { return false }
             active.insert(fd)
             return true
         }
