@@ -173,7 +173,8 @@ extension PolicyState {
     }
 
     private mutating func upsertPolicy(_ record: PolicyRecord, key: ResourceKey) -> Bool {
-        unusable.removeValue(forKey: key)
+        let wasUnusable = unusable.removeValue(forKey: key) != nil
+        if policies[record.id] == record { return wasUnusable }
         let old = policies.updateValue(record, forKey: record.id)
         swapSets(old: old?.sets, new: record.sets)
         return true
@@ -203,7 +204,8 @@ extension PolicyState {
         } catch {
             return markUnusable(profile.key, error.description)
         }
-        unusable.removeValue(forKey: profile.key)
+        let wasUnusable = unusable.removeValue(forKey: profile.key) != nil
+        if profileResources[record.name] == record { return wasUnusable }
         let old = profileResources.updateValue(record, forKey: record.name)
         swapSets(old: old?.sets, new: record.sets)
         relabel(parent: record.name)

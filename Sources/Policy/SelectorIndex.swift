@@ -186,9 +186,7 @@ struct SelectorIndex: Sendable {
                 now = was
             }
             switch (was, now) {
-            case (true, true):
-                leave(key, old, id)
-                join(key, item, id)
+            case (true, true): rejoin(key, old, item, id)
             case (true, false): leave(key, old, id)
             case (false, true): join(key, item, id)
             case (false, false): break
@@ -213,6 +211,25 @@ struct SelectorIndex: Sendable {
             if Self.add(item, port: portEntry.port, to: &portEntry.counts, &portEntry.members) {
                 changedSets.insert(portSetID)
             }
+            namedPorts[portSetID] = portEntry
+        }
+        selectors[id] = entry
+    }
+
+    /// The item stays a member with other addresses or ports: the new ones are counted before the old ones are
+    /// dropped, so what both have never leaves the set (and the set is not reported as changed for it).
+    private mutating func rejoin(_ key: ResourceKey, _ old: IndexedItem, _ new: IndexedItem, _ id: SetID) {
+        guard var entry = selectors[id] else { return }
+        selectors[id] = nil
+        var changed = Self.add(new.addresses, to: &entry.counts, &entry.addresses)
+        changed = Self.subtract(old.addresses, from: &entry.counts, &entry.addresses) || changed
+        if changed { changedSets.insert(id) }
+        for portSetID in entry.namedPortSets {
+            guard var portEntry = namedPorts.removeValue(forKey: portSetID) else { continue }
+            var portsChanged = Self.add(new, port: portEntry.port, to: &portEntry.counts, &portEntry.members)
+            portsChanged =
+                Self.subtract(old, port: portEntry.port, from: &portEntry.counts, &portEntry.members) || portsChanged
+            if portsChanged { changedSets.insert(portSetID) }
             namedPorts[portSetID] = portEntry
         }
         selectors[id] = entry
