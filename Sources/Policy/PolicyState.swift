@@ -36,6 +36,8 @@ public struct PolicyState: Sendable {
     var namespaceLabels: [String: Labels] = [:]
     var workloads: [ResourceKey: WorkloadInfo] = [:]
     var workloadKeysByNode: [String: Set<ResourceKey>] = [:]
+    /// `spec.pod` of the WorkloadEndpoints that have one, so tools can find an endpoint by its pod's name.
+    var workloadPods: [ResourceKey: String] = [:]
     var hostEndpoints: [String: HostEndpointInfo] = [:]
     var hostEndpointNamesByNode: [String: Set<String>] = [:]
     var itemSources: [ResourceKey: ItemSource] = [:]
@@ -135,6 +137,11 @@ public struct PolicyState: Sendable {
     /// The WorkloadEndpoints of a node.
     public func workloadEndpointKeys(on node: String) -> [ResourceKey] {
         (workloadKeysByNode[node] ?? []).sorted()
+    }
+
+    /// The WorkloadEndpoints of a pod (`spec.pod`) in a namespace.
+    public func workloadEndpointKeys(pod: String, namespace: String) -> [ResourceKey] {
+        workloads.keys.filter { $0.namespace == namespace && workloadPods[$0] == pod }.sorted()
     }
 
     /// The node a WorkloadEndpoint or HostEndpoint belongs to.
@@ -254,6 +261,7 @@ extension PolicyState {
         let source = ItemSource(
             ownLabels: labels, parents: info.profiles, addresses: addresses, ports: Self.ports(spec.ports))
         let old = workloads.updateValue(info, forKey: key)
+        workloadPods[key] = spec.pod
         if let old, old.node != info.node { Self.removeKey(key, from: &workloadKeysByNode, old.node) }
         workloadKeysByNode[info.node, default: []].insert(key)
         let itemChanged = setItem(key, source)
@@ -262,6 +270,7 @@ extension PolicyState {
 
     private mutating func removeWorkload(_ key: ResourceKey) -> Bool {
         guard let old = workloads.removeValue(forKey: key) else { return false }
+        workloadPods.removeValue(forKey: key)
         Self.removeKey(key, from: &workloadKeysByNode, old.node)
         removeItem(key)
         return true
