@@ -31,6 +31,10 @@ public struct PolicyState: Sendable {
     }
 
     var policies: [PolicyID: PolicyRecord] = [:]
+    /// Which policies an endpoint's labels can match (policies that apply to no endpoint are left out).
+    var policyFilter = SelectorPrefilter<PolicyID>()
+    /// How many policies name each tier, so that ordering tiers never walks the policies.
+    var policyCountByTier: [String: Int] = [:]
     var tierResources: [String: TierRecord] = [:]
     var profileResources: [String: ProfileRecord] = [:]
     var namespaceLabels: [String: Labels] = [:]
@@ -183,14 +187,24 @@ extension PolicyState {
         let wasUnusable = unusable.removeValue(forKey: key) != nil
         if policies[record.id] == record { return wasUnusable }
         let old = policies.updateValue(record, forKey: record.id)
+        if let old { forget(old) }
+        if !record.untrackedOrPreDNAT { policyFilter.insert(record.id, record.selector) }
+        policyCountByTier[record.tier, default: 0] += 1
         swapSets(old: old?.sets, new: record.sets)
         return true
     }
 
     private mutating func removePolicy(_ id: PolicyID) -> Bool {
         guard let old = policies.removeValue(forKey: id) else { return false }
+        forget(old)
         swapSets(old: old.sets, new: nil)
         return true
+    }
+
+    private mutating func forget(_ policy: PolicyRecord) {
+        if !policy.untrackedOrPreDNAT { policyFilter.remove(policy.id, policy.selector) }
+        policyCountByTier[policy.tier, default: 1] -= 1
+        if policyCountByTier[policy.tier] == 0 { policyCountByTier[policy.tier] = nil }
     }
 
     /// Retains the new sets before releasing the old ones, so a set both use keeps its members.

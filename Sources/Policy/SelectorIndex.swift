@@ -20,7 +20,7 @@ struct IndexedItem: Equatable, Sendable {
 /// Every selector that some rule uses has an entry with its members and the union of their addresses (counted,
 /// since two members may share a network). Selectors are indexed by the label keys they read, so when an item's
 /// labels change only the selectors reading a changed key are evaluated again; a new item is evaluated against
-/// every selector once. Named-port sets hang off the entry of their selector.
+/// the selectors its labels can satisfy (see `SelectorPrefilter`). Named-port sets hang off the entry of their selector.
 struct SelectorIndex: Sendable {
     private struct SelectorEntry: Sendable {
         let selector: Selector
@@ -43,6 +43,8 @@ struct SelectorIndex: Sendable {
     private var selectors: [SetID: SelectorEntry] = [:]
     private var namedPorts: [SetID: NamedPortEntry] = [:]
     private var selectorsByLabelKey: [String: Set<SetID>] = [:]
+    /// Which selectors a new item can match at all.
+    private var prefilter = SelectorPrefilter<SetID>()
     /// The selector sets each item is a member of.
     private var membership: [ResourceKey: Set<SetID>] = [:]
 
@@ -128,6 +130,7 @@ struct SelectorIndex: Sendable {
         }
         selectors[id] = entry
         for key in selector.referencedLabelKeys { selectorsByLabelKey[key, default: []].insert(id) }
+        prefilter.insert(id, selector)
         changedSets.insert(id)
         return id
     }
@@ -148,6 +151,7 @@ struct SelectorIndex: Sendable {
             selectorsByLabelKey[key]?.remove(id)
             if selectorsByLabelKey[key]?.isEmpty == true { selectorsByLabelKey.removeValue(forKey: key) }
         }
+        prefilter.remove(id, entry.selector)
         changedSets.insert(id)
     }
 
@@ -158,10 +162,13 @@ struct SelectorIndex: Sendable {
     mutating func upsert(_ key: ResourceKey, _ item: IndexedItem) {
         guard let old = items[key] else {
             items[key] = item
-            for (id, entry) in selectors {
+            var matched: [SetID] = []
+            prefilter.forEachCandidate(item.labels) { id in
+                guard let selector = selectors[id]?.selector else { return }
                 evaluations += 1
-                if entry.selector.matches(item.labels) { join(key, item, id) }
+                if selector.matches(item.labels) { matched.append(id) }
             }
+            for id in matched { join(key, item, id) }
             return
         }
         if old == item { return }
