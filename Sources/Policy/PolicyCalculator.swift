@@ -5,8 +5,9 @@ import CalicoAPI
 ///
 /// Set members come from the state's selector index (kept current by each upsert); the per-endpoint parts
 /// (which tiers and policies apply) are worked out here, evaluating for each local endpoint only the policies
-/// whose selector its labels can satisfy (see `SelectorPrefilter`). Sets are copied from the index without copying their storage, so a renderer that compares two
-/// programs finds unchanged sets equal at the cost of one pointer comparison.
+/// whose selector its labels can satisfy (see `SelectorPrefilter`). Sets are copied from the index without
+/// copying their storage, so a renderer that compares two programs finds unchanged sets equal at the cost of one
+/// pointer comparison.
 public enum PolicyCalculator {
     /// The program for `node`. `settings` overrides the host endpoint settings the state's FelixConfigurations
     /// give (for the agent's local overrides).

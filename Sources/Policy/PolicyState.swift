@@ -92,13 +92,16 @@ public struct PolicyState: Sendable {
         case .workloadEndpoint: changed = resource.as(WorkloadEndpoint.self).map { upsertWorkload($0) } ?? false
         case .hostEndpoint: changed = resource.as(HostEndpoint.self).map { upsertHostEndpoint($0) } ?? false
         case .globalNetworkSet:
-            changed = resource.as(GlobalNetworkSet.self).map {
-                upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: nil)
-            } ?? false
+            changed =
+                resource.as(GlobalNetworkSet.self).map {
+                    upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: nil)
+                } ?? false
         case .networkSet:
-            changed = resource.as(NetworkSet.self).map {
-                upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: $0.metadata.namespace)
-            } ?? false
+            changed =
+                resource.as(NetworkSet.self).map {
+                    upsertNetworkSet(
+                        $0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: $0.metadata.namespace)
+                } ?? false
         case .ipPool: changed = resource.as(IPPool.self).map { upsertPool($0) } ?? false
         case .node: changed = resource.as(Node.self).map { upsertNode($0) } ?? false
         case .felixConfiguration:
@@ -406,7 +409,9 @@ extension PolicyState {
         }
     }
 
-    private static func removeKey<Key: Hashable>(_ key: ResourceKey, from index: inout [Key: Set<ResourceKey>], _ group: Key) {
+    private static func removeKey<Key: Hashable>(
+        _ key: ResourceKey, from index: inout [Key: Set<ResourceKey>], _ group: Key
+    ) {
         index[group]?.remove(key)
         if index[group]?.isEmpty == true { index.removeValue(forKey: group) }
     }

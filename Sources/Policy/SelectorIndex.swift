@@ -20,7 +20,8 @@ struct IndexedItem: Equatable, Sendable {
 /// Every selector that some rule uses has an entry with its members and the union of their addresses (counted,
 /// since two members may share a network). Selectors are indexed by the label keys they read, so when an item's
 /// labels change only the selectors reading a changed key are evaluated again; a new item is evaluated against
-/// the selectors its labels can satisfy (see `SelectorPrefilter`). Named-port sets hang off the entry of their selector.
+/// the selectors its labels can satisfy (see `SelectorPrefilter`). Named-port sets hang off the entry of their
+/// selector.
 struct SelectorIndex: Sendable {
     private struct SelectorEntry: Sendable {
         let selector: Selector
@@ -263,7 +264,9 @@ struct SelectorIndex: Sendable {
 
     /// Returns true when the set changed.
     @discardableResult
-    private static func add<Member: Hashable>(_ members: [Member], to counts: inout [Member: Int], _ set: inout Set<Member>)
+    private static func add<Member: Hashable>(
+        _ members: [Member], to counts: inout [Member: Int], _ set: inout Set<Member>
+    )
         -> Bool
     {
         var changed = false

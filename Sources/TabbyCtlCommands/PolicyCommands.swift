@@ -93,7 +93,8 @@ enum EndpointArgument {
             }
             throw CtlFailure.failed("WorkloadEndpoint \"\(text)\" not found")
         default:
-            throw CtlFailure.badInput("--endpoint takes NAMESPACE/NAME (a workload) or NAME (a host endpoint), got \"\(text)\"")
+            throw CtlFailure.badInput(
+                "--endpoint takes NAMESPACE/NAME (a workload) or NAME (a host endpoint), got \"\(text)\"")
         }
     }
 }
@@ -107,7 +108,8 @@ enum PolicyReportText {
         lines.append("\(report.kind == "host" ? "Host" : "Workload") endpoint \(name) on \(report.node) (\(interface))")
         lines.append("  addresses: " + (report.addresses.isEmpty ? "none" : report.addresses.joined(separator: ", ")))
         lines.append(
-            "  labels: " + report.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+            "  labels: "
+                + report.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
         for (title, direction) in [
             ("Ingress (to the endpoint)", report.ingress), ("Egress (from the endpoint)", report.egress),
         ] {
@@ -133,7 +135,8 @@ enum PolicyReportText {
                 lines.append(direction.tiers.isEmpty ? "  profiles:" : "  profiles (reached when no tier decided):")
                 for profile in direction.profiles {
                     let origin = profile.origin == "resource" ? "" : ", \(profile.origin)"
-                    lines.append("    pro/\(profile.name)  \(profile.rules) rule\(profile.rules == 1 ? "" : "s")\(origin)")
+                    lines.append(
+                        "    pro/\(profile.name)  \(profile.rules) rule\(profile.rules == 1 ? "" : "s")\(origin)")
                 }
             }
             lines.append("  otherwise: drop")

@@ -36,7 +36,7 @@ struct SelectorMatchCommand: AsyncParsableCommand {
     var selector: String
     @Option(help: "Labels as k=v pairs separated by commas, e.g. app=web,tier=frontend (may be empty).")
     var labels: String?
-    @Option(help: "Match an endpoint of the datastore: NAMESPACE/NAME of a WorkloadEndpoint, or NAME of a HostEndpoint.")
+    @Option(help: "Match an endpoint of the datastore: NAMESPACE/NAME of a WorkloadEndpoint, or NAME of a HostEndpoint")
     var endpoint: String?
 
     func validate() throws {

@@ -20,7 +20,8 @@ struct SplitMix64: RandomNumberGenerator {
 /// programs on every node, same members in every set.
 @Suite struct IncrementalTests {
     static let policies: [String] = [
-        PolicyTables.allowFrontend, PolicyTables.denyRemote(order: 10), PolicyTables.securityTier(defaultAction: "Pass"),
+        PolicyTables.allowFrontend, PolicyTables.denyRemote(order: 10),
+        PolicyTables.securityTier(defaultAction: "Pass"),
         PolicyTables.fromNamespaces("env == 'dev'"), PolicyTables.globalOnly, PolicyTables.blockFeed,
         PolicyTables.negations, PolicyTables.namedPorts, PolicyTables.serviceAccounts("{names: [frontend-sa]}"),
         PolicyTables.devProfile, PolicyTables.namespacedGlobal, PolicyTables.hostPolicy,
@@ -44,7 +45,8 @@ struct SplitMix64: RandomNumberGenerator {
             return AnyResource(namespace)
         case .globalNetworkSet:
             var networkSet = resource.as(GlobalNetworkSet.self)!
-            networkSet.spec.nets = Bool.random(using: &random) ? ["203.0.113.0/25"] : ["203.0.113.0/26", "192.0.2.1/32"]
+            networkSet.spec.nets =
+                Bool.random(using: &random) ? ["203.0.113.0/25"] : ["203.0.113.0/26", "192.0.2.1/32"]
             networkSet.metadata.labels = Bool.random(using: &random) ? ["feed": "blocked"] : ["feed": "other"]
             return AnyResource(networkSet)
         default:
@@ -92,7 +94,8 @@ struct SplitMix64: RandomNumberGenerator {
             }
             #expect(state.index.setIDs == fresh.index.setIDs)
             for id in fresh.index.setIDs {
-                #expect(state.index.addresses(of: id) == fresh.index.addresses(of: id), "seed \(seed) step \(step) \(id)")
+                #expect(
+                    state.index.addresses(of: id) == fresh.index.addresses(of: id), "seed \(seed) step \(step) \(id)")
                 #expect(state.index.namedPortMembers(of: id) == fresh.index.namedPortMembers(of: id))
             }
             for key in current.keys {

@@ -274,7 +274,10 @@ enum PolicyTables {
         """ + (types.map { "\n  types: \($0)\n" } ?? "\n")
     }
 
-    static func tie(_ first: (name: String, action: String, order: String?), _ second: (name: String, action: String, order: String?))
+    static func tie(
+        _ first: (name: String, action: String, order: String?),
+        _ second: (name: String, action: String, order: String?)
+    )
         -> String
     {
         [first, second].map { policy in
@@ -286,10 +289,10 @@ enum PolicyTables {
               selector: role == 'backend'
             """ + (policy.order.map { "\n  order: \($0)" } ?? "") + """
 
-              ingress:
-              - action: \(policy.action)
+                  ingress:
+                  - action: \(policy.action)
 
-            """
+                """
         }.joined(separator: "---\n")
     }
 
@@ -407,7 +410,8 @@ enum PolicyTables {
             peer == "shop/frontend" && isTCP(item, 8080)
         }
         cases += ingress(
-            "GNP deny after NP", allowFrontend.replacingOccurrences(of: "spec:\n", with: "spec:\n  order: 5\n")
+            "GNP deny after NP",
+            allowFrontend.replacingOccurrences(of: "spec:\n", with: "spec:\n  order: 5\n")
                 + "---\n" + denyRemote(order: 10)
         ) { peer, item in frontends.contains(peer) && isTCP(item, 8080) }
         // Pass hands over to the next tier; the tier's default action applies when nothing matched.
@@ -462,12 +466,18 @@ enum PolicyTables {
             guard case .icmp(let type, let code) = item else { return false }
             return type != 3 && !(type == 8 && code == 1)
         }
-        cases += ingress("ICMPv6 type", icmp, at: "shop/backend@6", peers: ["shop/frontend@6"], traffic: [.icmp(type: 128, code: 0), .icmp(type: 129, code: 0)]) {
+        cases += ingress(
+            "ICMPv6 type", icmp, at: "shop/backend@6", peers: ["shop/frontend@6"],
+            traffic: [.icmp(type: 128, code: 0), .icmp(type: 129, code: 0)]
+        ) {
             _, item in
             if case .icmp(128, _) = item { return true }
             return false
         }
-        cases += ingress("ICMP rules are IPv4 only", icmp, at: "shop/backend@6", peers: ["shop/frontend@6"], traffic: [.icmp(type: 8, code: 0)]) {
+        cases += ingress(
+            "ICMP rules are IPv4 only", icmp, at: "shop/backend@6", peers: ["shop/frontend@6"],
+            traffic: [.icmp(type: 8, code: 0)]
+        ) {
             _, _ in false
         }
         // ipVersion and families.
@@ -476,8 +486,12 @@ enum PolicyTables {
             _, _ in true
         }
         // Named ports from endpoint `ports`.
-        let namedTraffic: [Traffic] = [.tcp(8080), .tcp(8081), .tcp(9090), .tcp(5432), .tcp(9999), .udp(8080), .udp(53), .udp(8081)]
-        cases += ingress("named ports at backend", namedPorts, peers: ["shop/frontend", "198.51.100.7"], traffic: namedTraffic) {
+        let namedTraffic: [Traffic] = [
+            .tcp(8080), .tcp(8081), .tcp(9090), .tcp(5432), .tcp(9999), .udp(8080), .udp(53), .udp(8081),
+        ]
+        cases += ingress(
+            "named ports at backend", namedPorts, peers: ["shop/frontend", "198.51.100.7"], traffic: namedTraffic
+        ) {
             _, item in
             switch item {
             case .tcp(let port): return port == 8080
@@ -485,7 +499,9 @@ enum PolicyTables {
             default: return false
             }
         }
-        cases += ingress("named ports at db", namedPorts, at: "shop/db", peers: ["shop/frontend"], traffic: namedTraffic) {
+        cases += ingress(
+            "named ports at db", namedPorts, at: "shop/db", peers: ["shop/frontend"], traffic: namedTraffic
+        ) {
             _, item in
             switch item {
             case .tcp(let port): return port == 8081 || port == 5432 || port == 9999
@@ -497,7 +513,9 @@ enum PolicyTables {
         cases += ingress("serviceAccounts names", serviceAccounts("{names: [frontend-sa]}")) { peer, _ in
             peer == "shop/frontend"
         }
-        cases += ingress("serviceAccounts selector", serviceAccounts("{selector: \"projectcalico.org/name == 'db-sa'\"}")) {
+        cases += ingress(
+            "serviceAccounts selector", serviceAccounts("{selector: \"projectcalico.org/name == 'db-sa'\"}")
+        ) {
             peer, _ in peer == "shop/db"
         }
         cases += ingress("serviceAccounts both", serviceAccounts("{names: [frontend-sa, db-sa], selector: all()}")) {
@@ -514,29 +532,52 @@ enum PolicyTables {
         // Order ties by name; nil order last.
         let tieTraffic: [Traffic] = [.tcp(80), .ping]
         let podsOnly = ["shop/frontend", "dev/tester"]
-        cases += ingress("tie: a-allow before b-deny", tie(("a-allow", "Allow", "100"), ("b-deny", "Deny", "100")), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "tie: a-allow before b-deny", tie(("a-allow", "Allow", "100"), ("b-deny", "Deny", "100")), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in true
         }
-        cases += ingress("tie: a-deny before b-allow", tie(("b-allow", "Allow", "100"), ("a-deny", "Deny", "100")), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "tie: a-deny before b-allow", tie(("b-allow", "Allow", "100"), ("a-deny", "Deny", "100")), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in false
         }
-        cases += ingress("nil order last", tie(("a-allow", "Allow", nil), ("z-deny", "Deny", "1000")), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "nil order last", tie(("a-allow", "Allow", nil), ("z-deny", "Deny", "1000")), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in false
         }
-        cases += ingress("order beats name", tie(("z-allow", "Allow", "1"), ("a-deny", "Deny", "2")), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "order beats name", tie(("z-allow", "Allow", "1"), ("a-deny", "Deny", "2")), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in true
         }
         // Tier order: by order, nil after numbers, missing tiers last.
-        cases += ingress("tier order", tiers([("low", "200", "Allow"), ("high", "100", "Deny")]), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "tier order", tiers([("low", "200", "Allow"), ("high", "100", "Deny")]), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in false
         }
-        cases += ingress("tier nil order last", tiers([("last", nil, "Deny"), ("default", nil, "Allow")]), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "tier nil order last", tiers([("last", nil, "Deny"), ("default", nil, "Allow")]), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in true
         }
-        cases += ingress("missing tier last", tiers([("nowhere", nil, "Deny"), ("default", nil, "Allow")]), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "missing tier last", tiers([("nowhere", nil, "Deny"), ("default", nil, "Allow")]), peers: podsOnly,
+            traffic: tieTraffic
+        ) {
             _, _ in true
         }
-        cases += ingress("missing tier passes on", tiers([("nowhere", nil, "Pass")]), peers: podsOnly, traffic: tieTraffic) {
+        cases += ingress(
+            "missing tier passes on", tiers([("nowhere", nil, "Pass")]), peers: podsOnly, traffic: tieTraffic
+        ) {
             _, _ in true
         }
         // Log goes on to the next rule.
@@ -544,7 +585,10 @@ enum PolicyTables {
         cases += ingress("log then allow", logThenAllow) { peer, _ in frontends.contains(peer) }
         // Host endpoint: failsafe ports always; no profile otherwise.
         let hostTraffic: [Traffic] = [.tcp(22), .tcp(80), .udp(68), .tcp(6443), .udp(53), .tcp(443)]
-        cases += ingress("host endpoint failsafe", "", at: "198.51.100.1", peers: ["198.51.100.7", "shop/frontend"], traffic: hostTraffic) {
+        cases += ingress(
+            "host endpoint failsafe", "", at: "198.51.100.1", peers: ["198.51.100.7", "shop/frontend"],
+            traffic: hostTraffic
+        ) {
             _, item in
             switch item {
             case .tcp(let port): return [22, 6443].contains(port)
@@ -552,7 +596,9 @@ enum PolicyTables {
             default: return false
             }
         }
-        cases += egress("host endpoint failsafe", "", from: "198.51.100.1", peers: ["198.51.100.7"], traffic: hostTraffic) {
+        cases += egress(
+            "host endpoint failsafe", "", from: "198.51.100.1", peers: ["198.51.100.7"], traffic: hostTraffic
+        ) {
             _, item in
             switch item {
             case .tcp(let port): return port == 6443
@@ -560,7 +606,9 @@ enum PolicyTables {
             default: return false
             }
         }
-        cases += ingress("host endpoint policy", hostPolicy, at: "198.51.100.1", peers: ["198.51.100.7"], traffic: hostTraffic) {
+        cases += ingress(
+            "host endpoint policy", hostPolicy, at: "198.51.100.1", peers: ["198.51.100.7"], traffic: hostTraffic
+        ) {
             _, item in
             switch item {
             case .tcp(let port): return [22, 6443, 80].contains(port)
@@ -569,7 +617,8 @@ enum PolicyTables {
             }
         }
         // A Profile resource replaces the synthesized kns profile: its rules and its labels.
-        cases += ingress("kns profile resource", devProfile, at: "dev/tester", traffic: traffic + [.sctp(1)]) { peer, item in
+        cases += ingress("kns profile resource", devProfile, at: "dev/tester", traffic: traffic + [.sctp(1)]) {
+            peer, item in
             if peer == "ops/monitor" { return false }
             return isTCP(item)
         }

@@ -141,7 +141,8 @@ struct Peer: CustomStringConvertible, Sendable {
         }
         let address = IPAddress(name)!
         if address == IPAddress("198.51.100.1") {
-            return PacketPeer(address, labels: state.effectiveLabels(of: ResourceKey(kind: .hostEndpoint, name: "node-1-eth0")))
+            return PacketPeer(
+                address, labels: state.effectiveLabels(of: ResourceKey(kind: .hostEndpoint, name: "node-1-eth0")))
         }
         if (try! CIDR(parsing: "203.0.113.0/25")).contains(address) {
             return PacketPeer(

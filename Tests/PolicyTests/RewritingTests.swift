@@ -43,15 +43,15 @@ import Testing
             selector: "has(projectcalico.org/serviceaccount)"),
         SideCase(
             yaml: "{selector: \"a == 'x' || b == 'y'\", serviceAccounts: {names: [s]}}", namespace: "ns",
-            selector:
-                #"((projectcalico.org/namespace == "ns" && (a == "x" || b == "y")) && projectcalico.org/serviceaccount in {"s"})"#
-        ),
+            selector: #"((projectcalico.org/namespace == "ns" && (a == "x" || b == "y")) && "#
+                + #"projectcalico.org/serviceaccount in {"s"})"#),
         SideCase(yaml: "{}", namespace: "shop", selector: nil),
     ]
 
     @Test(arguments: sides)
     func ruleSide(_ row: SideCase) throws {
-        let side = try ManifestDecoder.decode(EntityRule.self, from: try #require(ManifestParser.parse(row.yaml).first).root)
+        let side = try ManifestDecoder.decode(
+            EntityRule.self, from: try #require(ManifestParser.parse(row.yaml).first).root)
         let selector = try SelectorRewriting.ruleSelector(side, policyNamespace: row.namespace)
         #expect(selector?.canonical == row.selector)
         #expect(try SelectorRewriting.ruleNotSelector(side)?.canonical == row.notSelector)
@@ -74,11 +74,14 @@ import Testing
                 selector: "role == 'db'", namespaceSelector: "env == 'prod'", serviceAccountSelector: "k == 'v'"
             ).canonical == #"(role == "db" && pcns.env == "prod" && pcsa.k == "v")"#)
         #expect(
-            try SelectorRewriting.globalPolicySelector(selector: "", namespaceSelector: nil, serviceAccountSelector: nil)
+            try SelectorRewriting.globalPolicySelector(
+                selector: "", namespaceSelector: nil, serviceAccountSelector: nil)
                 == .all)
         #expect(
-            try SelectorRewriting.globalPolicySelector(selector: nil, namespaceSelector: "global()", serviceAccountSelector: nil)
-                .canonical == "!has(projectcalico.org/namespace)")
+            try SelectorRewriting.globalPolicySelector(
+                selector: nil, namespaceSelector: "global()", serviceAccountSelector: nil
+            )
+            .canonical == "!has(projectcalico.org/namespace)")
     }
 }
 
@@ -92,7 +95,8 @@ import Testing
     @Test func netsAreSplitByFamilyAndRulesThatCannotMatchAreDropped() throws {
         let list = try normalize(
             """
-            - {action: Allow, source: {nets: [192.0.2.0/24, "2001:db8::/32"], notNets: [192.0.2.7/32, "2001:db8::7/128"]}}
+            - action: Allow
+              source: {nets: [192.0.2.0/24, "2001:db8::/32"], notNets: [192.0.2.7/32, "2001:db8::7/128"]}
             - {action: Allow, source: {nets: ["2001:db8::/32"]}}
             - {action: Deny, ipVersion: 4}
             - {action: Allow, protocol: ICMP}
@@ -131,7 +135,9 @@ import Testing
         #expect(rule.destination.namedPorts == [.namedPort(selector: selector, protocol: 6, name: "http")])
         #expect(rule.destination.notNamedPorts == [.namedPort(selector: selector, protocol: 6, name: "pg")])
         #expect(Set(list.sets.keys) == Set(rule.setIDs))
-        #expect(list.sets[.namedPort(selector: selector, protocol: 6, name: "http")] == .namedPort(selector, protocol: 6, name: "http"))
+        #expect(
+            list.sets[.namedPort(selector: selector, protocol: 6, name: "http")]
+                == .namedPort(selector, protocol: 6, name: "http"))
     }
 
     @Test func namedPortsWithoutASelectorLookAtEveryEndpoint() throws {
@@ -143,8 +149,10 @@ import Testing
     @Test func rulesThatCanNeverMatchAreDropped() throws {
         let services = try ManifestDecoder.decode(
             Rule.self,
-            from: try #require(ManifestParser.parse("{action: Allow, destination: {services: {name: kubernetes}}}").first)
-                .root)
+            from: try #require(
+                ManifestParser.parse("{action: Allow, destination: {services: {name: kubernetes}}}").first
+            )
+            .root)
         var portsWithoutProtocol = Rule(action: .allow)
         portsWithoutProtocol.destination = EntityRule()
         portsWithoutProtocol.destination?.ports = [.number(80)]

@@ -88,7 +88,10 @@ import Testing
         state.upsert(try pod("a", "192.0.2.9", ["app": "web"]))
         #expect(state.index.evaluations == before)
         #expect(state.changedSets == [try set("app == 'web'"), try set("has(app)")])
-        #expect(state.index.addresses(of: try set("has(app)")) == [try CIDR(parsing: "192.0.2.9/32"), try CIDR(parsing: "192.0.2.2/32")])
+        #expect(
+            state.index.addresses(of: try set("has(app)")) == [
+                try CIDR(parsing: "192.0.2.9/32"), try CIDR(parsing: "192.0.2.2/32"),
+            ])
     }
 
     @Test func sharedNetworksAreCounted() throws {
@@ -128,7 +131,9 @@ import Testing
         state.upsert(AnyResource(namespace))
         #expect(
             state.index.addresses(of: id) == [try CIDR(parsing: "192.0.2.1/32"), try CIDR(parsing: "203.0.113.0/28")])
-        #expect(state.effectiveLabels(of: ResourceKey(kind: .networkSet, namespace: "shop", name: "ext"))?["pcns.env"] == "prod")
+        #expect(
+            state.effectiveLabels(of: ResourceKey(kind: .networkSet, namespace: "shop", name: "ext"))?["pcns.env"]
+                == "prod")
         state.remove(namespace.key)
         #expect(state.index.addresses(of: id) == [])
         #expect(

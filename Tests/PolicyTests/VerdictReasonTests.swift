@@ -16,7 +16,11 @@ import Testing
 
     @Test func allowRuleOfANetworkPolicy() throws {
         let verdict = try row(PolicyTables.allowFrontend, "shop/frontend", "shop/backend", .tcp(8080), .allow).check()
-        #expect(verdict.reason == .rule(RuleReference(PolicyChainKey(.networkPolicy("shop", "allow-frontend"), .ingress), 0), tier: "default"))
+        #expect(
+            verdict.reason
+                == .rule(
+                    RuleReference(PolicyChainKey(.networkPolicy("shop", "allow-frontend"), .ingress), 0),
+                    tier: "default"))
         #expect(verdict.logged.isEmpty && verdict.passed.isEmpty)
     }
 
@@ -48,15 +52,25 @@ import Testing
         let policies = PolicyTables.securityTier(defaultAction: "Deny") + "---\n" + PolicyTables.allowFrontend
         let verdict = try row(policies, "shop/frontend", "shop/backend", .tcp(8080), .allow).check()
         #expect(verdict.passed == ["security"])
-        #expect(verdict.reason == .rule(RuleReference(PolicyChainKey(.networkPolicy("shop", "allow-frontend"), .ingress), 0), tier: "default"))
+        #expect(
+            verdict.reason
+                == .rule(
+                    RuleReference(PolicyChainKey(.networkPolicy("shop", "allow-frontend"), .ingress), 0),
+                    tier: "default"))
         let denied = try row(policies, "dev/tester", "shop/backend", .tcp(8080), .deny).check()
         #expect(denied.reason == .tierDefault(tier: "security"))
         let outside = try row(policies, "198.51.100.7", "shop/backend", .tcp(8080), .deny).check()
-        #expect(outside.reason == .rule(RuleReference(PolicyChainKey(.globalNetworkPolicy("security.guard"), .ingress), 0), tier: "security"))
+        #expect(
+            outside.reason
+                == .rule(
+                    RuleReference(PolicyChainKey(.globalNetworkPolicy("security.guard"), .ingress), 0), tier: "security"
+                ))
     }
 
     @Test func tierDefaultPassIsRecorded() throws {
-        let verdict = try row(PolicyTables.securityTier(defaultAction: "Pass"), "dev/tester", "shop/backend", .tcp(80), .allow).check()
+        let verdict = try row(
+            PolicyTables.securityTier(defaultAction: "Pass"), "dev/tester", "shop/backend", .tcp(80), .allow
+        ).check()
         #expect(verdict.passed == ["security"])
     }
 
@@ -78,15 +92,16 @@ import Testing
         try row(configuration, "198.51.100.70", "198.51.100.1", .tcp(2222), .deny).check()
         try row(configuration, "198.51.100.7", "198.51.100.1", .tcp(22), .deny).check()
         try row(configuration, "198.51.100.1", "198.51.100.7", .udp(53), .deny, .egress).check()
-        let perNode = configuration + """
+        let perNode =
+            configuration + """
 
-            ---
-            apiVersion: projectcalico.org/v3
-            kind: FelixConfiguration
-            metadata: {name: node.node-1}
-            spec:
-              failsafeInboundHostPorts: [{protocol: UDP, port: 500}]
-            """
+                ---
+                apiVersion: projectcalico.org/v3
+                kind: FelixConfiguration
+                metadata: {name: node.node-1}
+                spec:
+                  failsafeInboundHostPorts: [{protocol: UDP, port: 500}]
+                """
         try row(perNode, "198.51.100.70", "198.51.100.1", .udp(500), .allow).check()
         try row(perNode, "198.51.100.7", "198.51.100.1", .tcp(2222), .deny).check()
     }

@@ -131,7 +131,8 @@ struct PolicyCommandTests {
         #expect(shown.out.hasPrefix("Host endpoint node-1-eth0 on node-1 (interface eth0)\n"))
         #expect(shown.out.contains("1. gnp/security.guard"))
         #expect(!shown.out.contains("np/shop/"), "NetworkPolicies never select host endpoints")
-        #expect(shown.out.contains("Egress (from the endpoint):\n  no policy applies\n  no profiles\n  otherwise: drop"))
+        #expect(
+            shown.out.contains("Egress (from the endpoint):\n  no policy applies\n  no profiles\n  otherwise: drop"))
     }
 
     @Test func unknownEndpointsAndBadArguments() throws {
@@ -163,7 +164,8 @@ struct PolicyCommandTests {
             #expect(result.status == 0, "\(selector) \(endpoint): \(result.err)")
             #expect(result.out == answer + "\n", "\(selector) \(endpoint)")
         }
-        let both = try ctl.run("selector", "match", "--selector", "all()", "--endpoint", "shop/backend", "--labels", "a=b")
+        let both = try ctl.run(
+            "selector", "match", "--selector", "all()", "--endpoint", "shop/backend", "--labels", "a=b")
         #expect(both.status == 2)
         let missing = try ctl.run("selector", "match", "--selector", "all()", "--endpoint", "shop/none")
         #expect(missing.status == 1)

@@ -99,7 +99,8 @@ for run in 0..<runs {
 }
 
 func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
-print("policy-bench: \(policyCount) policies, \(endpoints.count) endpoints on \(nodes) nodes (\(endpointsPerNode) local)")
+print(
+    "policy-bench: \(policyCount) policies, \(endpoints.count) endpoints on \(nodes) nodes (\(endpointsPerNode) local)")
 print("  cold load (all upserts, index built):   \(ms(median(coldTimes)))")
 print("  program for one node:                    \(ms(median(programTimes)))")
 print(
