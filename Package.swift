@@ -6,6 +6,7 @@
 //   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
 //   Calculation                   cluster state -> desired dataplane of one node (pure)
+//   Policy                        Calico policy semantics -> what one node must enforce (pure)
 //   Dataplane                     reconcilers: desired vs the kernel, applying only the difference
 //   Agent                         tabbyd's runtime: start-up, event loop, reload, status, health, metrics
 //   TabbyCtlCommands              tabbyctl's commands; tabbyctl is argument wiring only
@@ -43,6 +44,7 @@ let package = Package(
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
         .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink"], swiftSettings: strict),
         .target(
             name: "Agent",
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM",
+                "CalicoAPI", "Datastore", "IPAM", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -81,6 +83,8 @@ let package = Package(
             name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
             swiftSettings: strict),
         .executableTarget(
+            name: "policy-bench", dependencies: ["Policy", "CalicoAPI"], path: "bench/policy", swiftSettings: strict),
+        .executableTarget(
             name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
             swiftSettings: strict),
 
@@ -95,6 +99,7 @@ let package = Package(
         .testTarget(
             name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
         .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
             swiftSettings: strict),
