@@ -29,11 +29,18 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory vm-test
 
 # Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces).
 e2e: build
 	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
 	else BIN="$$($(SWIFT) build --show-bin-path)" bash Tests/e2e/routing.sh; fi
+
+# IPIP end to end in a qemu VM (this kernel may lack ipip): installs qemu-system-x86, busybox-static and cpio when
+# missing, skips with a message only when they cannot be installed. See Docs/testing.md.
+.PHONY: vm-test
+vm-test: deps
+	@SWIFT="$(SWIFT)" bash Tests/vm/run.sh
 
 demo: build
 	@./examples/demo.sh
