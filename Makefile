@@ -67,4 +67,4 @@ bench-ipam: deps
 	$(SWIFT) run -c release ipam-bench
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-vm
