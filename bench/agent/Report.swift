@@ -9,11 +9,12 @@ func mib(_ value: Double) -> String { value.isNaN ? "-" : String(format: "%.1f",
 /// Prints the tables (Markdown, as Docs/performance.md shows them).
 func printReport(_ scenarios: [Scenario], bench: Bench) {
     print("")
-    print("Cold start: spawn to /readiness 200. tabbyd starts, reads every resource of the datastore, dumps the")
-    print("kernel and applies; the script (ip -batch + bridge -batch + one sysctl process) loads the same state, read")
-    print("back from tabbyd's namespace, into a fresh one. tabbyd's phases from its log, in ms after the spawn: process")
-    print("up, Node and tunnel addresses checked, datastore snapshot read, first apply done. First apply: dump,")
-    print("plan and every kernel write (tabby_int_dataplane_initial_resync_time_seconds). Median of \(bench.runs).")
+    print("Cold start: spawn to /readiness 200. tabbyd starts, reads every resource of the datastore, dumps")
+    print("the kernel and applies; the script (ip -batch + bridge -batch + one sysctl process) loads the same")
+    print("state, read back from tabbyd's namespace, into a fresh one. tabbyd's phases from its log, in ms after")
+    print("the spawn: process up, Node and tunnel addresses checked, datastore snapshot read, first apply done.")
+    print("First apply: dump, plan and every kernel write (tabby_int_dataplane_initial_resync_time_seconds).")
+    print("Median of \(bench.runs).")
     print(
         "| cluster endpoints | datastore files | programmed: routes (workload / blackhole / vxlan), neighbours, FDB, "
             + "writes | script | tabbyd | tabbyd: starting / listening / in sync / applied | first apply "
@@ -56,9 +57,10 @@ func printReport(_ scenarios: [Scenario], bench: Bench) {
                 + "| \(ratio(median(scenario.replay) / tabby)) / \(ratio(withSysctl / tabby)) |")
     }
     print("")
-    print("Latency: FileDatastore create() of one new WorkloadEndpoint until its /32 route is in the kernel (netlink")
-    print("notification), \(bench.writes) writes per cluster, both clusters' tabbyd running and the writes interleaved;")
-    print("against one `ip route add` process. tabbyd debounces datastore changes by 5 ms before it applies.")
+    print("Latency: FileDatastore create() of one new WorkloadEndpoint until its /32 route is in the kernel")
+    print("(netlink notification), \(bench.writes) writes per cluster, both clusters' tabbyd running and the writes")
+    print("interleaved; against one `ip route add` process. tabbyd debounces datastore changes by 5 ms before it")
+    print("applies.")
     print(
         "| cluster endpoints | write to route median | p99 | create() alone | tabbyd's apply | ip route add median "
             + "| p99 | ratio ip/tabbyd (median) |")
@@ -66,7 +68,8 @@ func printReport(_ scenarios: [Scenario], bench: Bench) {
     for scenario in scenarios {
         print(
             "| \(count(scenario.cluster.endpointCount)) | \(ms(median(scenario.latency))) "
-                + "| \(ms(p99(scenario.latency))) | \(ms(median(scenario.create))) | \(ms(median(scenario.writeApply))) "
+                + "| \(ms(p99(scenario.latency))) | \(ms(median(scenario.create))) "
+                + "| \(ms(median(scenario.writeApply))) "
                 + "| \(ms(median(scenario.ipRouteAdd))) | \(ms(p99(scenario.ipRouteAdd))) "
                 + "| \(ratio(median(scenario.ipRouteAdd) / median(scenario.latency))) |")
     }

@@ -44,7 +44,9 @@ final class Tabbyd {
             if waitpid(pid, &status, WNOHANG) == pid {
                 cleanup.stopped(pid)
                 running = false
-                throw BenchError("tabbyd exited (wait status \(status)) before it was ready; see \(logPath):\n" + Self.tail(of: logPath))
+                throw BenchError(
+                    "tabbyd exited (wait status \(status)) before it was ready; see \(logPath):\n"
+                        + Self.tail(of: logPath))
             }
             if ContinuousClock.now - started > .seconds(120) {
                 throw BenchError("tabbyd was not ready after 120 s; see \(logPath):\n" + Self.tail(of: logPath))
@@ -65,7 +67,8 @@ final class Tabbyd {
             let fields = line.split(separator: " ", maxSplits: 1)
             guard fields.count == 2, let time = Self.parseTime(fields[0]) else { continue }
             let message = fields[1].drop { $0 != " " }.drop { $0 == " " }
-            for key in ["starting", "status server listening", "datastore in sync", "applied"] where message.hasPrefix(key) && stamps[key] == nil {
+            for key in ["starting", "status server listening", "datastore in sync", "applied"]
+            where message.hasPrefix(key) && stamps[key] == nil {
                 stamps[key] = (time - spawnedAt) * 1000
             }
         }

@@ -61,7 +61,7 @@ guard getuid() == 0 else {
     exit(2)
 }
 guard FileManager.default.isExecutableFile(atPath: bench.tabbyd) else {
-    print("agent-bench: no tabbyd at \(bench.tabbyd); build it (swift build -c release --product tabbyd) or pass --tabbyd")
+    print("agent-bench: no tabbyd at \(bench.tabbyd); build it (swift build -c release --product tabbyd)")
     exit(2)
 }
 let signalSources = cleanup.installSignalHandlers()
