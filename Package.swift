@@ -87,6 +87,9 @@ let package = Package(
         .executableTarget(
             name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
             swiftSettings: strict),
+        .executableTarget(
+            name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink"], path: "bench/agent",
+            exclude: ["run.sh"], swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
