@@ -3,7 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector clean
+.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent clean
 
 all: build
 
@@ -46,7 +46,10 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam
+bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent
+
+bench-agent: deps
+	./bench/agent/run.sh
 
 bench-dataplane: deps
 	./bench/dataplane/run.sh

@@ -16,7 +16,7 @@ public enum ManifestParser {
     public static func parse(_ text: String, source: String? = nil) throws(ResourceError) -> [ManifestDocument] {
         var documents: [ManifestDocument] = []
         do {
-            let parser = try Parser(yaml: text)
+            let parser = try Parser(yaml: text, resolver: .basic)
             var index = 0
             while let root = try parser.nextRoot() {
                 index += 1
