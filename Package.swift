@@ -43,7 +43,11 @@ let package = Package(
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
         .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
-        .target(name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink"], swiftSettings: strict),
+        .target(
+            name: "PolicyRendering", dependencies: ["CalicoAPI", "NFTables"], swiftSettings: strict),
+        .target(
+            name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
+            swiftSettings: strict),
         .target(
             name: "Agent",
             dependencies: ["Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport"],
@@ -96,7 +100,11 @@ let package = Package(
             name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
         .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
         .testTarget(
-            name: "DataplaneTests", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
+            name: "DataplaneTests",
+            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "CalicoAPI", "NFTables"],
             swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
