@@ -6,6 +6,7 @@
 //   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
 //   Calculation                   cluster state -> desired dataplane of one node (pure)
+//   Policy                        Calico policy semantics -> what one node must enforce (pure)
 //   Dataplane                     reconcilers: desired vs the kernel, applying only the difference
 //   Agent                         tabbyd's runtime: start-up, event loop, reload, status, health, metrics
 //   TabbyCtlCommands              tabbyctl's commands; tabbyctl is argument wiring only
@@ -43,8 +44,9 @@ let package = Package(
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
         .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .target(
-            name: "PolicyRendering", dependencies: ["CalicoAPI", "NFTables"], swiftSettings: strict),
+            name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables"], swiftSettings: strict),
         .target(
             name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
             swiftSettings: strict),
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM",
+                "CalicoAPI", "Datastore", "IPAM", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -99,12 +101,13 @@ let package = Package(
         .testTarget(
             name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
         .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests",
             dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
             swiftSettings: strict),
         .testTarget(
-            name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "CalicoAPI", "NFTables"],
+            name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],
             swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
