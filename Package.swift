@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests",
-            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
+            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering"],
             swiftSettings: strict),
         .testTarget(
             name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],

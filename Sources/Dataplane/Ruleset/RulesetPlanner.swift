@@ -47,7 +47,8 @@ public enum RulesetPlanner {
         return operations
     }
 
-    private static func canChangeInPlace(_ current: DesiredTable, _ desired: DesiredTable) -> Bool {
+    /// False when a chain's hook or a set's type or flags differ: the kernel cannot change those in place.
+    public static func canChangeInPlace(_ current: DesiredTable, _ desired: DesiredTable) -> Bool {
         for (name, chain) in desired.chains {
             if let existing = current.chains[name], existing.chain != chain.chain { return false }
         }

@@ -84,7 +84,10 @@ public final class RulesetReconciler {
 
         var transaction = Transaction()
         for table in ownedTables {
-            let rebuild = rebuildNext && view[table] != nil && desiredTables[table] != nil
+            var rebuild = false
+            if let current = view[table], let wanted = desiredTables[table] {
+                rebuild = rebuildNext || !RulesetPlanner.canChangeInPlace(current, wanted)
+            }
             if rebuild { report.rebuilt.append(table.description) }
             for operation in RulesetPlanner.plan(current: view[table], desired: desiredTables[table], rebuild: rebuild) {
                 transaction.append(operation)

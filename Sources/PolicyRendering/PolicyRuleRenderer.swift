@@ -1,0 +1,185 @@
+import CalicoAPI
+import NFTables
+import Policy
+
+/// Turns the normalized rules of one policy or profile chain into nf_tables rules for one family.
+///
+/// A rule matches when all its conditions hold; lists inside a condition are alternatives. Several networks
+/// become one interval set (`nets-<hash>`), several port ranges one `inet_service` interval set
+/// (`ports-<hash>`), so one kernel rule still covers them. Ports OR named ports cannot share a rule: such a rule
+/// becomes one kernel rule per alternative (source alternatives times destination alternatives), each with the
+/// same action, as Felix does. Actions: Allow sets the accept mark and returns, Pass sets the pass mark and
+/// returns, Deny drops, Log logs and goes on.
+struct PolicyRuleRenderer {
+    let program: PolicyProgram
+    let settings: RenderingSettings
+
+    /// The kernel rules of `program` in `builder`'s family, adding the sets they use to the builder.
+    func rules(_ program: PolicyChainProgram, chain: String, into builder: inout TableBuilder) -> [KernelRule] {
+        var rules: [KernelRule] = []
+        for rule in program.rules(for: builder.family) {
+            let comment = "\(program.key) rule \(rule.index) \(rule.action.rawValue.lowercased())"
+            for match in alternatives(rule, builder: &builder) {
+                rules.append(builder.rule(chain, comment, match + action(rule.action)))
+            }
+        }
+        return rules
+    }
+
+    // MARK: Matches
+
+    /// Each alternative is a list of statements that must all hold.
+    private func alternatives(_ rule: NormalizedRule, builder: inout TableBuilder) -> [[Statement]] {
+        let family = builder.family
+        var common: [Statement] = []
+        let icmpProtocol: UInt8 = family == .v4 ? 1 : 58
+        let needsPorts = rule.source.hasPortMatch || rule.destination.hasPortMatch
+        var protocols: [UInt8?] = [rule.protocol]
+        if rule.protocol == nil {
+            if rule.icmp != nil || rule.notICMP != nil {
+                protocols = [icmpProtocol]
+            } else if needsPorts {
+                protocols = [6, 17, 132]  // ports need a transport header with ports
+            }
+        }
+        if let notProtocol = rule.notProtocol {
+            common.append(.l4proto(.neq, IPProtocol(rawValue: notProtocol)))
+        }
+        if let icmp = rule.icmp { common.append(icmpMatch(icmp, .eq)) }
+        if let notICMP = rule.notICMP { common.append(icmpMatch(notICMP, .neq)) }
+
+        let sources = entity(rule.source, field: .saddr, port: .sport, builder: &builder)
+        let destinations = entity(rule.destination, field: .daddr, port: .dport, builder: &builder)
+        var result: [[Statement]] = []
+        for proto in protocols {
+            let protocolMatch: [Statement] = proto.map { [.l4proto(.eq, IPProtocol(rawValue: $0))] } ?? []
+            for source in sources {
+                for destination in destinations {
+                    result.append(protocolMatch + common + source + destination)
+                }
+            }
+        }
+        return result
+    }
+
+    /// `icmp type T` / `icmp type . code`, compared on the first one or two bytes of the ICMP header; with
+    /// `.neq` "not this type (and code)".
+    private func icmpMatch(_ icmp: ICMPMatch, _ op: MatchOperator) -> Statement {
+        let compare: CompareOperator = op == .eq ? .eq : .neq
+        if let code = icmp.code {
+            return Statement([
+                .payload(.transport, offset: 0, length: 2, into: .r1), .compare(.r1, compare, [icmp.type, code]),
+            ])
+        }
+        return Statement([.payload(.transport, offset: 0, length: 1, into: .r1), .compare(.r1, compare, [icmp.type])])
+    }
+
+    /// The alternatives of one side of a rule.
+    private func entity(
+        _ entity: NormalizedEntity, field: AddressField, port: PortField, builder: inout TableBuilder
+    ) -> [[Statement]] {
+        let family = builder.family
+        let addressKey = KernelValues.addressKey(family, field)
+        var common: [Statement] = []
+        let nets = entity.nets.filter { $0.family == family }
+        if !nets.isEmpty, !nets.contains(where: { $0.prefixLength == 0 }) {
+            common.append(addressList(nets, field: field, op: .eq, builder: &builder))
+        }
+        let notNets = entity.notNets.filter { $0.family == family }
+        if !notNets.isEmpty { common.append(addressList(notNets, field: field, op: .neq, builder: &builder)) }
+        if let selector = entity.selector {
+            common.append(.lookup([addressKey], .eq, set: selectorSet(selector, builder: &builder)))
+        }
+        if let notSelector = entity.notSelector {
+            common.append(.lookup([addressKey], .neq, set: selectorSet(notSelector, builder: &builder)))
+        }
+        if !entity.notPorts.isEmpty { common.append(portList(entity.notPorts, port, .neq, builder: &builder)) }
+        for set in entity.notNamedPorts {
+            common.append(
+                .lookup([addressKey, .l4proto, .transportPort(port)], .neq, set: namedPortSet(set, builder: &builder)))
+        }
+        var portAlternatives: [[Statement]] = []
+        if !entity.ports.isEmpty { portAlternatives.append([portList(entity.ports, port, .eq, builder: &builder)]) }
+        for set in entity.namedPorts {
+            portAlternatives.append([
+                .lookup([addressKey, .l4proto, .transportPort(port)], .eq, set: namedPortSet(set, builder: &builder))
+            ])
+        }
+        if portAlternatives.isEmpty { return [common] }
+        return portAlternatives.map { common + $0 }
+    }
+
+    /// One network as a direct match, several as a lookup in a set named after them.
+    private func addressList(_ cidrs: [CIDR], field: AddressField, op: MatchOperator, builder: inout TableBuilder)
+        -> Statement
+    {
+        if cidrs.count == 1 { return KernelValues.addressMatch(field, op, cidrs[0]) }
+        let name = "nets-" + Self.digest(cidrs.sorted().map(\.description))
+        if !builder.hasSet(name) { builder.addSet(builder.addressSet(name), KernelValues.intervals(cidrs)) }
+        return .lookup([KernelValues.addressKey(builder.family, field)], op, set: name)
+    }
+
+    /// One port range as a compare, several as a lookup in an `inet_service` interval set.
+    private func portList(_ ranges: [PortRange], _ port: PortField, _ op: MatchOperator, builder: inout TableBuilder)
+        -> Statement
+    {
+        let compare: CompareOperator = op == .eq ? .eq : .neq
+        let offset: UInt32 = port == .sport ? 0 : 2
+        let load = Expression.payload(.transport, offset: offset, length: 2, into: .r1)
+        if ranges.count == 1 {
+            let range = ranges[0]
+            let first = [UInt8(range.first >> 8), UInt8(range.first & 0xff)]
+            let last = [UInt8(range.last >> 8), UInt8(range.last & 0xff)]
+            if range.first == range.last { return Statement([load, .compare(.r1, compare, first)]) }
+            return Statement([load, .range(.r1, compare, from: first, to: last)])
+        }
+        let name = "ports-" + Self.digest(ranges.sorted().map(\.description))
+        if !builder.hasSet(name) {
+            let set = NamedSet(table: builder.table, name: name, keyType: .inetService, flags: [.interval])
+            builder.addSet(set, KernelValues.portIntervals(ranges.map { ($0.first, $0.last) }))
+        }
+        return .lookup([.transportPort(port)], op, set: name)
+    }
+
+    /// The set of a selector, with the addresses of the family's matching endpoints and network sets.
+    private func selectorSet(_ id: SetID, builder: inout TableBuilder) -> String {
+        let name = RulesetNames.set(id)
+        if !builder.hasSet(name) {
+            let members = program.addresses(of: id, family: builder.family)
+            builder.addSet(builder.addressSet(name), KernelValues.intervals(members))
+        }
+        return name
+    }
+
+    private func namedPortSet(_ id: SetID, builder: inout TableBuilder) -> String {
+        let name = RulesetNames.set(id)
+        if !builder.hasSet(name) {
+            let keyType = SetKeyType(
+                builder.family == .v4 ? .ipv4Address : .ipv6Address, .inetProtocol, .inetService)
+            let members = program.namedPortMembers(of: id, family: builder.family)
+            let elements = members.map { KernelValues.namedPortElement($0.address, protocol: $0.protocol, port: $0.port) }
+            builder.addSet(NamedSet(table: builder.table, name: name, keyType: keyType), Set(elements))
+        }
+        return name
+    }
+
+    // MARK: Actions
+
+    private func action(_ action: RuleAction) -> [Statement] {
+        switch action {
+        case .allow: [.counter, .setMark(RulesetNames.acceptMark, mask: RulesetNames.acceptMark), .return]
+        case .pass: [.counter, .setMark(RulesetNames.passMark, mask: RulesetNames.passMark), .return]
+        case .deny: [.counter, .drop]
+        case .log: [.log(prefix: settings.logPrefix + ": ")]
+        }
+    }
+
+    /// A short stable name for a list of values (first 80 bits of SHA-1, hex).
+    static func digest(_ values: [String]) -> String {
+        String(SHA1.hex(values.joined(separator: ",")).prefix(20))
+    }
+}
+
+extension NormalizedEntity {
+    var hasPortMatch: Bool { !ports.isEmpty || !namedPorts.isEmpty || !notPorts.isEmpty || !notNamedPorts.isEmpty }
+}
