@@ -1,6 +1,6 @@
 # Tabby: `make test` is the one command a newcomer (and CI) runs.
 SWIFT        ?= swift
-APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl
+APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl socat
 export PATH  := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector clean
@@ -33,7 +33,9 @@ test: deps
 # Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces).
 e2e: build
 	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
-	else BIN="$$($(SWIFT) build --show-bin-path)" bash Tests/e2e/routing.sh; fi
+	else BIN="$$($(SWIFT) build --show-bin-path)"; export BIN; \
+	    bash Tests/e2e/routing.sh; routing=$$?; bash Tests/e2e/policy.sh; policy=$$?; \
+	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ]; fi
 
 demo: build
 	@./examples/demo.sh

@@ -52,7 +52,10 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Agent",
-            dependencies: ["Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport"],
+            dependencies: [
+                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport", "NFTables",
+                "Policy", "PolicyRendering",
+            ],
             swiftSettings: strict),
 
         // The kernel.
