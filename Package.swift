@@ -90,6 +90,8 @@ let package = Package(
             name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
             swiftSettings: strict),
         .executableTarget(
+            name: "policy-bench", dependencies: ["Policy", "CalicoAPI"], path: "bench/policy", swiftSettings: strict),
+        .executableTarget(
             name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
             swiftSettings: strict),
 

@@ -52,7 +52,8 @@ public struct HostPolicySettings: Hashable, Sendable {
             case "sctp": number = 132
             default: return nil
             }
-            return FailsafePort(protocol: number, port: entry.port, net: entry.net.flatMap { NetworkText.parse($0)?.masked })
+            return FailsafePort(
+                protocol: number, port: entry.port, net: entry.net.flatMap { NetworkText.parse($0)?.masked })
         }
     }
 }

@@ -4,9 +4,10 @@ import CalicoAPI
 /// give the same program.
 ///
 /// Set members come from the state's selector index (kept current by each upsert); the per-endpoint parts
-/// (which tiers and policies apply) are worked out here, costing policies × local endpoints selector
-/// evaluations. Sets are copied from the index without copying their storage, so a renderer that compares two
-/// programs finds unchanged sets equal at the cost of one pointer comparison.
+/// (which tiers and policies apply) are worked out here, evaluating for each local endpoint only the policies
+/// whose selector its labels can satisfy (see `SelectorPrefilter`). Sets are copied from the index without
+/// copying their storage, so a renderer that compares two programs finds unchanged sets equal at the cost of one
+/// pointer comparison.
 public enum PolicyCalculator {
     /// The program for `node`. `settings` overrides the host endpoint settings the state's FelixConfigurations
     /// give (for the agent's local overrides).
@@ -97,8 +98,9 @@ public enum PolicyCalculator {
         var seen: Set<String> = []
         let profileIDs = profiles.filter { seen.insert($0).inserted && state.profile(named: $0) != nil }.map(
             PolicyID.profile)
+        let applicable = ordering.applicable(to: labels)
         func direction(_ direction: PolicyType) -> DirectionProgram {
-            let tiers = ordering.applicable(to: labels, direction).map { entry in
+            let tiers = (applicable[direction] ?? []).map { entry in
                 TierProgram(
                     name: entry.tier.name, defaultAction: entry.tier.defaultAction, policies: entry.policies.map(\.id))
             }

@@ -238,7 +238,9 @@ public struct PolicyID: Hashable, Comparable, Sendable, Codable, CustomStringCon
         self.name = name
     }
 
-    public static func globalNetworkPolicy(_ name: String) -> PolicyID { PolicyID(kind: .globalNetworkPolicy, name: name) }
+    public static func globalNetworkPolicy(_ name: String) -> PolicyID {
+        PolicyID(kind: .globalNetworkPolicy, name: name)
+    }
     public static func networkPolicy(_ namespace: String, _ name: String) -> PolicyID {
         PolicyID(kind: .networkPolicy, namespace: namespace, name: name)
     }

@@ -2,7 +2,7 @@ import CalicoAPI
 
 /// A GlobalNetworkPolicy or NetworkPolicy as the calculation reads it, rewritten and normalized once, when it
 /// arrives.
-struct PolicyRecord: Sendable {
+struct PolicyRecord: Sendable, Equatable {
     let id: PolicyID
     let tier: String
     /// nil sorts after every number.
@@ -156,7 +156,7 @@ struct TierRecord: Sendable, Equatable {
 
 /// A Profile's rules and labels, or those Tabby synthesizes for a profile an endpoint names that has no
 /// resource: `kns.<namespace>`, `ksa.<namespace>.<serviceaccount>` and `projectcalico-default-allow`.
-struct ProfileRecord: Sendable {
+struct ProfileRecord: Sendable, Equatable {
     enum Origin: String, Sendable, Codable {
         /// A Profile resource.
         case resource

@@ -31,11 +31,17 @@ public struct PolicyState: Sendable {
     }
 
     var policies: [PolicyID: PolicyRecord] = [:]
+    /// Which policies an endpoint's labels can match (policies that apply to no endpoint are left out).
+    var policyFilter = SelectorPrefilter<PolicyID>()
+    /// How many policies name each tier, so that ordering tiers never walks the policies.
+    var policyCountByTier: [String: Int] = [:]
     var tierResources: [String: TierRecord] = [:]
     var profileResources: [String: ProfileRecord] = [:]
     var namespaceLabels: [String: Labels] = [:]
     var workloads: [ResourceKey: WorkloadInfo] = [:]
     var workloadKeysByNode: [String: Set<ResourceKey>] = [:]
+    /// `spec.pod` of the WorkloadEndpoints that have one, so tools can find an endpoint by its pod's name.
+    var workloadPods: [ResourceKey: String] = [:]
     var hostEndpoints: [String: HostEndpointInfo] = [:]
     var hostEndpointNamesByNode: [String: Set<String>] = [:]
     var itemSources: [ResourceKey: ItemSource] = [:]
@@ -86,13 +92,16 @@ public struct PolicyState: Sendable {
         case .workloadEndpoint: changed = resource.as(WorkloadEndpoint.self).map { upsertWorkload($0) } ?? false
         case .hostEndpoint: changed = resource.as(HostEndpoint.self).map { upsertHostEndpoint($0) } ?? false
         case .globalNetworkSet:
-            changed = resource.as(GlobalNetworkSet.self).map {
-                upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: nil)
-            } ?? false
+            changed =
+                resource.as(GlobalNetworkSet.self).map {
+                    upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: nil)
+                } ?? false
         case .networkSet:
-            changed = resource.as(NetworkSet.self).map {
-                upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: $0.metadata.namespace)
-            } ?? false
+            changed =
+                resource.as(NetworkSet.self).map {
+                    upsertNetworkSet(
+                        $0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: $0.metadata.namespace)
+                } ?? false
         case .ipPool: changed = resource.as(IPPool.self).map { upsertPool($0) } ?? false
         case .node: changed = resource.as(Node.self).map { upsertNode($0) } ?? false
         case .felixConfiguration:
@@ -137,6 +146,11 @@ public struct PolicyState: Sendable {
         (workloadKeysByNode[node] ?? []).sorted()
     }
 
+    /// The WorkloadEndpoints of a pod (`spec.pod`) in a namespace.
+    public func workloadEndpointKeys(pod: String, namespace: String) -> [ResourceKey] {
+        workloads.keys.filter { $0.namespace == namespace && workloadPods[$0] == pod }.sorted()
+    }
+
     /// The node a WorkloadEndpoint or HostEndpoint belongs to.
     public func node(of key: ResourceKey) -> String? {
         switch key.kind {
@@ -173,16 +187,27 @@ extension PolicyState {
     }
 
     private mutating func upsertPolicy(_ record: PolicyRecord, key: ResourceKey) -> Bool {
-        unusable.removeValue(forKey: key)
+        let wasUnusable = unusable.removeValue(forKey: key) != nil
+        if policies[record.id] == record { return wasUnusable }
         let old = policies.updateValue(record, forKey: record.id)
+        if let old { forget(old) }
+        if !record.untrackedOrPreDNAT { policyFilter.insert(record.id, record.selector) }
+        policyCountByTier[record.tier, default: 0] += 1
         swapSets(old: old?.sets, new: record.sets)
         return true
     }
 
     private mutating func removePolicy(_ id: PolicyID) -> Bool {
         guard let old = policies.removeValue(forKey: id) else { return false }
+        forget(old)
         swapSets(old: old.sets, new: nil)
         return true
+    }
+
+    private mutating func forget(_ policy: PolicyRecord) {
+        if !policy.untrackedOrPreDNAT { policyFilter.remove(policy.id, policy.selector) }
+        policyCountByTier[policy.tier, default: 1] -= 1
+        if policyCountByTier[policy.tier] == 0 { policyCountByTier[policy.tier] = nil }
     }
 
     /// Retains the new sets before releasing the old ones, so a set both use keeps its members.
@@ -203,7 +228,8 @@ extension PolicyState {
         } catch {
             return markUnusable(profile.key, error.description)
         }
-        unusable.removeValue(forKey: profile.key)
+        let wasUnusable = unusable.removeValue(forKey: profile.key) != nil
+        if profileResources[record.name] == record { return wasUnusable }
         let old = profileResources.updateValue(record, forKey: record.name)
         swapSets(old: old?.sets, new: record.sets)
         relabel(parent: record.name)
@@ -252,6 +278,7 @@ extension PolicyState {
         let source = ItemSource(
             ownLabels: labels, parents: info.profiles, addresses: addresses, ports: Self.ports(spec.ports))
         let old = workloads.updateValue(info, forKey: key)
+        workloadPods[key] = spec.pod
         if let old, old.node != info.node { Self.removeKey(key, from: &workloadKeysByNode, old.node) }
         workloadKeysByNode[info.node, default: []].insert(key)
         let itemChanged = setItem(key, source)
@@ -260,6 +287,7 @@ extension PolicyState {
 
     private mutating func removeWorkload(_ key: ResourceKey) -> Bool {
         guard let old = workloads.removeValue(forKey: key) else { return false }
+        workloadPods.removeValue(forKey: key)
         Self.removeKey(key, from: &workloadKeysByNode, old.node)
         removeItem(key)
         return true
@@ -381,7 +409,9 @@ extension PolicyState {
         }
     }
 
-    private static func removeKey<Key: Hashable>(_ key: ResourceKey, from index: inout [Key: Set<ResourceKey>], _ group: Key) {
+    private static func removeKey<Key: Hashable>(
+        _ key: ResourceKey, from index: inout [Key: Set<ResourceKey>], _ group: Key
+    ) {
         index[group]?.remove(key)
         if index[group]?.isEmpty == true { index.removeValue(forKey: group) }
     }

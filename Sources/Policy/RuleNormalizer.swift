@@ -39,9 +39,12 @@ struct NormalizedRuleList: Hashable, Sendable {
     var ipv4: [NormalizedRule] = []
     var ipv6: [NormalizedRule] = []
     var sets: [SetID: SetRequirement] = [:]
+    /// How many rules were written (some may be in neither family).
+    var writtenCount = 0
 
     static let allowAll = NormalizedRuleList(
-        ipv4: [NormalizedRule(action: .allow, index: 0)], ipv6: [NormalizedRule(action: .allow, index: 0)])
+        ipv4: [NormalizedRule(action: .allow, index: 0)], ipv6: [NormalizedRule(action: .allow, index: 0)],
+        writtenCount: 1)
 }
 
 /// Turns Calico rules into `NormalizedRule`s: selectors rewritten for namespaces and service accounts and
@@ -59,7 +62,7 @@ enum RuleNormalizer {
     static func normalize(_ rules: [Rule]?, policyNamespace: String?, field: String) throws(Failure)
         -> NormalizedRuleList
     {
-        var list = NormalizedRuleList()
+        var list = NormalizedRuleList(writtenCount: rules?.count ?? 0)
         for (index, rule) in (rules ?? []).enumerated() {
             let family: (v4: NormalizedRule?, v6: NormalizedRule?)
             do {

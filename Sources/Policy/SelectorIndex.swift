@@ -20,7 +20,8 @@ struct IndexedItem: Equatable, Sendable {
 /// Every selector that some rule uses has an entry with its members and the union of their addresses (counted,
 /// since two members may share a network). Selectors are indexed by the label keys they read, so when an item's
 /// labels change only the selectors reading a changed key are evaluated again; a new item is evaluated against
-/// every selector once. Named-port sets hang off the entry of their selector.
+/// the selectors its labels can satisfy (see `SelectorPrefilter`). Named-port sets hang off the entry of their
+/// selector.
 struct SelectorIndex: Sendable {
     private struct SelectorEntry: Sendable {
         let selector: Selector
@@ -43,6 +44,8 @@ struct SelectorIndex: Sendable {
     private var selectors: [SetID: SelectorEntry] = [:]
     private var namedPorts: [SetID: NamedPortEntry] = [:]
     private var selectorsByLabelKey: [String: Set<SetID>] = [:]
+    /// Which selectors a new item can match at all.
+    private var prefilter = SelectorPrefilter<SetID>()
     /// The selector sets each item is a member of.
     private var membership: [ResourceKey: Set<SetID>] = [:]
 
@@ -128,6 +131,7 @@ struct SelectorIndex: Sendable {
         }
         selectors[id] = entry
         for key in selector.referencedLabelKeys { selectorsByLabelKey[key, default: []].insert(id) }
+        prefilter.insert(id, selector)
         changedSets.insert(id)
         return id
     }
@@ -148,6 +152,7 @@ struct SelectorIndex: Sendable {
             selectorsByLabelKey[key]?.remove(id)
             if selectorsByLabelKey[key]?.isEmpty == true { selectorsByLabelKey.removeValue(forKey: key) }
         }
+        prefilter.remove(id, entry.selector)
         changedSets.insert(id)
     }
 
@@ -158,10 +163,13 @@ struct SelectorIndex: Sendable {
     mutating func upsert(_ key: ResourceKey, _ item: IndexedItem) {
         guard let old = items[key] else {
             items[key] = item
-            for (id, entry) in selectors {
+            var matched: [SetID] = []
+            prefilter.forEachCandidate(item.labels) { id in
+                guard let selector = selectors[id]?.selector else { return }
                 evaluations += 1
-                if entry.selector.matches(item.labels) { join(key, item, id) }
+                if selector.matches(item.labels) { matched.append(id) }
             }
+            for id in matched { join(key, item, id) }
             return
         }
         if old == item { return }
@@ -186,9 +194,7 @@ struct SelectorIndex: Sendable {
                 now = was
             }
             switch (was, now) {
-            case (true, true):
-                leave(key, old, id)
-                join(key, item, id)
+            case (true, true): rejoin(key, old, item, id)
             case (true, false): leave(key, old, id)
             case (false, true): join(key, item, id)
             case (false, false): break
@@ -218,6 +224,25 @@ struct SelectorIndex: Sendable {
         selectors[id] = entry
     }
 
+    /// The item stays a member with other addresses or ports: the new ones are counted before the old ones are
+    /// dropped, so what both have never leaves the set (and the set is not reported as changed for it).
+    private mutating func rejoin(_ key: ResourceKey, _ old: IndexedItem, _ new: IndexedItem, _ id: SetID) {
+        guard var entry = selectors[id] else { return }
+        selectors[id] = nil
+        var changed = Self.add(new.addresses, to: &entry.counts, &entry.addresses)
+        changed = Self.subtract(old.addresses, from: &entry.counts, &entry.addresses) || changed
+        if changed { changedSets.insert(id) }
+        for portSetID in entry.namedPortSets {
+            guard var portEntry = namedPorts.removeValue(forKey: portSetID) else { continue }
+            var portsChanged = Self.add(new, port: portEntry.port, to: &portEntry.counts, &portEntry.members)
+            portsChanged =
+                Self.subtract(old, port: portEntry.port, from: &portEntry.counts, &portEntry.members) || portsChanged
+            if portsChanged { changedSets.insert(portSetID) }
+            namedPorts[portSetID] = portEntry
+        }
+        selectors[id] = entry
+    }
+
     private mutating func leave(_ key: ResourceKey, _ item: IndexedItem, _ id: SetID) {
         guard var entry = selectors[id] else { return }
         selectors[id] = nil
@@ -239,7 +264,9 @@ struct SelectorIndex: Sendable {
 
     /// Returns true when the set changed.
     @discardableResult
-    private static func add<Member: Hashable>(_ members: [Member], to counts: inout [Member: Int], _ set: inout Set<Member>)
+    private static func add<Member: Hashable>(
+        _ members: [Member], to counts: inout [Member: Int], _ set: inout Set<Member>
+    )
         -> Bool
     {
         var changed = false

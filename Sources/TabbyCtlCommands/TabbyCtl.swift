@@ -18,7 +18,7 @@ public struct TabbyCtl: AsyncParsableCommand {
             """,
         subcommands: [
             ApplyCommand.self, CreateCommand.self, ReplaceCommand.self, DeleteCommand.self, GetCommand.self,
-            ValidateCommand.self, SelectorCommand.self, IPAMCommand.self,
+            ValidateCommand.self, SelectorCommand.self, IPAMCommand.self, PolicyCommand.self,
         ])
 
     @OptionGroup var options: DatastoreOptions

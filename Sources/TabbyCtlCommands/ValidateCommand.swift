@@ -23,13 +23,25 @@ struct SelectorCommand: AsyncParsableCommand {
 struct SelectorMatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "match",
-        abstract: "Print whether a selector matches a set of labels (true or false).",
-        discussion: "A selector that does not parse is reported with the column of the problem, and exits 2.")
+        abstract: "Print whether a selector matches a set of labels, or an endpoint (true or false).",
+        discussion: """
+            A selector that does not parse is reported with the column of the problem, and exits 2. With \
+            --endpoint the selector is matched against the labels policy sees on that endpoint: its own, \
+            projectcalico.org/namespace and the labels its profiles apply (pcns.* from its namespace, pcsa.* from \
+            its service account).
+            """)
 
+    @OptionGroup var options: DatastoreOptions
     @Option(help: "The selector, e.g. \"role == 'db' && !has(test)\".")
     var selector: String
     @Option(help: "Labels as k=v pairs separated by commas, e.g. app=web,tier=frontend (may be empty).")
-    var labels: String = ""
+    var labels: String?
+    @Option(help: "Match an endpoint of the datastore: NAMESPACE/NAME of a WorkloadEndpoint, or NAME of a HostEndpoint")
+    var endpoint: String?
+
+    func validate() throws {
+        if labels != nil && endpoint != nil { throw ValidationError("use either --labels or --endpoint, not both") }
+    }
 
     func run() async throws {
         let parsed: Selector
@@ -38,7 +50,15 @@ struct SelectorMatchCommand: AsyncParsableCommand {
         } catch {
             throw CtlFailure.badInput(error.description)
         }
-        Console.out(parsed.matches(try LabelArgument.parse(labels)) ? "true" : "false")
+        let subject: Labels
+        if let endpoint {
+            let state = try await PolicyStateLoader.load(from: try options.open())
+            let key = try EndpointArgument.resolve(endpoint, in: state)
+            subject = state.effectiveLabels(of: key) ?? [:]
+        } else {
+            subject = try LabelArgument.parse(labels ?? "")
+        }
+        Console.out(parsed.matches(subject) ? "true" : "false")
     }
 }
 

@@ -35,7 +35,9 @@ import Testing
     }
 
     @Test func policyIDsRoundTripThroughText() {
-        for id in [PolicyID.globalNetworkPolicy("deny-all"), .networkPolicy("shop", "allow-8080"), .profile("kns.shop")] {
+        for id in [
+            PolicyID.globalNetworkPolicy("deny-all"), .networkPolicy("shop", "allow-8080"), .profile("kns.shop"),
+        ] {
             #expect(PolicyID(id.description) == id)
         }
         #expect(PolicyID("np/only-two") == nil)
