@@ -30,34 +30,63 @@ struct PolicyRuleRenderer {
 
     /// Each alternative is a list of statements that must all hold.
     private func alternatives(_ rule: NormalizedRule, builder: inout TableBuilder) -> [[Statement]] {
-        let family = builder.family
         var common: [Statement] = []
-        let icmpProtocol: UInt8 = family == .v4 ? 1 : 58
-        let needsPorts = rule.source.hasPortMatch || rule.destination.hasPortMatch
-        var protocols: [UInt8?] = [rule.protocol]
-        if rule.protocol == nil {
-            if rule.icmp != nil || rule.notICMP != nil {
-                protocols = [icmpProtocol]
-            } else if needsPorts {
-                protocols = [6, 17, 132]  // ports need a transport header with ports
-            }
-        }
         if let notProtocol = rule.notProtocol {
             common.append(.l4proto(.neq, IPProtocol(rawValue: notProtocol)))
         }
-        if let icmp = rule.icmp { common.append(icmpMatch(icmp, .eq)) }
-        if let notICMP = rule.notICMP { common.append(icmpMatch(notICMP, .neq)) }
-
         let sources = entity(rule.source, field: .saddr, port: .sport, builder: &builder)
         let destinations = entity(rule.destination, field: .daddr, port: .dport, builder: &builder)
         var result: [[Statement]] = []
-        for proto in protocols {
-            let protocolMatch: [Statement] = proto.map { [.l4proto(.eq, IPProtocol(rawValue: $0))] } ?? []
+        for protocolMatch in protocolAlternatives(rule) {
             for source in sources {
                 for destination in destinations {
                     result.append(protocolMatch + common + source + destination)
                 }
             }
+        }
+        return result
+    }
+
+    static let icmpProtocols: Set<UInt8> = [1, 58]
+
+    /// The protocol conditions: the rule's protocol; without one, ICMP for an ICMP match and the protocols with
+    /// ports for a port match. ICMP type matches apply to ICMP packets only: an `icmp` match fails on any other
+    /// protocol, a `notICMP` match holds for it.
+    private func protocolAlternatives(_ rule: NormalizedRule) -> [[Statement]] {
+        let needsPorts = rule.source.hasPortMatch || rule.destination.hasPortMatch
+        var candidates: [UInt8?]
+        if let proto = rule.protocol {
+            candidates = [proto]
+        } else if rule.icmp != nil {
+            candidates = [1, 58]
+        } else if needsPorts {
+            candidates = [6, 17, 132]  // ports need a transport header with ports
+        } else {
+            candidates = [nil]
+        }
+        if needsPorts { candidates.removeAll { $0.map(Self.icmpProtocols.contains) ?? false } }
+        var result: [[Statement]] = []
+        for candidate in candidates {
+            guard let proto = candidate else {
+                // Any protocol: with a notICMP match, split into "not ICMP" and "ICMP of another type".
+                guard let notICMP = rule.notICMP else {
+                    result.append([])
+                    continue
+                }
+                result.append([.l4proto(.neq, .icmp), .l4proto(.neq, .icmpv6)])
+                for icmp in Self.icmpProtocols.sorted() {
+                    result.append([.l4proto(.eq, IPProtocol(rawValue: icmp)), icmpMatch(notICMP, .neq)])
+                }
+                continue
+            }
+            var match: [Statement] = [.l4proto(.eq, IPProtocol(rawValue: proto))]
+            let isICMP = Self.icmpProtocols.contains(proto)
+            if let icmp = rule.icmp {
+                guard isICMP else { continue }  // never matches
+                match.append(icmpMatch(icmp, .eq))
+            }
+            if let notICMP = rule.notICMP, isICMP { match.append(icmpMatch(notICMP, .neq)) }
+            result.append(match)
         }
         return result
     }
