@@ -92,6 +92,10 @@ let package = Package(
         .executableTarget(
             name: "policy-bench", dependencies: ["Policy", "CalicoAPI"], path: "bench/policy", swiftSettings: strict),
         .executableTarget(
+            name: "policy-dataplane-bench",
+            dependencies: ["Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI"],
+            path: "bench/policy-dataplane", exclude: ["run.sh"], swiftSettings: strict),
+        .executableTarget(
             name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
             swiftSettings: strict),
 

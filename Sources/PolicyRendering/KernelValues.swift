@@ -1,5 +1,6 @@
 import CalicoAPI
 import NFTables
+import Policy
 
 // CalicoAPI and NFTables both name a `Rule` and the address types; these aliases say which is meant.
 typealias KernelRule = NFTables.Rule
@@ -12,18 +13,40 @@ enum KernelValues {
     /// The kernel table family of an IP family.
     static func family(_ family: IPFamily) -> Family { family == .v4 ? .ip : .ip6 }
 
-    /// `ip saddr 192.0.2.0/24` or `ip6 daddr != 2001:db8::/32`.
+    /// `ip saddr 192.0.2.0/24` or `ip6 daddr != 2001:db8::/32`, encoded as nft encodes it, so that a ruleset
+    /// listed with `nft list` and loaded again with `nft -f` compares equal: a prefix that ends on a byte boundary
+    /// loads and compares only its bytes; another one loads the whole address and masks it. A /0 matches
+    /// everything and has no encoding; callers leave it out.
     static func addressMatch(_ field: AddressField, _ op: MatchOperator, _ cidr: CIDR) -> Statement {
-        switch cidr.address {
-        case .v4:
-            let value = cidr.networkAddress.bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            return .ip(field, op, IPv4Prefix(KernelIPv4Address(value), length: cidr.prefixLength)!)
-        case .v6:
-            let bytes = cidr.networkAddress.bytes
-            let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            return .ip6(field, op, IPv6Prefix(KernelIPv6Address(high: high, low: low), length: cidr.prefixLength)!)
+        let v4 = cidr.family == .v4
+        let offset: UInt32 = v4 ? (field == .saddr ? 12 : 16) : (field == .saddr ? 8 : 24)
+        let compare: CompareOperator = op == .eq ? .eq : .neq
+        let network = cidr.networkAddress.bytes
+        if cidr.prefixLength % 8 == 0 {
+            let length = max(cidr.prefixLength / 8, 1)
+            return Statement([
+                .payload(.network, offset: offset, length: UInt32(length), into: .r1),
+                .compare(.r1, compare, Array(network.prefix(length))),
+            ])
         }
+        return Statement([
+            .payload(.network, offset: offset, length: UInt32(network.count), into: .r1),
+            .bitwise(
+                source: .r1, destination: .r1, mask: cidr.netmask.bytes,
+                xor: [UInt8](repeating: 0, count: network.count)),
+            .compare(.r1, compare, network),
+        ])
+    }
+
+    /// A port or port range at `offset` of the transport header, as nft encodes it: an equal range is two compares
+    /// (`>=` and `<=`), a not-equal range one range expression.
+    static func portMatch(offset: UInt32, _ op: MatchOperator, _ range: PortRange) -> Statement {
+        let first = [UInt8(range.first >> 8), UInt8(range.first & 0xff)]
+        let last = [UInt8(range.last >> 8), UInt8(range.last & 0xff)]
+        let load = Expression.payload(.transport, offset: offset, length: 2, into: .r1)
+        if range.first == range.last { return Statement([load, .compare(.r1, op == .eq ? .eq : .neq, first)]) }
+        if op == .neq { return Statement([load, .range(.r1, .neq, from: first, to: last)]) }
+        return Statement([load, .compare(.r1, .gte, first), .compare(.r1, .lte, last)])
     }
 
     /// The key source of an address of the family.

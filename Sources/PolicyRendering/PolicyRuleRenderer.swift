@@ -40,11 +40,33 @@ struct PolicyRuleRenderer {
         for protocolMatch in protocolAlternatives(rule) {
             for source in sources {
                 for destination in destinations {
-                    result.append(protocolMatch + common + source + destination)
+                    result.append(Self.nftOrder(protocolMatch + common + source + destination))
                 }
             }
         }
         return result
+    }
+
+    /// Moves the `meta l4proto` match that a port or ICMP match depends on next to the first one, where nft puts
+    /// it (it prints the pair as `tcp dport 80` and compiles it back that way), so that a listed and reloaded
+    /// rule is the same rule.
+    static func nftOrder(_ statements: [Statement]) -> [Statement] {
+        func isProtocolMatch(_ statement: Statement) -> Bool {
+            guard statement.expressions.count == 2, case .meta(.l4proto, _) = statement.expressions[0],
+                case .compare(_, .eq, _) = statement.expressions[1]
+            else { return false }
+            return true
+        }
+        func loadsTransport(_ statement: Statement) -> Bool {
+            statement.expressions.contains { if case .payload(.transport, _, _, _) = $0 { true } else { false } }
+        }
+        guard let protocolIndex = statements.firstIndex(where: isProtocolMatch),
+            let transportIndex = statements.firstIndex(where: loadsTransport), transportIndex > protocolIndex + 1
+        else { return statements }
+        var reordered = statements
+        let protocolMatch = reordered.remove(at: protocolIndex)
+        reordered.insert(protocolMatch, at: transportIndex - 1)
+        return reordered
     }
 
     static let icmpProtocols: Set<UInt8> = [1, 58]
@@ -115,6 +137,8 @@ struct PolicyRuleRenderer {
             common.append(addressList(nets, field: field, op: .eq, builder: &builder))
         }
         let notNets = entity.notNets.filter { $0.family == family }
+        if notNets.contains(where: { $0.prefixLength == 0 }) { return [] }  // nothing is outside ::/0
+        if notNets.contains(where: { $0.prefixLength == 0 }) { return [] }  // nothing is outside 0.0.0.0/0
         if !notNets.isEmpty { common.append(addressList(notNets, field: field, op: .neq, builder: &builder)) }
         if let selector = entity.selector {
             common.append(.lookup([addressKey], .eq, set: selectorSet(selector, builder: &builder)))
@@ -152,16 +176,7 @@ struct PolicyRuleRenderer {
     private func portList(_ ranges: [PortRange], _ port: PortField, _ op: MatchOperator, builder: inout TableBuilder)
         -> Statement
     {
-        let compare: CompareOperator = op == .eq ? .eq : .neq
-        let offset: UInt32 = port == .sport ? 0 : 2
-        let load = Expression.payload(.transport, offset: offset, length: 2, into: .r1)
-        if ranges.count == 1 {
-            let range = ranges[0]
-            let first = [UInt8(range.first >> 8), UInt8(range.first & 0xff)]
-            let last = [UInt8(range.last >> 8), UInt8(range.last & 0xff)]
-            if range.first == range.last { return Statement([load, .compare(.r1, compare, first)]) }
-            return Statement([load, .range(.r1, compare, from: first, to: last)])
-        }
+        if ranges.count == 1 { return KernelValues.portMatch(offset: port == .sport ? 0 : 2, op, ranges[0]) }
         let name = "ports-" + Self.digest(ranges.sorted().map(\.description))
         if !builder.hasSet(name) {
             let set = NamedSet(table: builder.table, name: name, keyType: .inetService, flags: [.interval])

@@ -35,10 +35,13 @@ public enum RulesetNames {
     public static func toWorkload(_ interface: String) -> String { "tw-" + interface }
     /// The chain of traffic from a workload (its egress policy): `fw-<interface>`.
     public static func fromWorkload(_ interface: String) -> String { "fw-" + interface }
-    /// The chain of traffic from a host endpoint's interface into the host (its ingress policy): `fh-<interface>`.
-    public static func fromHost(_ interface: String) -> String { "fh-" + interface }
-    /// The chain of traffic from the host out of a host endpoint's interface (its egress policy): `th-<interface>`.
-    public static func toHost(_ interface: String) -> String { "th-" + interface }
+    /// The chain of traffic from a host endpoint's interface into the host (its ingress policy): `fh-<interface>`;
+    /// for the all-interfaces host endpoint (`interfaceName: "*"`) `from-host-any`, since nft cannot read a `*`
+    /// in a chain name.
+    public static func fromHost(_ interface: String) -> String { interface == "*" ? "from-host-any" : "fh-" + interface }
+    /// The chain of traffic from the host out of a host endpoint's interface (its egress policy): `th-<interface>`,
+    /// or `to-host-any` for the all-interfaces host endpoint.
+    public static func toHost(_ interface: String) -> String { interface == "*" ? "to-host-any" : "th-" + interface }
 
     /// Longest chain or set name Tabby makes; longer ones are hashed (the kernel takes up to 255 bytes).
     static let maximumNameLength = 120

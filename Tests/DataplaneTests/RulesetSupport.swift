@@ -60,3 +60,52 @@ extension TestNamespace {
         try runTool("ip", ["netns", "exec", name, "nft", "-f", path])
     }
 }
+
+/// A program with one rule of every shape the renderer knows, in both families, and a host endpoint.
+func richProgram() -> PolicyProgram {
+    var program = sampleProgram()
+    let everything = PolicyID.globalNetworkPolicy("everything")
+    let named = SetID(rawValue: "n:http")
+    let frontends = SetID(rawValue: "s:frontend")
+    program.namedPortSets[named] = [NamedPortMember(address: ip("198.51.100.10"), protocol: 6, port: 8080)]
+    program.addressSets[frontends]?.insert(cidr("2001:db8::10/128"))
+    let v4: [NormalizedRule] = [
+        NormalizedRule(action: .deny, source: NormalizedEntity(nets: [cidr("192.0.2.0/24")]), index: 0),
+        NormalizedRule(
+            action: .log, source: NormalizedEntity(nets: [cidr("192.0.2.0/20"), cidr("203.0.113.0/24")]), index: 1),
+        NormalizedRule(
+            action: .pass, protocol: 17,
+            source: NormalizedEntity(notNets: [cidr("198.51.100.128/25")], notSelector: frontends),
+            destination: NormalizedEntity(ports: [PortRange(53), PortRange(5000, 5100)]), index: 2),
+        NormalizedRule(
+            action: .allow, protocol: 6, source: NormalizedEntity(selector: frontends, ports: [PortRange(1024, 65535)]),
+            destination: NormalizedEntity(ports: [PortRange(80)], namedPorts: [named], notPorts: [PortRange(81)]),
+            index: 3),
+        NormalizedRule(action: .deny, protocol: 1, icmp: ICMPMatch(type: 8), index: 4),
+        NormalizedRule(action: .deny, protocol: 1, icmp: ICMPMatch(type: 3, code: 1), index: 5),
+        NormalizedRule(action: .allow, protocol: 1, notICMP: ICMPMatch(type: 5), index: 6),
+        NormalizedRule(action: .allow, notProtocol: 132, destination: NormalizedEntity(notNamedPorts: [named]), index: 7),
+        NormalizedRule(action: .deny, notICMP: ICMPMatch(type: 13, code: 0), index: 8),
+    ]
+    let v6: [NormalizedRule] = [
+        NormalizedRule(action: .deny, source: NormalizedEntity(nets: [cidr("2001:db8:1::/48")]), index: 0),
+        NormalizedRule(action: .allow, protocol: 58, icmp: ICMPMatch(type: 128), index: 4),
+        NormalizedRule(action: .allow, protocol: 6, source: NormalizedEntity(selector: frontends), index: 3),
+    ]
+    for direction in PolicyType.allCases {
+        let key = PolicyChainKey(everything, direction)
+        program.chains[key] = PolicyChainProgram(key: key, ipv4Rules: v4, ipv6Rules: v6)
+    }
+    let tiers = [TierProgram(name: "default", defaultAction: .deny, policies: [everything])]
+    program.workloadEndpoints["califront"]?.egress.tiers = tiers
+    program.hostEndpoints = [
+        EndpointProgram(
+            kind: .host, namespace: nil, name: "eth0", interfaceName: "eth0", addresses: [], labels: [:],
+            ingress: DirectionProgram(tiers: tiers), egress: DirectionProgram(profiles: [.profile("kns.demo")])),
+        EndpointProgram(
+            kind: .host, namespace: nil, name: "all", interfaceName: "*", addresses: [], labels: [:],
+            ingress: DirectionProgram(), egress: DirectionProgram()),
+    ]
+    program.failsafeInbound.append(FailsafePort(protocol: 6, port: 2379, net: cidr("192.0.2.0/24")))
+    return program
+}

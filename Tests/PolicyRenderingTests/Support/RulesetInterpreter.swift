@@ -128,7 +128,11 @@ struct RulesetInterpreter {
                 switch op {
                 case .eq: holds = value == data
                 case .neq: holds = value != data
-                default: throw Failure.unsupported("compare \(op)")
+                // The kernel compares other operators with memcmp: byte order is network order.
+                case .lt: holds = value.lexicographicallyPrecedes(data)
+                case .lte: holds = !data.lexicographicallyPrecedes(value)
+                case .gt: holds = data.lexicographicallyPrecedes(value)
+                case .gte: holds = !value.lexicographicallyPrecedes(data)
                 }
                 if !holds { return nil }
             case .range(let register, let op, let from, let to):

@@ -1,0 +1,217 @@
+// policy-dataplane-bench: Tabby's nf_tables ruleset for 1,000 policies over 10,000 endpoints (100 on this node),
+// from cold and for one label change, against `nft -f` loading the same ruleset, in fresh network namespaces
+// (tabby-bench-pol-*), printing medians and ratios. Run as root: bench/policy-dataplane/run.sh [--quick].
+import CalicoAPI
+import Dataplane
+@preconcurrency import Glibc
+import NFTables
+import Policy
+import PolicyRendering
+
+setvbuf(stdout, nil, _IOLBF, 0)
+let quick = CommandLine.arguments.contains("--quick")
+let runs = quick ? 3 : 7
+let cluster = Cluster(nodes: 100, perNode: 100, policies: 1000)
+let node = "node-7"
+let nft = "/usr/sbin/nft"
+let settings = RenderingSettings(vxlanEnabled: true)
+
+print(
+    "policy-dataplane-bench: \(cluster.policies) policies, \(cluster.endpointCount) endpoints on \(cluster.nodes) "
+        + "nodes (\(cluster.perNode) local), \(runs) runs")
+var state = PolicyState()
+let (_, loadTime) = timed { for resource in cluster.resources() { state.upsert(resource) } }
+print("  policy state loaded in \(ms(loadTime)) (measured by policy-bench; not part of the figures below)")
+
+// MARK: Cold start: program, render, one transaction into an empty namespace.
+
+struct ColdRun {
+    var program: Double
+    var render: Double
+    var apply: Double
+    var messages: Int
+    var operations: Int
+}
+
+let script = "/tmp/tabby-bench-pol-\(getpid()).nft"
+defer { unlink(script) }
+var colds: [ColdRun] = []
+var nftLoads: [Double] = []
+var ruleset = DesiredRuleset()
+var sameRuleset = false
+let busy = waitForQuietMachine()
+for index in 0..<runs {
+    do {
+        let namespace = try BenchNamespace("cold\(index)")
+        defer { namespace.remove() }
+        let (program, programTime) = timed { PolicyCalculator.program(state: state, node: node) }
+        let (rendered, renderTime) = timed { PolicyRenderer.render(program, settings: settings) }
+        let (report, applyTime) = try timed {
+            // The socket is opened inside the timing, as an agent starting up (or a CLI run) does.
+            RulesetReconciler(kernel: try NFTablesSocket()).apply(rendered)
+        }
+        guard report.failure == nil else { throw BenchError("apply failed: \(report.failure ?? "")") }
+        colds.append(
+            ColdRun(
+                program: programTime, render: renderTime, apply: applyTime, messages: report.messages,
+                operations: report.operations))
+        ruleset = rendered
+        if index == 0 { try run([nft, "list", "ruleset"], output: script) }
+    }
+    // The same ruleset as nft reads it back, loaded by nft in a fresh namespace (alternating which goes first
+    // does not matter: every load is in its own namespace).
+    do {
+        let namespace = try BenchNamespace("nft\(index)")
+        defer { namespace.remove() }
+        let (_, loadTime) = try timed { try run([nft, "-f", script]) }
+        nftLoads.append(loadTime)
+        if index == 0 {
+            let socket = try NFTablesSocket()
+            let tables = try RulesetReconciler.defaultTables.compactMap { try socket.listTable($0) }
+            sameRuleset = DesiredRuleset(tables: tables) == ruleset
+            if !sameRuleset, CommandLine.arguments.contains("--explain") {
+                for (kernel, desired) in zip(tables, ruleset.tables) {
+                    for (name, chain) in desired.chains where kernel.chains[name] != chain {
+                        print("  differs: chain \(name)")
+                        for (a, b) in zip(chain.rules, kernel.chains[name]?.rules ?? []) where a != b {
+                            print("    desired \(a.expressions)\n    nft     \(b.expressions)")
+                            break
+                        }
+                        break
+                    }
+                    for (name, set) in desired.sets where kernel.sets[name] != set {
+                        print("  differs: set \(name): \(set.namedSet) vs \(String(describing: kernel.sets[name]?.namedSet)), \(set.elements.count) vs \(kernel.sets[name]?.elements.count ?? -1) elements")
+                    }
+                }
+            }
+        }
+    }
+}
+let counts = ruleset.counts
+let applyMedian = median(colds.map(\.apply))
+let totalMedian = median(colds.map { $0.program + $0.render + $0.apply })
+let nftMedian = median(nftLoads)
+print("  ruleset: \(counts.chains) chains, \(counts.rules) rules, \(counts.sets) sets, \(counts.elements) elements")
+print("  nft -f of `nft list ruleset` gives the same ruleset back: \(sameRuleset ? "yes" : "NO")")
+print("cold start (machine busy \(Int(busy * 100))% before)")
+print("  program (PolicyCalculator)         \(ms(median(colds.map(\.program))))")
+print("  render (PolicyRenderer)            \(ms(median(colds.map(\.render))))")
+print(
+    "  apply (one transaction)            \(ms(applyMedian))  \(medianInt(colds.map(\.operations))) operations, "
+        + "\(medianInt(colds.map(\.messages))) netlink messages")
+print("  Tabby total                        \(ms(totalMedian))")
+print("  nft -f (same ruleset)              \(ms(nftMedian))")
+print("  ratio nft -f / Tabby apply         \(ratio(nftMedian, applyMedian))")
+print("  ratio nft -f / Tabby total         \(ratio(nftMedian, totalMedian))")
+
+// MARK: One label change at that size.
+
+/// Relabels endpoint `index` between two apps, `runs` times each way, measuring the state update, the program,
+/// the render and the transaction; nft reloads the whole table (what a script regenerating the ruleset does),
+/// and, when the change is only set elements, applies just those elements with `nft -f`.
+@MainActor
+func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws {
+    let namespace = try BenchNamespace("label\(index)")
+    defer { namespace.remove() }
+    let socket = try NFTablesSocket()
+    let reconciler = RulesetReconciler(kernel: socket)
+    var lastProgram = PolicyCalculator.program(state: state, node: node)
+    var current = PolicyRenderer.render(lastProgram, settings: settings)
+    _ = reconciler.apply(current)
+    var totals: [Double] = []
+    var applies: [Double] = []
+    var operations: [Int] = []
+    var messages: [Int] = []
+    var deltaLoads: [Double] = []
+    var fullLoads: [Double] = []
+    for step in 0..<(2 * runs) {
+        let app = step % 2 == 0 ? apps.1 : apps.0
+        let start = now()
+        state.upsert(cluster.endpoint(index, app: app))
+        let program = PolicyCalculator.program(state: state, node: node)
+        let rendered = program == lastProgram ? current : PolicyRenderer.render(program, settings: settings)
+        let (report, applyTime) = timed { reconciler.apply(rendered) }
+        totals.append(now() - start)
+        applies.append(applyTime)
+        guard report.failure == nil else { throw BenchError("label change failed: \(report.failure ?? "")") }
+        operations.append(report.operations)
+        messages.append(report.messages)
+
+        // nft: the same change as element commands, when it is only elements (undone afterwards, untimed).
+        var forward: [String] = []
+        var backward: [String] = []
+        var onlyElements = true
+        for table in rendered.tables {
+            let plan = RulesetPlanner.plan(current: current.table(table.table.family), desired: table)
+            for operation in plan {
+                switch operation {
+                case .addElements(let elements, let set):
+                    let text = elements.map { $0.description(keyType: set.keyType) }.joined(separator: ", ")
+                    forward.append("add element \(set.table) \(set.name) { \(text) }")
+                    backward.append("delete element \(set.table) \(set.name) { \(text) }")
+                case .deleteElements(let elements, let set):
+                    let text = elements.map { $0.description(keyType: set.keyType) }.joined(separator: ", ")
+                    forward.append("delete element \(set.table) \(set.name) { \(text) }")
+                    backward.append("add element \(set.table) \(set.name) { \(text) }")
+                default: onlyElements = false
+                }
+            }
+        }
+        if onlyElements && !forward.isEmpty {
+            let path = script + ".delta"
+            defer { unlink(path) }
+            try (backward.joined(separator: "\n") + "\n").write(path)
+            try run([nft, "-f", path])  // undo Tabby's change, untimed
+            try (forward.joined(separator: "\n") + "\n").write(path)
+            deltaLoads.append(try timed { try run([nft, "-f", path]) }.1)
+        }
+        // A full reload of the table as a script regenerating the ruleset would do it: delete and load, atomically.
+        let full = script + ".full"
+        defer { unlink(full) }
+        try run([nft, "list", "ruleset"], output: full)
+        let reload = "delete table ip tabby\ndelete table ip6 tabby\n" + (try readFile(full))
+        try reload.write(full)
+        fullLoads.append(try timed { try run([nft, "-f", full]) }.1)
+        reconciler.requestResync()  // nft rewrote the table: the next apply lists it (finding it equal)
+        _ = reconciler.apply(rendered)
+        current = rendered
+        lastProgram = program
+    }
+    let total = median(totals)
+    print("\(title)")
+    print(
+        "  Tabby: state + program + render + apply  \(ms(total))  (apply \(ms(median(applies)))), "
+            + "\(medianInt(operations)) operations, \(medianInt(messages)) netlink messages")
+    if !deltaLoads.isEmpty {
+        print("  nft -f with the same element changes    \(ms(median(deltaLoads)))  ratio \(ratio(median(deltaLoads), total))")
+    }
+    print("  nft -f reloading the whole table         \(ms(median(fullLoads)))  ratio \(ratio(median(fullLoads), total))")
+}
+
+extension String {
+    func write(_ path: String) throws {
+        guard let file = fopen(path, "w") else { throw BenchError("cannot write \(path)") }
+        defer { fclose(file) }
+        fputs(self, file)
+    }
+
+}
+
+func readFile(_ path: String) throws -> String {
+    guard let file = fopen(path, "r") else { throw BenchError("cannot read \(path)") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+_ = waitForQuietMachine()
+// Endpoint 8 lives on node-8: its address moves between selector sets this node uses.
+try labelChange("one label change, remote endpoint (set elements only)", endpoint: 8, apps: (8, 9))
+// Endpoint 7 lives on this node: its policies change, so its chain is rewritten too.
+try labelChange("one label change, local endpoint (its chain and set elements)", endpoint: 7, apps: (7, 107))
