@@ -3,7 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl socat
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector clean
+.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-policy-dataplane clean
 
 all: build
 
@@ -41,7 +41,7 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam
+bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-policy-dataplane
 
 bench-dataplane: deps
 	./bench/dataplane/run.sh
@@ -54,6 +54,9 @@ bench-netlink: deps
 
 bench-nftables: deps
 	./bench/nftables/run.sh
+
+bench-policy-dataplane: deps
+	./bench/policy-dataplane/run.sh
 
 bench-selector: deps
 	$(SWIFT) run -c release selector-bench

@@ -24,40 +24,130 @@ public enum PolicyRenderer {
     public static func render(_ program: PolicyProgram, settings: RenderingSettings = RenderingSettings())
         -> DesiredRuleset
     {
+        RulesetRenderer().render(program, settings: settings)
+    }
+}
+
+/// `PolicyRenderer` with a memory: a chain whose policy (or endpoint) did not change, and a set whose members did
+/// not change, are taken from the previous render instead of being built again. The result is the same as
+/// `PolicyRenderer.render`, and unchanged chains and sets share storage with the previous result, so the
+/// reconciler finds them equal at the cost of a pointer comparison. Not Sendable: one owner keeps it.
+public final class RulesetRenderer {
+    private struct PolicyChainEntry {
+        var program: PolicyChainProgram
+        var rules: [KernelRule]
+        var sets: TableBuilder
+    }
+
+    private struct EndpointChainEntry {
+        var endpoint: EndpointProgram
+        var failsafe: [FailsafePort]
+        var rules: [KernelRule]
+    }
+
+    private struct Caches {
+        var policyChains: [String: PolicyChainEntry] = [:]
+        var endpointChains: [String: EndpointChainEntry] = [:]
+        var addressSets: [SetID: (members: Set<CIDR>, elements: Set<SetElement>)] = [:]
+        var namedPortSets: [SetID: (members: Set<NamedPortMember>, elements: Set<SetElement>)] = [:]
+    }
+
+    private var caches: [IPFamily: Caches] = [:]
+    private var settings: RenderingSettings?
+
+    public init() {}
+
+    /// The ruleset for the program; equal to `PolicyRenderer.render(program, settings:)`.
+    public func render(_ program: PolicyProgram, settings: RenderingSettings = RenderingSettings()) -> DesiredRuleset {
+        if settings != self.settings {
+            caches = [:]
+            self.settings = settings
+        }
         let families: [IPFamily] = settings.ipv6 ? [.v4, .v6] : [.v4]
         return DesiredRuleset(tables: families.map { table(program, family: $0, settings: settings) })
     }
 
-    /// One family's table.
-    public static func table(_ program: PolicyProgram, family: IPFamily, settings: RenderingSettings) -> DesiredTable {
+    private func table(_ program: PolicyProgram, family: IPFamily, settings: RenderingSettings) -> DesiredTable {
+        let old = caches[family] ?? Caches()
+        var new = Caches()
         var builder = TableBuilder(family: family, name: settings.tableName)
-        let policies = PolicyRuleRenderer(program: program, settings: settings)
+        let policies = PolicyRuleRenderer(settings: settings)
         for key in program.chains.keys.sorted() {
             guard let chain = program.chains[key] else { continue }
             let name = RulesetNames.policyChain(key)
-            let rules = policies.rules(chain, chain: name, into: &builder)
-            builder.addChain(name, rules)
+            var entry: PolicyChainEntry
+            if let cached = old.policyChains[name], cached.program == chain {
+                entry = cached
+            } else {
+                var scratch = TableBuilder(family: family, name: settings.tableName)
+                let rules = policies.rules(chain, chain: name, into: &scratch)
+                entry = PolicyChainEntry(program: chain, rules: rules, sets: scratch)
+            }
+            builder.addChain(name, entry.rules)
+            builder.merge(setsOf: entry.sets)
+            new.policyChains[name] = entry
         }
-        addEndpoints(program, settings: settings, into: &builder)
+        addEndpoints(program, settings: settings, old: old, new: &new, into: &builder)
         StaticChains(settings: settings).add(program, into: &builder)
+
+        for (name, id) in builder.selectorSets {
+            let members = program.addressSets[id] ?? []
+            let elements: Set<SetElement>
+            if let cached = old.addressSets[id], cached.members == members {
+                elements = cached.elements
+            } else {
+                elements = KernelValues.intervals(members.filter { $0.family == family })
+            }
+            new.addressSets[id] = (members, elements)
+            builder.fill(name, elements)
+        }
+        for (name, id) in builder.namedPortSets {
+            let members = program.namedPortSets[id] ?? []
+            let elements: Set<SetElement>
+            if let cached = old.namedPortSets[id], cached.members == members {
+                elements = cached.elements
+            } else {
+                elements = Set(
+                    members.filter { $0.address.family == family }.map {
+                        KernelValues.namedPortElement($0.address, protocol: $0.protocol, port: $0.port)
+                    })
+            }
+            new.namedPortSets[id] = (members, elements)
+            builder.fill(name, elements)
+        }
+        caches[family] = new
         return builder.contents
     }
 
-    private static func addEndpoints(_ program: PolicyProgram, settings: RenderingSettings, into builder: inout TableBuilder) {
+    private func addEndpoints(
+        _ program: PolicyProgram, settings: RenderingSettings, old: Caches, new: inout Caches,
+        into builder: inout TableBuilder
+    ) {
         let endpoints = EndpointChainRenderer(settings: settings)
+        func chain(_ name: String, _ endpoint: EndpointProgram, _ direction: PolicyType, _ failsafe: [FailsafePort])
+            -> [KernelRule]
+        {
+            if let cached = old.endpointChains[name], cached.endpoint == endpoint, cached.failsafe == failsafe {
+                new.endpointChains[name] = cached
+                return cached.rules
+            }
+            let rules = endpoints.chain(
+                named: name, endpoint: endpoint, direction: direction, failsafe: failsafe, builder: builder)
+            new.endpointChains[name] = EndpointChainEntry(endpoint: endpoint, failsafe: failsafe, rules: rules)
+            return rules
+        }
         var fromWorkload = Set<SetElement>()
         var toWorkload = Set<SetElement>()
         for (interface, endpoint) in program.workloadEndpoints {
             let from = RulesetNames.fromWorkload(interface)
             let to = RulesetNames.toWorkload(interface)
-            builder.addChain(
-                from, endpoints.chain(named: from, endpoint: endpoint, direction: .egress, failsafe: [], builder: builder))
-            builder.addChain(
-                to, endpoints.chain(named: to, endpoint: endpoint, direction: .ingress, failsafe: [], builder: builder))
+            builder.addChain(from, chain(from, endpoint, .egress, []))
+            builder.addChain(to, chain(to, endpoint, .ingress, []))
             fromWorkload.insert(SetElement(.ifname(interface), verdict: .goto(from)))
             toWorkload.insert(SetElement(.ifname(interface), verdict: .goto(to)))
         }
-        builder.addSet(.verdictMap(table: builder.table, name: RulesetNames.fromWorkloadMap, keyType: .ifname), fromWorkload)
+        builder.addSet(
+            .verdictMap(table: builder.table, name: RulesetNames.fromWorkloadMap, keyType: .ifname), fromWorkload)
         builder.addSet(.verdictMap(table: builder.table, name: RulesetNames.toWorkloadMap, keyType: .ifname), toWorkload)
 
         var fromHost = Set<SetElement>()
@@ -68,16 +158,8 @@ public enum PolicyRenderer {
             guard seen.insert(endpoint.interfaceName).inserted else { continue }
             let from = RulesetNames.fromHost(endpoint.interfaceName)
             let to = RulesetNames.toHost(endpoint.interfaceName)
-            builder.addChain(
-                from,
-                endpoints.chain(
-                    named: from, endpoint: endpoint, direction: .ingress, failsafe: program.failsafeInbound,
-                    builder: builder))
-            builder.addChain(
-                to,
-                endpoints.chain(
-                    named: to, endpoint: endpoint, direction: .egress, failsafe: program.failsafeOutbound,
-                    builder: builder))
+            builder.addChain(from, chain(from, endpoint, .ingress, program.failsafeInbound))
+            builder.addChain(to, chain(to, endpoint, .egress, program.failsafeOutbound))
             if endpoint.interfaceName != "*" {
                 fromHost.insert(SetElement(.ifname(endpoint.interfaceName), verdict: .goto(from)))
                 toHost.insert(SetElement(.ifname(endpoint.interfaceName), verdict: .goto(to)))

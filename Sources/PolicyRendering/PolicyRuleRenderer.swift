@@ -11,7 +11,6 @@ import Policy
 /// same action, as Felix does. Actions: Allow sets the accept mark and returns, Pass sets the pass mark and
 /// returns, Deny drops, Log logs and goes on.
 struct PolicyRuleRenderer {
-    let program: PolicyProgram
     let settings: RenderingSettings
 
     /// The kernel rules of `program` in `builder`'s family, adding the sets they use to the builder.
@@ -185,26 +184,15 @@ struct PolicyRuleRenderer {
         return .lookup([.transportPort(port)], op, set: name)
     }
 
-    /// The set of a selector, with the addresses of the family's matching endpoints and network sets.
+    /// The set of a selector; the renderer fills in the addresses of the family's matching endpoints and network
+    /// sets.
     private func selectorSet(_ id: SetID, builder: inout TableBuilder) -> String {
-        let name = RulesetNames.set(id)
-        if !builder.hasSet(name) {
-            let members = program.addresses(of: id, family: builder.family)
-            builder.addSet(builder.addressSet(name), KernelValues.intervals(members))
-        }
-        return name
+        builder.requireSelectorSet(id)
     }
 
+    /// The set of a named port; the renderer fills in `(address, protocol, port)` of the matching endpoints.
     private func namedPortSet(_ id: SetID, builder: inout TableBuilder) -> String {
-        let name = RulesetNames.set(id)
-        if !builder.hasSet(name) {
-            let keyType = SetKeyType(
-                builder.family == .v4 ? .ipv4Address : .ipv6Address, .inetProtocol, .inetService)
-            let members = program.namedPortMembers(of: id, family: builder.family)
-            let elements = members.map { KernelValues.namedPortElement($0.address, protocol: $0.protocol, port: $0.port) }
-            builder.addSet(NamedSet(table: builder.table, name: name, keyType: keyType), Set(elements))
-        }
-        return name
+        builder.requireNamedPortSet(id)
     }
 
     // MARK: Actions

@@ -8,6 +8,9 @@ struct TableBuilder {
     let family: IPFamily
     let table: Table
     private(set) var contents: DesiredTable
+    /// Sets whose members come from the program, by set name: filled in once the chains are done.
+    private(set) var selectorSets: [String: SetID] = [:]
+    private(set) var namedPortSets: [String: SetID] = [:]
 
     init(family: IPFamily, name: String) {
         self.family = family
@@ -32,6 +35,37 @@ struct TableBuilder {
     }
 
     func hasSet(_ name: String) -> Bool { contents.sets[name] != nil }
+
+    /// The interval set of a selector's addresses, created empty; returns its name.
+    mutating func requireSelectorSet(_ id: SetID) -> String {
+        let name = RulesetNames.set(id)
+        if contents.sets[name] == nil {
+            addSet(addressSet(name), [])
+            selectorSets[name] = id
+        }
+        return name
+    }
+
+    /// The `address . inet_proto . inet_service` set of a named port, created empty; returns its name.
+    mutating func requireNamedPortSet(_ id: SetID) -> String {
+        let name = RulesetNames.set(id)
+        if contents.sets[name] == nil {
+            let address: SetField = family == .v4 ? .ipv4Address : .ipv6Address
+            addSet(NamedSet(table: table, name: name, keyType: SetKeyType(address, .inetProtocol, .inetService)), [])
+            namedPortSets[name] = id
+        }
+        return name
+    }
+
+    /// Sets the elements of a set made earlier.
+    mutating func fill(_ name: String, _ elements: Set<SetElement>) { contents.sets[name]?.elements = elements }
+
+    /// Takes the sets another builder of the same table made (for one chain), keeping those already here.
+    mutating func merge(setsOf other: TableBuilder) {
+        for (name, set) in other.contents.sets where contents.sets[name] == nil { contents.add(set) }
+        selectorSets.merge(other.selectorSets) { first, _ in first }
+        namedPortSets.merge(other.namedPortSets) { first, _ in first }
+    }
 
     /// A rule in the named chain of this table.
     ///

@@ -248,3 +248,26 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         #expect(PolicyRenderer.render(program) == PolicyRenderer.render(program))
     }
 }
+
+/// The renderer with a memory gives what the pure function gives, over a sequence of changing programs, and
+/// reuses what did not change.
+@Suite struct IncrementalRenderingTests {
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func aRendererWithMemoryAgreesWithTheFunction(seed: UInt64) {
+        let renderer = RulesetRenderer()
+        var world = RandomPrograms(seed: seed)
+        var program = world.program()
+        for step in 0..<6 {
+            #expect(renderer.render(program) == PolicyRenderer.render(program), "seed \(seed) step \(step)")
+            // Change a few things, as label changes, new policies and new endpoints do.
+            var next = world.program()
+            next.workloadEndpoints["cali0"] = program.workloadEndpoints["cali0"]
+            next.chains[PolicyChainKey(RandomPrograms.policies[0], .ingress)] =
+                program.chains[PolicyChainKey(RandomPrograms.policies[0], .ingress)]
+            next.addressSets[RandomPrograms.selectorSets[0]] = program.addressSets[RandomPrograms.selectorSets[0]]
+            program = next
+        }
+        let settings = RenderingSettings(interfacePrefixes: ["tap"], defaultEndpointToHostAction: .accept)
+        #expect(renderer.render(program, settings: settings) == PolicyRenderer.render(program, settings: settings))
+    }
+}

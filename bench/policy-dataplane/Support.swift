@@ -18,6 +18,15 @@ final class BenchNamespace {
         }
     }
 
+    /// Moves the main thread into this namespace (again).
+    func enter() throws {
+        let target = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
+        defer { close(target) }
+        guard target >= 0, tabby_nft_setns_net(target) == 0 else {
+            throw BenchError("entering network namespace \(name) failed: errno \(errno)")
+        }
+    }
+
     /// Returns the main thread to its namespace and deletes this one.
     func remove() {
         _ = tabby_nft_setns_net(home)

@@ -107,16 +107,19 @@ print("  ratio nft -f / Tabby total         \(ratio(nftMedian, totalMedian))")
 // MARK: One label change at that size.
 
 /// Relabels endpoint `index` between two apps, `runs` times each way, measuring the state update, the program,
-/// the render and the transaction; nft reloads the whole table (what a script regenerating the ruleset does),
-/// and, when the change is only set elements, applies just those elements with `nft -f`.
+/// the render and the transaction. nft works on its own copy of the ruleset in a second namespace: it applies
+/// the same element changes with `nft -f` when the change is only elements, and reloads the whole table (what a
+/// script regenerating the ruleset does).
 @MainActor
 func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws {
+    let copy = try BenchNamespace("nftcopy\(index)")
+    defer { copy.remove() }
+    try run([nft, "-f", script])
     let namespace = try BenchNamespace("label\(index)")
     defer { namespace.remove() }
-    let socket = try NFTablesSocket()
-    let reconciler = RulesetReconciler(kernel: socket)
-    var lastProgram = PolicyCalculator.program(state: state, node: node)
-    var current = PolicyRenderer.render(lastProgram, settings: settings)
+    let reconciler = RulesetReconciler(kernel: try NFTablesSocket())
+    let renderer = RulesetRenderer()
+    var current = renderer.render(PolicyCalculator.program(state: state, node: node), settings: settings)
     _ = reconciler.apply(current)
     var totals: [Double] = []
     var applies: [Double] = []
@@ -125,11 +128,12 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
     var deltaLoads: [Double] = []
     var fullLoads: [Double] = []
     for step in 0..<(2 * runs) {
+        try namespace.enter()
         let app = step % 2 == 0 ? apps.1 : apps.0
         let start = now()
         state.upsert(cluster.endpoint(index, app: app))
         let program = PolicyCalculator.program(state: state, node: node)
-        let rendered = program == lastProgram ? current : PolicyRenderer.render(program, settings: settings)
+        let rendered = renderer.render(program, settings: settings)
         let (report, applyTime) = timed { reconciler.apply(rendered) }
         totals.append(now() - start)
         applies.append(applyTime)
@@ -137,45 +141,37 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
         operations.append(report.operations)
         messages.append(report.messages)
 
-        // nft: the same change as element commands, when it is only elements (undone afterwards, untimed).
-        var forward: [String] = []
-        var backward: [String] = []
+        try copy.enter()
+        var commands: [String] = []
         var onlyElements = true
         for table in rendered.tables {
-            let plan = RulesetPlanner.plan(current: current.table(table.table.family), desired: table)
-            for operation in plan {
+            for operation in RulesetPlanner.plan(current: current.table(table.table.family), desired: table) {
                 switch operation {
                 case .addElements(let elements, let set):
                     let text = elements.map { $0.description(keyType: set.keyType) }.joined(separator: ", ")
-                    forward.append("add element \(set.table) \(set.name) { \(text) }")
-                    backward.append("delete element \(set.table) \(set.name) { \(text) }")
+                    commands.append("add element \(set.table) \(set.name) { \(text) }")
                 case .deleteElements(let elements, let set):
                     let text = elements.map { $0.description(keyType: set.keyType) }.joined(separator: ", ")
-                    forward.append("delete element \(set.table) \(set.name) { \(text) }")
-                    backward.append("add element \(set.table) \(set.name) { \(text) }")
+                    commands.append("delete element \(set.table) \(set.name) { \(text) }")
                 default: onlyElements = false
                 }
             }
         }
-        if onlyElements && !forward.isEmpty {
+        if onlyElements && !commands.isEmpty {
             let path = script + ".delta"
             defer { unlink(path) }
-            try (backward.joined(separator: "\n") + "\n").write(path)
-            try run([nft, "-f", path])  // undo Tabby's change, untimed
-            try (forward.joined(separator: "\n") + "\n").write(path)
+            try (commands.joined(separator: "\n") + "\n").write(path)
             deltaLoads.append(try timed { try run([nft, "-f", path]) }.1)
         }
-        // A full reload of the table as a script regenerating the ruleset would do it: delete and load, atomically.
+        // The whole table again, atomically: delete and load in one nft -f.
+        try namespace.enter()
         let full = script + ".full"
         defer { unlink(full) }
         try run([nft, "list", "ruleset"], output: full)
-        let reload = "delete table ip tabby\ndelete table ip6 tabby\n" + (try readFile(full))
-        try reload.write(full)
+        try ("delete table ip tabby\ndelete table ip6 tabby\n" + (try readFile(full))).write(full)
+        try copy.enter()
         fullLoads.append(try timed { try run([nft, "-f", full]) }.1)
-        reconciler.requestResync()  // nft rewrote the table: the next apply lists it (finding it equal)
-        _ = reconciler.apply(rendered)
         current = rendered
-        lastProgram = program
     }
     let total = median(totals)
     print("\(title)")

@@ -9,9 +9,7 @@ import PolicyRendering
 /// `RulesetReconciler` commit the difference. Non-Sendable: `NodeAgent` owns it with its socket.
 final class PolicyDataplane {
     private let reconciler: RulesetReconciler
-    private var lastProgram: PolicyProgram?
-    private var lastSettings: RenderingSettings?
-    private var lastRuleset = DesiredRuleset()
+    private let renderer = RulesetRenderer()
 
     init() throws(NFTablesError) {
         reconciler = RulesetReconciler(kernel: try NFTablesSocket())
@@ -31,16 +29,11 @@ final class PolicyDataplane {
             vxlanPort: felix.vxlanPort, ipipEnabled: desired.ipip != nil || felix.ipipEnabled == true)
     }
 
-    /// Computes and applies the ruleset for `node`. The program is rendered again only when it or the settings
-    /// changed; the reconciler then commits only what differs from its view of the kernel.
+    /// Computes and applies the ruleset for `node`. The renderer rebuilds only chains and sets whose inputs
+    /// changed, and the reconciler commits only what differs from its view of the kernel.
     func apply(state: PolicyState, node: String, settings: RenderingSettings) -> RulesetApplyReport {
         let program = PolicyCalculator.program(state: state, node: node)
-        if program != lastProgram || settings != lastSettings {
-            lastRuleset = PolicyRenderer.render(program, settings: settings)
-            lastProgram = program
-            lastSettings = settings
-        }
-        return reconciler.apply(lastRuleset)
+        return reconciler.apply(renderer.render(program, settings: settings))
     }
 
     /// Whether anyone changed nf_tables since the last look; the next apply then lists and repairs.
