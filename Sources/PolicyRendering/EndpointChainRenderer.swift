@@ -28,7 +28,8 @@ struct EndpointChainRenderer {
         let program = endpoint.direction(direction)
         let isHost = endpoint.kind == .host
         let stop: Statement = isHost ? .accept : .return
-        let who = "\(endpoint.kind == .host ? "hep" : "wep") \(endpoint.key.namespace.map { $0 + "/" } ?? "")"
+        let who =
+            "\(endpoint.kind == .host ? "hep" : "wep") \(endpoint.key.namespace.map { $0 + "/" } ?? "")"
             + endpoint.name
         var rules: [KernelRule] = [
             builder.rule(name, "\(who) conntrack established", [.ctState(.eq, [.established, .related]), .accept]),
@@ -38,7 +39,8 @@ struct EndpointChainRenderer {
             if builder.family == .v6 {
                 for type in Self.neighbourDiscovery {
                     rules.append(
-                        builder.rule(name, "\(who) icmpv6 \(type)", [.l4proto(.eq, .icmpv6), Self.icmpType(type), .accept]))
+                        builder.rule(
+                            name, "\(who) icmpv6 \(type)", [.l4proto(.eq, .icmpv6), Self.icmpType(type), .accept]))
                 }
             }
             rules += failsafeRules(name, failsafe: failsafe, direction: direction, who: who, builder: builder)
@@ -47,21 +49,28 @@ struct EndpointChainRenderer {
         if !isHost && direction == .egress && builder.family == .v4 {
             if !settings.allowVXLANPacketsFromWorkloads {
                 rules.append(
-                    builder.rule(name, "\(who) no VXLAN from workloads", [.udp(.dport, .eq, settings.vxlanPort), .counter, .drop]))
+                    builder.rule(
+                        name, "\(who) no VXLAN from workloads",
+                        [.udp(.dport, .eq, settings.vxlanPort), .counter, .drop]))
             }
             if !settings.allowIPIPPacketsFromWorkloads {
                 rules.append(
-                    builder.rule(name, "\(who) no IPIP from workloads", [.l4proto(.eq, IPProtocol(rawValue: 4)), .counter, .drop]))
+                    builder.rule(
+                        name, "\(who) no IPIP from workloads",
+                        [.l4proto(.eq, IPProtocol(rawValue: 4)), .counter, .drop]))
             }
         }
         for tier in program.tiers {
-            rules.append(builder.rule(name, "\(who) start of tier \(tier.name)", [.setMark(0, mask: RulesetNames.passMark)]))
+            rules.append(
+                builder.rule(name, "\(who) start of tier \(tier.name)", [.setMark(0, mask: RulesetNames.passMark)]))
             for policy in tier.policies {
                 let target = RulesetNames.policyChain(PolicyChainKey(policy, direction))
                 rules.append(
-                    builder.rule(name, "\(who) policy \(policy)", [.mark(.eq, 0, mask: RulesetNames.passMark), .jump(target)]))
+                    builder.rule(
+                        name, "\(who) policy \(policy)", [.mark(.eq, 0, mask: RulesetNames.passMark), .jump(target)]))
                 rules.append(
-                    builder.rule(name, "\(who) \(policy) allowed", [.mark(.neq, 0, mask: RulesetNames.acceptMark), stop]))
+                    builder.rule(
+                        name, "\(who) \(policy) allowed", [.mark(.neq, 0, mask: RulesetNames.acceptMark), stop]))
             }
             if tier.defaultAction == .deny {
                 rules.append(
@@ -74,7 +83,8 @@ struct EndpointChainRenderer {
             let target = RulesetNames.policyChain(PolicyChainKey(profile, direction))
             rules.append(builder.rule(name, "\(who) profile \(profile.name)", [.jump(target)]))
             rules.append(
-                builder.rule(name, "\(who) \(profile.name) allowed", [.mark(.neq, 0, mask: RulesetNames.acceptMark), stop]))
+                builder.rule(
+                    name, "\(who) \(profile.name) allowed", [.mark(.neq, 0, mask: RulesetNames.acceptMark), stop]))
         }
         rules.append(builder.rule(name, "\(who) no profile matched", [.counter, .drop]))
         return rules
@@ -87,7 +97,8 @@ struct EndpointChainRenderer {
         let inbound = direction == .ingress
         let set = inbound ? RulesetNames.failsafeInbound : RulesetNames.failsafeOutbound
         var rules = [
-            builder.rule(name, "\(who) failsafe ports", [.lookup([.l4proto, .transportPort(.dport)], set: set), .accept])
+            builder.rule(
+                name, "\(who) failsafe ports", [.lookup([.l4proto, .transportPort(.dport)], set: set), .accept])
         ]
         for port in failsafe {
             guard let net = port.net, net.family == builder.family else { continue }

@@ -148,7 +148,8 @@ public final class RulesetRenderer {
         }
         builder.addSet(
             .verdictMap(table: builder.table, name: RulesetNames.fromWorkloadMap, keyType: .ifname), fromWorkload)
-        builder.addSet(.verdictMap(table: builder.table, name: RulesetNames.toWorkloadMap, keyType: .ifname), toWorkload)
+        builder.addSet(
+            .verdictMap(table: builder.table, name: RulesetNames.toWorkloadMap, keyType: .ifname), toWorkload)
 
         var fromHost = Set<SetElement>()
         var toHost = Set<SetElement>()

@@ -38,7 +38,9 @@ public enum RulesetNames {
     /// The chain of traffic from a host endpoint's interface into the host (its ingress policy): `fh-<interface>`;
     /// for the all-interfaces host endpoint (`interfaceName: "*"`) `from-host-any`, since nft cannot read a `*`
     /// in a chain name.
-    public static func fromHost(_ interface: String) -> String { interface == "*" ? "from-host-any" : "fh-" + interface }
+    public static func fromHost(_ interface: String) -> String {
+        interface == "*" ? "from-host-any" : "fh-" + interface
+    }
     /// The chain of traffic from the host out of a host endpoint's interface (its egress policy): `th-<interface>`,
     /// or `to-host-any` for the all-interfaces host endpoint.
     public static func toHost(_ interface: String) -> String { interface == "*" ? "to-host-any" : "th-" + interface }

@@ -20,11 +20,13 @@ struct StaticChains {
             RulesetNames.forward, BaseChain(type: .filter, hook: .forward, priority: Self.filterPriority),
             prefixes.map { prefix in
                 builder.rule(
-                    RulesetNames.forward, "from workloads", [.meta(.iifname, .eq, prefix + "*"), .jump(RulesetNames.fromWorkloadDispatch)])
+                    RulesetNames.forward, "from workloads",
+                    [.meta(.iifname, .eq, prefix + "*"), .jump(RulesetNames.fromWorkloadDispatch)])
             }
                 + prefixes.map { prefix in
                     builder.rule(
-                        RulesetNames.forward, "to workloads", [.meta(.oifname, .eq, prefix + "*"), .jump(RulesetNames.toWorkloadDispatch)])
+                        RulesetNames.forward, "to workloads",
+                        [.meta(.oifname, .eq, prefix + "*"), .jump(RulesetNames.toWorkloadDispatch)])
                 })
 
         builder.addChain(
@@ -101,7 +103,8 @@ struct StaticChains {
         builder.addBaseChain(
             RulesetNames.output, BaseChain(type: .filter, hook: .output, priority: Self.filterPriority),
             prefixes.map { prefix in
-                builder.rule(RulesetNames.output, "host to local workloads", [.meta(.oifname, .eq, prefix + "*"), .return])
+                builder.rule(
+                    RulesetNames.output, "host to local workloads", [.meta(.oifname, .eq, prefix + "*"), .return])
             } + [builder.rule(RulesetNames.output, "host endpoints", [.jump(RulesetNames.toHostDispatch)])])
 
         addHostDispatch(program, into: &builder)
@@ -149,7 +152,8 @@ struct StaticChains {
     private func addSets(_ program: PolicyProgram, into builder: inout TableBuilder) {
         let family = builder.family
         builder.addSet(
-            builder.addressSet(RulesetNames.allPools), KernelValues.intervals(program.allPools.filter { $0.family == family }))
+            builder.addressSet(RulesetNames.allPools),
+            KernelValues.intervals(program.allPools.filter { $0.family == family }))
         builder.addSet(
             builder.addressSet(RulesetNames.natOutgoingPools),
             KernelValues.intervals(program.natOutgoingPools.filter { $0.family == family }))

@@ -47,7 +47,9 @@ struct RulesetKernelTests {
             // nft understands all of it.
             let text = try ns.nft("list", "table", "ip", "tabby")
             #expect(text.contains("iifname vmap @from-wl-map"))
-            #expect(text.contains("ip saddr @masq-ipam-pools ip daddr != @all-ipam-pools counter packets 0 bytes 0 masquerade"))
+            #expect(
+                text.contains(
+                    "ip saddr @masq-ipam-pools ip daddr != @all-ipam-pools counter packets 0 bytes 0 masquerade"))
             #expect(text.contains("\"caliweb\" : goto tw-caliweb"))
         }
     }
@@ -215,12 +217,16 @@ struct RulesetKernelTests {
             // Someone removes an element behind the reconciler's back, unseen: deleting it again fails.
             try ns.nft("delete", "element", "ip", "tabby", "s-frontend", "{ 198.51.100.10 }")
             let before = try ns.nft("list", "ruleset")
-            let failed = reconciler.apply(PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
+            let failed = reconciler.apply(
+                PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
             #expect(failed.failure?.contains("ENOENT") == true, "\(failed)")
             #expect(try ns.nft("list", "ruleset") == before)
-            let retried = reconciler.apply(PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
+            let retried = reconciler.apply(
+                PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
             #expect(retried.failure == nil && retried.listed)
-            #expect(try listed(socket) == PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
+            #expect(
+                try listed(socket)
+                    == PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
         }
     }
 }

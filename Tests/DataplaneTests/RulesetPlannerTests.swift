@@ -83,7 +83,8 @@ import Testing
         #expect(plan.first == .deleteTable(Self.table))
         #expect(Array(plan.dropFirst()) == RulesetPlanner.build(desired))
         #expect(!RulesetPlanner.canChangeInPlace(current, desired))
-        #expect(RulesetPlanner.plan(current: current, desired: current, rebuild: true).first == .deleteTable(Self.table))
+        #expect(
+            RulesetPlanner.plan(current: current, desired: current, rebuild: true).first == .deleteTable(Self.table))
     }
 
     @Test func countsMessagesAsTheEncoderChunksElements() {
@@ -98,7 +99,9 @@ import Testing
         #expect(TransactionSize.messages(.addElements(keys(1638), to: Self.set)) == 1)
         #expect(TransactionSize.messages(.addElements(keys(1639), to: Self.set)) == 2)
         #expect(TransactionSize.messages(.addElements([], to: Self.set)) == 0)
-        let transaction = Transaction([.addTable(Self.table), .addElements(keys(5000), to: hash), .flushChain(Chain(table: Self.table, name: "a"))])
+        let transaction = Transaction([
+            .addTable(Self.table), .addElements(keys(5000), to: hash), .flushChain(Chain(table: Self.table, name: "a")),
+        ])
         #expect(TransactionSize.messages(transaction) == 4)
     }
 }

@@ -37,7 +37,8 @@ func sampleProgram(frontendAddresses: [String] = ["198.51.100.10/32"]) -> Policy
                 key: PolicyChainKey(profile, .egress), ipv4Rules: [allowAll], ipv6Rules: [allowAll]),
         ],
         addressSets: [frontends: Set(frontendAddresses.map(cidr))],
-        failsafeInbound: [FailsafePort(protocol: 6, port: 22)], failsafeOutbound: [FailsafePort(protocol: 17, port: 53)],
+        failsafeInbound: [FailsafePort(protocol: 6, port: 22)],
+        failsafeOutbound: [FailsafePort(protocol: 17, port: 53)],
         natOutgoingPools: [cidr("198.51.100.0/24")], allPools: [cidr("198.51.100.0/24")],
         hostNetworks: [cidr("192.0.2.11/32"), cidr("192.0.2.12/32")])
 }
@@ -84,7 +85,8 @@ func richProgram() -> PolicyProgram {
         NormalizedRule(action: .deny, protocol: 1, icmp: ICMPMatch(type: 8), index: 4),
         NormalizedRule(action: .deny, protocol: 1, icmp: ICMPMatch(type: 3, code: 1), index: 5),
         NormalizedRule(action: .allow, protocol: 1, notICMP: ICMPMatch(type: 5), index: 6),
-        NormalizedRule(action: .allow, notProtocol: 132, destination: NormalizedEntity(notNamedPorts: [named]), index: 7),
+        NormalizedRule(
+            action: .allow, notProtocol: 132, destination: NormalizedEntity(notNamedPorts: [named]), index: 7),
         NormalizedRule(action: .deny, notICMP: ICMPMatch(type: 13, code: 0), index: 8),
     ]
     let v6: [NormalizedRule] = [

@@ -29,7 +29,8 @@ func structureProgram() -> PolicyProgram {
             egress: DirectionProgram(profiles: [profile])),
         "calibare": EndpointProgram(
             kind: .workload, namespace: "demo", name: "bare", interfaceName: "calibare",
-            addresses: [cidr("198.51.100.21/32")], labels: [:], ingress: DirectionProgram(), egress: DirectionProgram()),
+            addresses: [cidr("198.51.100.21/32")], labels: [:], ingress: DirectionProgram(),
+            egress: DirectionProgram()),
     ]
     program.chains = [
         webIn: PolicyChainProgram(key: webIn, ipv4Rules: [allow8080], ipv6Rules: [allow8080]),
@@ -110,14 +111,22 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
                 SetElement(.ifname("caliweb"), verdict: .goto("fw-caliweb")),
                 SetElement(.ifname("calibare"), verdict: .goto("fw-calibare")),
             ])
-        #expect(ip.sets["to-wl-map"]?.elements.contains(SetElement(.ifname("caliweb"), verdict: .goto("tw-caliweb"))) == true)
+        #expect(
+            ip.sets["to-wl-map"]?.elements.contains(SetElement(.ifname("caliweb"), verdict: .goto("tw-caliweb")))
+                == true)
         let dispatch = try #require(ip.chains["from-wl-dispatch"]).rules
         #expect(dispatch.count == 2)
-        #expect(dispatch[0].expressions.last == .lookup(.r1, set: "from-wl-map", destination: .verdict, inverted: false))
+        #expect(
+            dispatch[0].expressions.last == .lookup(.r1, set: "from-wl-map", destination: .verdict, inverted: false))
         // After the map: any other interface with the prefix is dropped (fail-closed).
-        #expect(dispatch[1].expressions == Rule(in: Chain(table: ip.table, name: "x"), [
-            .meta(.iifname, .eq, "cali*"), .counter, .drop,
-        ]).expressions)
+        #expect(
+            dispatch[1].expressions
+                == Rule(
+                    in: Chain(table: ip.table, name: "x"),
+                    [
+                        .meta(.iifname, .eq, "cali*"), .counter, .drop,
+                    ]
+                ).expressions)
         let twoPrefixes = PolicyRenderer.render(
             structureProgram(), settings: RenderingSettings(interfacePrefixes: ["cali", "tap"]))
         let forward = try #require(twoPrefixes.table(.ip)?.chains["filter-forward"]).rules
@@ -157,20 +166,25 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
     @Test func actionsUseMarksAndVerdicts() throws {
         let ip = try #require(ruleset.table(.ip))
         let allow = try #require(ip.chains["pi-np/demo/web"]?.rules.first)
-        #expect(allow.expressions.suffix(5) == [
-            .counter, .meta(.mark, into: .r1),
-            .bitwise(source: .r1, destination: .r1, mask: [0xff, 0xff, 0xfe, 0xff], xor: [0, 0, 0x01, 0]),
-            .setMeta(.mark, from: .r1), .verdict(.return),
-        ])
+        #expect(
+            allow.expressions.suffix(5) == [
+                .counter, .meta(.mark, into: .r1),
+                .bitwise(source: .r1, destination: .r1, mask: [0xff, 0xff, 0xfe, 0xff], xor: [0, 0, 0x01, 0]),
+                .setMeta(.mark, from: .r1), .verdict(.return),
+            ])
         let pass = try #require(ip.chains["pi-gnp/admin.guard"]?.rules.first)
-        #expect(pass.expressions.suffix(3).first == .bitwise(source: .r1, destination: .r1, mask: [0xff, 0xff, 0xfd, 0xff], xor: [0, 0, 0x02, 0]))
+        #expect(
+            pass.expressions.suffix(3).first
+                == .bitwise(source: .r1, destination: .r1, mask: [0xff, 0xff, 0xfd, 0xff], xor: [0, 0, 0x02, 0]))
     }
 
     @Test func rulesWithTheSameSelectorShareOneSetWithTheFamilysMembers() throws {
         let ip = try #require(ruleset.table(.ip))
         let ip6 = try #require(ruleset.table(.ip6))
         let users = ip.chains.values.filter { chain in
-            chain.rules.contains { $0.expressions.contains(.lookup(.r1, set: "s-frontends", destination: nil, inverted: false)) }
+            chain.rules.contains {
+                $0.expressions.contains(.lookup(.r1, set: "s-frontends", destination: nil, inverted: false))
+            }
         }
         #expect(users.map(\.name).sorted() == ["pi-gnp/admin.guard", "pi-np/demo/web"])
         // 198.51.100.10 lies inside 198.51.100.0/28: one interval, as the kernel refuses overlaps.
@@ -188,13 +202,18 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         let set = PolicyRenderer.render(program).table(.ip)?.sets["s-frontends"]
         #expect(
             set?.elements == [
-                SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/29")!)), SetElement(.ipv4(IPv4Address("198.51.100.8")!)),
+                SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/29")!)),
+                SetElement(.ipv4(IPv4Address("198.51.100.8")!)),
                 SetElement(.ipv4(IPv4Address("198.51.100.9")!)),
             ])
-        program.addressSets[SetID(rawValue: "s:frontends")] = [cidr("198.51.100.4/32"), cidr("198.51.100.5/32"), cidr("198.51.100.0/30"), cidr("198.51.100.2/31"), cidr("198.51.100.3/32")]
+        program.addressSets[SetID(rawValue: "s:frontends")] = [
+            cidr("198.51.100.4/32"), cidr("198.51.100.5/32"), cidr("198.51.100.0/30"), cidr("198.51.100.2/31"),
+            cidr("198.51.100.3/32"),
+        ]
         #expect(
             PolicyRenderer.render(program).table(.ip)?.sets["s-frontends"]?.elements == [
-                SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/30")!)), SetElement(.ipv4(IPv4Address("198.51.100.4")!)),
+                SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/30")!)),
+                SetElement(.ipv4(IPv4Address("198.51.100.4")!)),
                 SetElement(.ipv4(IPv4Address("198.51.100.5")!)),
             ])
     }
@@ -202,23 +221,29 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
     @Test func natOutgoingMasqueradesFromNatPoolsToOutsideEveryPool() throws {
         let ip = try #require(ruleset.table(.ip))
         let rule = try #require(ip.chains["nat-outgoing"]?.rules.first)
-        #expect(rule.expressions == [
-            .payload(.network, offset: 12, length: 4, into: .r1),
-            .lookup(.r1, set: "masq-ipam-pools", destination: nil, inverted: false),
-            .payload(.network, offset: 16, length: 4, into: .r1),
-            .lookup(.r1, set: "all-ipam-pools", destination: nil, inverted: true),
-            .counter, .masquerade(flags: 0),
-        ])
+        #expect(
+            rule.expressions == [
+                .payload(.network, offset: 12, length: 4, into: .r1),
+                .lookup(.r1, set: "masq-ipam-pools", destination: nil, inverted: false),
+                .payload(.network, offset: 16, length: 4, into: .r1),
+                .lookup(.r1, set: "all-ipam-pools", destination: nil, inverted: true),
+                .counter, .masquerade(flags: 0),
+            ])
         #expect(ip.sets["masq-ipam-pools"]?.elements == [SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/24")!))])
         #expect(ip.sets["all-ipam-pools"]?.elements.count == 2)
-        #expect(ruleset.table(.ip6)?.sets["all-ipam-pools"]?.elements == [SetElement(.ipv6Prefix(IPv6Prefix("2001:db8::/64")!))])
+        #expect(
+            ruleset.table(.ip6)?.sets["all-ipam-pools"]?.elements == [
+                SetElement(.ipv6Prefix(IPv6Prefix("2001:db8::/64")!))
+            ])
         #expect(ip.chains["nat-postrouting"]?.rules.first?.expressions == [.verdict(.jump("nat-outgoing"))])
 
         let snat = PolicyRenderer.render(
             structureProgram(), settings: RenderingSettings(natOutgoingAddress: IPAddress("192.0.2.11")))
-        #expect(snat.table(.ip)?.chains["nat-outgoing"]?.rules.first?.expressions.suffix(2) == [
-            .immediate([192, 0, 2, 11], into: .r1), .nat(.snat, family: .ip, addressMin: .r1, addressMax: nil, flags: 0),
-        ])
+        #expect(
+            snat.table(.ip)?.chains["nat-outgoing"]?.rules.first?.expressions.suffix(2) == [
+                .immediate([192, 0, 2, 11], into: .r1),
+                .nat(.snat, family: .ip, addressMin: .r1, addressMax: nil, flags: 0),
+            ])
         // IPv6 has no natOutgoingAddress: it masquerades.
         #expect(snat.table(.ip6)?.chains["nat-outgoing"]?.rules.first?.expressions.last == .masquerade(flags: 0))
     }
@@ -227,16 +252,20 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         let settings = RenderingSettings(
             defaultEndpointToHostAction: .accept, vxlanEnabled: true, vxlanPort: 4790, ipipEnabled: true)
         let ip = try #require(PolicyRenderer.render(structureProgram(), settings: settings).table(.ip))
-        #expect(comments(ip.chains["filter-input"]) == [
-            "tabby:IPIP from known hosts", "tabby:IPIP from elsewhere", "tabby:VXLAN from known hosts",
-            "tabby:VXLAN from elsewhere", "tabby:from workloads to the host", "tabby:host endpoints",
-        ])
+        #expect(
+            comments(ip.chains["filter-input"]) == [
+                "tabby:IPIP from known hosts", "tabby:IPIP from elsewhere", "tabby:VXLAN from known hosts",
+                "tabby:VXLAN from elsewhere", "tabby:from workloads to the host", "tabby:host endpoints",
+            ])
         let vxlan = try #require(ip.chains["filter-input"]?.rules[2])
         #expect(vxlan.expressions.contains(.compare(.r1, .eq, [0x12, 0xb6])))
         #expect(vxlan.expressions.contains(.lookup(.r1, set: "all-hosts-net", destination: nil, inverted: false)))
         #expect(ip.sets["all-hosts-net"]?.elements == [SetElement(.ipv4(IPv4Address("192.0.2.11")!))])
         #expect(ip.chains["wl-to-host"]?.rules.last?.expressions == [.counter, .verdict(.accept)])
-        #expect(try #require(ruleset.table(.ip)?.chains["wl-to-host"]?.rules.last?.expressions) == [.counter, .verdict(.drop)])
+        #expect(
+            try #require(ruleset.table(.ip)?.chains["wl-to-host"]?.rules.last?.expressions) == [
+                .counter, .verdict(.drop),
+            ])
         let noTunnels = PolicyRenderer.render(structureProgram(), settings: RenderingSettings())
         #expect(noTunnels.table(.ip)?.chains["filter-input"]?.rules.count == 2)
     }

@@ -80,7 +80,9 @@ for index in 0..<runs {
                         break
                     }
                     for (name, set) in desired.sets where kernel.sets[name] != set {
-                        print("  differs: set \(name): \(set.namedSet) vs \(String(describing: kernel.sets[name]?.namedSet)), \(set.elements.count) vs \(kernel.sets[name]?.elements.count ?? -1) elements")
+                        let other = kernel.sets[name]
+                        print("  differs: set \(name): \(set.namedSet) vs \(String(describing: other?.namedSet)),")
+                        print("    \(set.elements.count) vs \(other?.elements.count ?? -1) elements")
                     }
                 }
             }
@@ -179,9 +181,11 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
         "  Tabby: state + program + render + apply  \(ms(total))  (apply \(ms(median(applies)))), "
             + "\(medianInt(operations)) operations, \(medianInt(messages)) netlink messages")
     if !deltaLoads.isEmpty {
-        print("  nft -f with the same element changes    \(ms(median(deltaLoads)))  ratio \(ratio(median(deltaLoads), total))")
+        let delta = median(deltaLoads)
+        print("  nft -f with the same element changes    \(ms(delta))  ratio \(ratio(delta, total))")
     }
-    print("  nft -f reloading the whole table         \(ms(median(fullLoads)))  ratio \(ratio(median(fullLoads), total))")
+    print(
+        "  nft -f reloading the whole table         \(ms(median(fullLoads)))  ratio \(ratio(median(fullLoads), total))")
 }
 
 extension String {

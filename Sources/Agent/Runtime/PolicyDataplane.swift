@@ -1,5 +1,5 @@
-import CalicoAPI
 import Calculation
+import CalicoAPI
 import Dataplane
 import NFTables
 import Policy
@@ -25,7 +25,8 @@ final class PolicyDataplane {
         }
         return RenderingSettings(
             interfacePrefixes: felix.interfacePrefixes, ipv6: felix.ipv6Support, defaultEndpointToHostAction: action,
-            natOutgoingAddress: felix.natOutgoingAddress, vxlanEnabled: desired.vxlan != nil || felix.vxlanEnabled == true,
+            natOutgoingAddress: felix.natOutgoingAddress,
+            vxlanEnabled: desired.vxlan != nil || felix.vxlanEnabled == true,
             vxlanPort: felix.vxlanPort, ipipEnabled: desired.ipip != nil || felix.ipipEnabled == true)
     }
 
@@ -69,7 +70,8 @@ extension ApplyReport {
 extension StatusReport.Ruleset {
     init(_ summary: RulesetSummary) {
         self.init(
-            tables: summary.tables, chains: summary.counts.chains, rules: summary.counts.rules, sets: summary.counts.sets,
+            tables: summary.tables, chains: summary.counts.chains, rules: summary.counts.rules,
+            sets: summary.counts.sets,
             elements: summary.counts.elements, lastTransactionMessages: summary.lastTransactionMessages)
     }
 }

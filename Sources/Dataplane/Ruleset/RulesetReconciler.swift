@@ -89,7 +89,8 @@ public final class RulesetReconciler {
                 rebuild = rebuildNext || !RulesetPlanner.canChangeInPlace(current, wanted)
             }
             if rebuild { report.rebuilt.append(table.description) }
-            for operation in RulesetPlanner.plan(current: view[table], desired: desiredTables[table], rebuild: rebuild) {
+            for operation in RulesetPlanner.plan(current: view[table], desired: desiredTables[table], rebuild: rebuild)
+            {
                 transaction.append(operation)
             }
         }

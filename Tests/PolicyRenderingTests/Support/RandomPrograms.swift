@@ -50,7 +50,8 @@ struct RandomPrograms {
         for set in Self.namedPortSets {
             var members = Set<NamedPortMember>()
             for text in Self.v4 + Self.v6 where chance(30) {
-                members.insert(NamedPortMember(address: address(text), protocol: pick([6, 17]), port: pick(Self.ports)))
+                members.insert(
+                    NamedPortMember(address: address(text), protocol: pick([6, 17]), port: pick(Self.ports)))
             }
             program.namedPortSets[set] = members
         }
@@ -77,7 +78,9 @@ struct RandomPrograms {
                 ingress: direction(), egress: direction())
         ]
         program.failsafeInbound = [FailsafePort(protocol: 6, port: 22)]
-        program.failsafeOutbound = [FailsafePort(protocol: 17, port: 53), FailsafePort(protocol: 6, port: 8050, net: cidr("198.51.100.8/32"))]
+        program.failsafeOutbound = [
+            FailsafePort(protocol: 17, port: 53), FailsafePort(protocol: 6, port: 8050, net: cidr("198.51.100.8/32")),
+        ]
         return program
     }
 

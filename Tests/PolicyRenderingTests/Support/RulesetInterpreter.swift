@@ -213,7 +213,8 @@ extension KernelPacket {
         } else {
             let sport = sourcePort ?? 0
             let dport = destinationPort ?? 0
-            transport = [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff)]
+            transport =
+                [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff)]
                 + [UInt8](repeating: 0, count: 4)
         }
     }
