@@ -124,6 +124,9 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
     var current = renderer.render(PolicyCalculator.program(state: state, node: node), settings: settings)
     _ = reconciler.apply(current)
     var totals: [Double] = []
+    var updates: [Double] = []
+    var programs: [Double] = []
+    var renders: [Double] = []
     var applies: [Double] = []
     var operations: [Int] = []
     var messages: [Int] = []
@@ -134,11 +137,18 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
         let app = step % 2 == 0 ? apps.1 : apps.0
         let start = now()
         state.upsert(cluster.endpoint(index, app: app))
+        let updated = now()
         let program = PolicyCalculator.program(state: state, node: node)
+        let calculated = now()
         let rendered = renderer.render(program, settings: settings)
-        let (report, applyTime) = timed { reconciler.apply(rendered) }
-        totals.append(now() - start)
-        applies.append(applyTime)
+        let renderedAt = now()
+        let report = reconciler.apply(rendered)
+        let end = now()
+        totals.append(end - start)
+        updates.append(updated - start)
+        programs.append(calculated - updated)
+        renders.append(renderedAt - calculated)
+        applies.append(end - renderedAt)
         guard report.failure == nil else { throw BenchError("label change failed: \(report.failure ?? "")") }
         operations.append(report.operations)
         messages.append(report.messages)
@@ -178,8 +188,11 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
     let total = median(totals)
     print("\(title)")
     print(
-        "  Tabby: state + program + render + apply  \(ms(total))  (apply \(ms(median(applies)))), "
-            + "\(medianInt(operations)) operations, \(medianInt(messages)) netlink messages")
+        "  Tabby: state + program + render + apply  \(ms(total)), \(medianInt(operations)) operations, "
+            + "\(medianInt(messages)) netlink messages")
+    print(
+        "    state update \(ms(median(updates))), program \(ms(median(programs))), render (with memory) "
+            + "\(ms(median(renders))), apply \(ms(median(applies)))")
     if !deltaLoads.isEmpty {
         let delta = median(deltaLoads)
         print("  nft -f with the same element changes    \(ms(delta))  ratio \(ratio(delta, total))")
