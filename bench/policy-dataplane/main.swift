@@ -132,6 +132,7 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
     var messages: [Int] = []
     var deltaLoads: [Double] = []
     var fullLoads: [Double] = []
+    var kinds: [String: Int] = [:]
     for step in 0..<(2 * runs) {
         try namespace.enter()
         let app = step % 2 == 0 ? apps.1 : apps.0
@@ -158,6 +159,7 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
         var onlyElements = true
         for table in rendered.tables {
             for operation in RulesetPlanner.plan(current: current.table(table.table.family), desired: table) {
+                kinds[operation.verb + " " + operationKind(operation), default: 0] += 1
                 switch operation {
                 case .addElements(let elements, let set):
                     let text = elements.map { $0.description(keyType: set.keyType) }.joined(separator: ", ")
@@ -193,12 +195,27 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
     print(
         "    state update \(ms(median(updates))), program \(ms(median(programs))), render (with memory) "
             + "\(ms(median(renders))), apply \(ms(median(applies)))")
+    let steps = 2 * runs
+    let perChange = kinds.sorted { $0.key < $1.key }.map {
+        String(format: "%g", Double($0.value) / Double(steps)) + " \($0.key)"
+    }
+    print("    per change: " + perChange.joined(separator: ", "))
     if !deltaLoads.isEmpty {
         let delta = median(deltaLoads)
         print("  nft -f with the same element changes    \(ms(delta))  ratio \(ratio(delta, total))")
     }
     print(
         "  nft -f reloading the whole table         \(ms(median(fullLoads)))  ratio \(ratio(median(fullLoads), total))")
+}
+
+func operationKind(_ operation: Operation) -> String {
+    switch operation {
+    case .addTable, .deleteTable, .flushTable: "table"
+    case .addChain, .deleteChain, .flushChain: "chain"
+    case .addSet, .deleteSet, .flushSet: "set"
+    case .addElements, .deleteElements: "elements"
+    case .addRule, .deleteRule: "rule"
+    }
 }
 
 extension String {
@@ -226,5 +243,5 @@ func readFile(_ path: String) throws -> String {
 _ = waitForQuietMachine()
 // Endpoint 8 lives on node-8: its address moves between selector sets this node uses.
 try labelChange("one label change, remote endpoint (set elements only)", endpoint: 8, apps: (8, 9))
-// Endpoint 7 lives on this node: its policies change, so its chain is rewritten too.
-try labelChange("one label change, local endpoint (its chain and set elements)", endpoint: 7, apps: (7, 107))
+// Endpoint 7 lives on this node: the policies that select it change, so its chains are rewritten.
+try labelChange("one label change, local endpoint (its chains rewritten)", endpoint: 7, apps: (7, 107))
