@@ -372,6 +372,9 @@ public actor NodeAgent {
         errors += desired.problems.map { StatusReport.Problem(resource: $0.resource, reason: $0.reason) }
         errors += report.failures.map { StatusReport.Problem(resource: "\($0.object)", reason: $0.reason) }
         errors += settingsProblems.map { StatusReport.Problem(resource: $0.source, reason: "\($0.parameter): \($0.reason)") }
+        errors += policyState.unusable.sorted { $0.key < $1.key }.map {
+            StatusReport.Problem(resource: "\($0.key)", reason: $0.value)
+        }
         let localEndpoints = state.workloadEndpoints(on: name).count
         let ruleset = policyDataplane?.summary
         board.update { report in
