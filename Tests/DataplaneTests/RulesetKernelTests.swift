@@ -142,6 +142,32 @@ struct RulesetKernelTests {
         }
     }
 
+    @Test func anotherProgramsCommitsCauseAFullListingAtMostEveryInterval() async throws {
+        try await TestNamespace.with { ns in
+            try ns.nftScript(Self.foreignTable)
+            let clock = ManualClock()
+            let socket = try ns.nftSocket()
+            let reconciler = RulesetReconciler(kernel: socket, fullCheckInterval: .seconds(5), clock: { clock.now })
+            let desired = PolicyRenderer.render(sampleProgram(), settings: sampleSettings)
+            _ = reconciler.apply(desired)
+            // A commit to another table, and an element removed from Tabby's: names are unchanged, so no full
+            // listing until the interval has passed.
+            try ns.nft("add", "element", "inet", "foreign", "blocked", "{ 198.51.100.8 }")
+            try ns.nft("delete", "element", "ip", "tabby", "s-frontend", "{ 198.51.100.10 }")
+            #expect(!reconciler.checkForChanges())
+            clock.advance(by: .seconds(5))
+            #expect(reconciler.checkForChanges())
+            let repaired = reconciler.apply(desired)
+            #expect(repaired.listed && repaired.operations == 1 && repaired.repaired == ["ip tabby"])
+            // A set or chain that appears or goes is seen at once, whenever the last listing was.
+            try ns.nft("add", "set", "ip6", "tabby", "stray", "{ type ipv6_addr; }")
+            #expect(reconciler.checkForChanges())
+            #expect(reconciler.apply(desired).repaired == ["ip6 tabby"])
+            #expect(try listed(socket) == desired)
+            #expect(!reconciler.checkForChanges())
+        }
+    }
+
     @Test func aChangedHookOrSetTypeRebuildsTheTableAtomically() async throws {
         try await TestNamespace.with { ns in
             let socket = try ns.nftSocket()

@@ -277,7 +277,7 @@ check "and enforced again: other -> web:8080 times out" times_out b other "$WEB"
 check "front -> web:8080 connects" connects a front "$WEB" 8080
 WEB_CHAIN="tw-cali$(printf '%s' demo.web | sha1sum | cut -c1-11)"
 in_ns a nft flush chain ip tabby "$WEB_CHAIN"
-check "a chain flushed by hand is repaired" eventually 2 \
+check "a chain flushed by hand is repaired (a full check at most every 5 s)" eventually 7 \
     bash -c "ip netns exec $(ns a) nft list chain ip tabby $WEB_CHAIN | grep -q 'no profile matched'"
 check "the status reports the ruleset" bash -c "curl -s --unix-socket $WORK/a.sock http://localhost/status | grep -q '\"chains\"'"
 check "other tables are untouched" test "$FOREIGN_BEFORE" = "$(in_ns a nft list table inet foreign)"

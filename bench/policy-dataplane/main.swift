@@ -240,7 +240,31 @@ func readFile(_ path: String) throws -> String {
     return String(decoding: bytes, as: UTF8.self)
 }
 
+// MARK: A resync with nothing changed: list Tabby's tables and compare (what follows anyone's commit).
+
+@MainActor
+func resync() throws {
+    let namespace = try BenchNamespace("resync")
+    defer { namespace.remove() }
+    let reconciler = RulesetReconciler(kernel: try NFTablesSocket())
+    _ = reconciler.apply(ruleset)
+    var resyncs: [Double] = []
+    var listings: [Double] = []
+    for _ in 0..<runs {
+        reconciler.requestResync()
+        let (report, time) = timed { reconciler.apply(ruleset) }
+        guard report.operations == 0, report.failure == nil else { throw BenchError("resync changed something") }
+        resyncs.append(time)
+        listings.append(try timed { try run([nft, "list", "ruleset"]) }.1)
+    }
+    print("resync with nothing changed (list both tables, compare, commit nothing)")
+    print("  Tabby                                    \(ms(median(resyncs)))")
+    let listing = median(listings)
+    print("  nft list ruleset (reading only)          \(ms(listing))  ratio \(ratio(listing, median(resyncs)))")
+}
+
 _ = waitForQuietMachine()
+try resync()
 // Endpoint 8 lives on node-8: its address moves between selector sets this node uses.
 try labelChange("one label change, remote endpoint (set elements only)", endpoint: 8, apps: (8, 9))
 // Endpoint 7 lives on this node: the policies that select it change, so its chains are rewritten.

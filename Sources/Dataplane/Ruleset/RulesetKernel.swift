@@ -7,6 +7,8 @@ public protocol RulesetKernel: AnyObject {
     /// Everything in `table` as desired-state values (rules without handles or counters); nil when it does
     /// not exist.
     func listTable(_ table: Table) throws(NFTablesError) -> DesiredTable?
+    /// The table's chains and sets without rules or elements (a cheap listing); nil when it does not exist.
+    func listStructure(_ table: Table) throws(NFTablesError) -> DesiredTable?
     /// Applies the transaction atomically.
     func commit(_ transaction: Transaction) throws(NFTablesError)
     /// The ruleset generation, which every committed transaction (anyone's) changes.
@@ -17,6 +19,14 @@ extension NFTablesSocket: RulesetKernel {
     public func listTable(_ table: Table) throws(NFTablesError) -> DesiredTable? {
         guard let contents = try contents(of: table) else { return nil }
         return DesiredTable(listed: contents)
+    }
+
+    public func listStructure(_ table: Table) throws(NFTablesError) -> DesiredTable? {
+        guard try tables(family: table.family).contains(table) else { return nil }
+        var structure = DesiredTable(table: table)
+        for chain in try chains(in: table) { structure.add(DesiredChain(chain: chain)) }
+        for set in try sets(in: table) { structure.add(DesiredSet(set: set)) }
+        return structure
     }
 }
 

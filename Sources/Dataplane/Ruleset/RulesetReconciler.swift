@@ -7,7 +7,9 @@ import PolicyRendering
 /// accepted. The first apply lists the tables and builds (or repairs) them; later applies compare the desired
 /// ruleset with the view, so a label change costs the set elements, chains and map entries it touches. Someone
 /// else's change is found by `checkForChanges()` (the ruleset generation moved: list again and compare) or by a
-/// periodic `requestResync()`; the next apply then repairs it.
+/// periodic `requestResync()`; the next apply then repairs it. Since any commit moves the generation (kube-proxy
+/// commits often), a full listing after one is made at most every `fullCheckInterval`; a missing or added table,
+/// chain or set of Tabby's shows in a cheap listing of names and is repaired at once.
 ///
 /// It only ever names its own tables (`ownedTables`): other tables are never listed, written or deleted.
 /// Non-Sendable: the agent's actor owns it together with the socket (DESIGN.md rule 6).
@@ -21,11 +23,22 @@ public final class RulesetReconciler {
     private var failureStreak = 0
     private var knownGeneration: UInt32?
     private var lastMessages = 0
+    private var lastListing: ContinuousClock.Instant?
+    private let fullCheckInterval: Duration
+    private let clock: () -> ContinuousClock.Instant
 
-    /// - Parameter ownedTables: by default `ip tabby` and `ip6 tabby`.
-    public init(kernel: any RulesetKernel, ownedTables: [Table] = RulesetReconciler.defaultTables) {
+    /// - Parameters:
+    ///   - ownedTables: by default `ip tabby` and `ip6 tabby`.
+    ///   - fullCheckInterval: the least time between two full listings caused by other programs' commits.
+    ///   - clock: the time (tests pass their own).
+    public init(
+        kernel: any RulesetKernel, ownedTables: [Table] = RulesetReconciler.defaultTables,
+        fullCheckInterval: Duration = .seconds(5), clock: @escaping () -> ContinuousClock.Instant = { .now }
+    ) {
         self.kernel = kernel
         self.ownedTables = ownedTables
+        self.fullCheckInterval = fullCheckInterval
+        self.clock = clock
     }
 
     public static let defaultTables = [Table(family: .ip, name: "tabby"), Table(family: .ip6, name: "tabby")]
@@ -41,8 +54,12 @@ public final class RulesetReconciler {
     /// The next apply lists the tables from the kernel first, and repairs whatever differs.
     public func requestResync() { needsListing = true }
 
-    /// Whether anyone committed to nf_tables since the reconciler's last look (one GETGEN round trip). When
-    /// so, the next apply lists the tables and repairs them; the caller should apply soon.
+    /// Whether the next apply should list the tables and repair them; the caller should then apply soon.
+    ///
+    /// One GETGEN round trip when nobody committed since the reconciler's last look. After someone's commit,
+    /// a listing of table, chain and set names: when one of Tabby's is missing or added, or when the last full
+    /// listing is `fullCheckInterval` old, the answer is yes; otherwise the commit is looked at again on the next
+    /// call.
     public func checkForChanges() -> Bool {
         guard !needsListing else { return true }
         guard let generation = try? kernel.generation() else {
@@ -50,7 +67,24 @@ public final class RulesetReconciler {
             return true
         }
         if generation == knownGeneration { return false }
-        needsListing = true
+        if !structureMatchesView() || lastListing.map({ clock() - $0 >= fullCheckInterval }) ?? true {
+            needsListing = true
+        }
+        return needsListing
+    }
+
+    /// Whether the kernel has exactly the tables, chains (with their hooks) and sets (with their types) of the view.
+    private func structureMatchesView() -> Bool {
+        for table in ownedTables {
+            guard let listed = try? kernel.listStructure(table) else {
+                if view[table] != nil { return false }
+                continue
+            }
+            guard let known = view[table],
+                listed.chains.mapValues(\.chain) == known.chains.mapValues(\.chain),
+                listed.sets.mapValues(\.namedSet) == known.sets.mapValues(\.namedSet)
+            else { return false }
+        }
         return true
     }
 
@@ -76,6 +110,7 @@ public final class RulesetReconciler {
                 view = listed
                 knownGeneration = generation
                 needsListing = false
+                lastListing = clock()
             } catch {
                 report.failure = "listing the tables: \(error)"
                 return report
