@@ -1,9 +1,9 @@
 # Tabby: `make test` is the one command a newcomer (and CI) runs.
 SWIFT        ?= swift
-APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd
+APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd socat
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent clean
+.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane clean
 
 all: build
 
@@ -34,7 +34,9 @@ test: deps
 # Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces).
 e2e: build
 	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
-	else BIN="$$($(SWIFT) build --show-bin-path)" bash Tests/e2e/routing.sh; fi
+	else BIN="$$($(SWIFT) build --show-bin-path)"; export BIN; \
+	    bash Tests/e2e/routing.sh; routing=$$?; bash Tests/e2e/policy.sh; policy=$$?; \
+	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ]; fi
 
 # IPIP end to end in a qemu VM (this kernel may lack ipip): installs qemu-system-x86, busybox-static and cpio when
 # missing, skips with a message only when they cannot be installed. See Docs/testing.md.
@@ -46,7 +48,7 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent
+bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent bench-policy-dataplane
 
 bench-agent: deps
 	./bench/agent/run.sh
@@ -62,6 +64,9 @@ bench-netlink: deps
 
 bench-nftables: deps
 	./bench/nftables/run.sh
+
+bench-policy-dataplane: deps
+	./bench/policy-dataplane/run.sh
 
 bench-selector: deps
 	$(SWIFT) run -c release selector-bench

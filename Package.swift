@@ -45,10 +45,17 @@ let package = Package(
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
         .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .target(name: "Policy", dependencies: ["CalicoAPI"], swiftSettings: strict),
-        .target(name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink"], swiftSettings: strict),
+        .target(
+            name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables"], swiftSettings: strict),
+        .target(
+            name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
+            swiftSettings: strict),
         .target(
             name: "Agent",
-            dependencies: ["Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport"],
+            dependencies: [
+                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport", "NFTables",
+                "Policy", "PolicyRendering",
+            ],
             swiftSettings: strict),
 
         // The kernel.
@@ -85,6 +92,10 @@ let package = Package(
         .executableTarget(
             name: "policy-bench", dependencies: ["Policy", "CalicoAPI"], path: "bench/policy", swiftSettings: strict),
         .executableTarget(
+            name: "policy-dataplane-bench",
+            dependencies: ["Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI"],
+            path: "bench/policy-dataplane", exclude: ["run.sh"], swiftSettings: strict),
+        .executableTarget(
             name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
             swiftSettings: strict),
         .executableTarget(
@@ -104,7 +115,11 @@ let package = Package(
         .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI"], swiftSettings: strict),
         .testTarget(
-            name: "DataplaneTests", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
+            name: "DataplaneTests",
+            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],
             swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),

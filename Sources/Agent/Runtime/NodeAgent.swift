@@ -5,6 +5,7 @@ import Datastore
 import Foundation
 import IPAM
 import Netlink
+import Policy
 
 /// tabbyd's main loop: the one owner of the agent's view of the cluster and of the kernel (DESIGN.md rule 6).
 ///
@@ -16,6 +17,7 @@ public actor NodeAgent {
     /// The kinds the calculation reads.
     static let watchedKinds: Set<ResourceKind> = [
         .ipPool, .node, .ipamBlock, .blockAffinity, .workloadEndpoint, .hostEndpoint, .felixConfiguration,
+        .globalNetworkPolicy, .networkPolicy, .tier, .profile, .namespace, .globalNetworkSet, .networkSet,
     ]
     /// How long changes are gathered before an apply: a burst of events costs one apply.
     static let debounce: Duration = .milliseconds(5)
@@ -32,10 +34,12 @@ public actor NodeAgent {
     private var kernel: NetlinkKernel?
     private var monitor: NetlinkMonitor?
     private var reconciler: DataplaneReconciler?
+    private var policyDataplane: PolicyDataplane?
     private var server: StatusServer?
     private var nodeAddress: CIDR?
 
     private var state = ClusterState()
+    private var policyState = PolicyState()
     private var inSync = false
     private var applyScheduled = false
     private var applyCount = 0
@@ -90,6 +94,7 @@ public actor NodeAgent {
             let kernel = try NetlinkKernel()
             self.kernel = kernel
             reconciler = DataplaneReconciler(kernel: kernel)
+            policyDataplane = try PolicyDataplane()
         } catch {
             throw AgentError("cannot open a netlink socket: \(error)")
         }
@@ -179,6 +184,17 @@ public actor NodeAgent {
                 await self?.heartbeat()
             }
         })
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: PolicyDataplane.checkInterval)
+                await self?.checkRuleset()
+            }
+        })
+    }
+
+    /// Someone committed to nf_tables: apply soon, which lists Tabby's tables and repairs them if needed.
+    private func checkRuleset() {
+        if inSync, policyDataplane?.checkForChanges() == true { scheduleApply() }
     }
 
     private var refreshInterval: Duration {
@@ -199,9 +215,11 @@ public actor NodeAgent {
         switch event {
         case .added(let resource), .modified(let resource):
             changed = state.upsert(resource)
+            changed = policyState.upsert(resource) || changed
             if inSync && (resource.kind == .ipPool || isOwnNodeMissingTunnels(resource)) { scheduleTunnelCheck() }
         case .deleted(let resource):
             changed = state.remove(resource.key)
+            changed = policyState.remove(resource.key) || changed
             if inSync && resource.kind == .ipPool { scheduleTunnelCheck() }
         case .synced:
             inSync = true
@@ -251,6 +269,7 @@ public actor NodeAgent {
 
     private func periodicResync() {
         reconciler?.requestResync()
+        policyDataplane?.requestResync()
         board.metrics.resyncsStarted.increment()
         scheduleApply()
     }
@@ -294,7 +313,13 @@ public actor NodeAgent {
         let desired = Calculator.desired(
             state: state, node: configuration.nodeName, environment: environment, settings: settings)
         board.metrics.calculationTime.observe(Self.seconds(ContinuousClock.now - calculated))
-        let report = reconciler.apply(desired)
+        var report = reconciler.apply(desired)
+        if let policyDataplane {
+            let ruleset = policyDataplane.apply(
+                state: policyState, node: configuration.nodeName,
+                settings: PolicyDataplane.settings(settings, desired: desired))
+            report.include(ruleset)
+        }
         if report.failures.isEmpty { failureStreak = 0 }
         writePodMTU(desired.podMTU)
         applyCount += 1
@@ -347,8 +372,13 @@ public actor NodeAgent {
         errors += desired.problems.map { StatusReport.Problem(resource: $0.resource, reason: $0.reason) }
         errors += report.failures.map { StatusReport.Problem(resource: "\($0.object)", reason: $0.reason) }
         errors += settingsProblems.map { StatusReport.Problem(resource: $0.source, reason: "\($0.parameter): \($0.reason)") }
+        errors += policyState.unusable.sorted { $0.key < $1.key }.map {
+            StatusReport.Problem(resource: "\($0.key)", reason: $0.value)
+        }
         let localEndpoints = state.workloadEndpoints(on: name).count
+        let ruleset = policyDataplane?.summary
         board.update { report in
+            report.ruleset = ruleset.map(StatusReport.Ruleset.init)
             report.blocks = blocks
             report.counts = StatusReport.Counts(
                 routes: summary?.routes ?? 0, devices: summary?.devices.count ?? 0, neighbors: summary?.neighbors ?? 0,
@@ -440,6 +470,7 @@ public actor NodeAgent {
             server = try? StatusServer.start(StatusServer.Configuration(agent: accepted), provider: board, log: log)
         }
         reconciler?.requestResync()
+        policyDataplane?.requestResync()
         scheduleApply()
     }
 }

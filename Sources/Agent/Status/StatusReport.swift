@@ -80,6 +80,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var datastoreInSync: Bool
     public var lastApply: Apply?
     public var counts: Counts
+    /// Tabby's nf_tables ruleset (policy and NAT-outgoing); nil before the first apply.
+    public var ruleset: Ruleset?
     public var blocks: [Block]
     public var tunnelAddresses: TunnelAddresses
     public var errors: [Problem]
