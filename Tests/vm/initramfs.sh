@@ -15,7 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 release="$(cat "$kernel/release")"
 # Modules the guest loads up front; ipip is the point of it all, the rest builds the topology and counts packets.
-modules="ipip veth bridge nf_tables"
+modules="ipip veth bridge nf_tables nft_ct nft_nat nft_masq nft_chain_nat nft_reject_inet nft_log nft_limit"
 
 root="$out.root"
 rm -rf "$root"
