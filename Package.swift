@@ -43,8 +43,9 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
-        .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
-        .target(name: "Policy", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .target(name: "ResourceCache", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .target(name: "Calculation", dependencies: ["CalicoAPI", "ResourceCache"], swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["CalicoAPI", "ResourceCache"], swiftSettings: strict),
         .target(
             name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables"], swiftSettings: strict),
         .target(

@@ -1,12 +1,13 @@
 import CalicoAPI
+import ResourceCache
 
 extension DataplaneBuilder {
     /// A blackhole for each block affine to this node, a route to each other node's block, and a /32 (/128)
     /// to each address borrowed from a block by a node other than this one.
     mutating func addBlockRoutes() {
-        for record in state.blockRecords.values {
+        for record in cache.blocks.values {
             if record.cidr.family == .v6 && !settings.ipv6Support { continue }
-            let pool = state.pool(containing: record.cidr)
+            let pool = cache.pool(containing: record.cidr)
             if let owner = record.affineNode {
                 if owner == nodeName {
                     addBlackhole(record.cidr)
@@ -36,7 +37,7 @@ extension DataplaneBuilder {
     private mutating func addRoute(
         to destination: CIDR, onNode remoteName: String, pool: PoolRecord?, subject: RouteSubject
     ) {
-        guard let remote = state.nodeRecords[remoteName] else {
+        guard let remote = cache.nodes[remoteName] else {
             problem(subject.resource, "\(subject.text) waits for node \(remoteName), which has no Node resource")
             return
         }

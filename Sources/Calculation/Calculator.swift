@@ -1,18 +1,19 @@
 import CalicoAPI
+import ResourceCache
 
 /// Computes the desired dataplane of one node from the cluster state, following Felix's conventions
 /// (calico-reference.md §4). Pure: the same inputs give the same value, and nothing is read or written
 /// besides the arguments.
 ///
 /// Cost: this node's WorkloadEndpoints plus the cluster's nodes and blocks (and the borrowed addresses,
-/// which `ClusterState` lists per block when the block arrives); never the cluster's endpoints.
+/// which the resource cache lists per block when the block arrives); never the cluster's endpoints.
 public enum Calculator {
     /// The routes, devices, neighbours, FDB entries, sysctls and pod MTU that `node` should have, and the
     /// problems that kept something from being programmed.
     public static func desired(
-        state: ClusterState, node: String, environment: NodeEnvironment, settings: FelixSettings
+        cache: ResourceCache, node: String, environment: NodeEnvironment, settings: FelixSettings
     ) -> DesiredDataplane {
-        var builder = DataplaneBuilder(state: state, node: node, environment: environment, settings: settings)
+        var builder = DataplaneBuilder(cache: cache, node: node, environment: environment, settings: settings)
         builder.addNodeProblems()
         builder.addKernelSysctls()
         builder.addTunnelDevices()
@@ -27,7 +28,7 @@ public enum Calculator {
 /// The working state of one calculation: the inputs, what is decided once (which encapsulations are on),
 /// and the result being filled in.
 struct DataplaneBuilder {
-    let state: ClusterState
+    let cache: ResourceCache
     let nodeName: String
     let local: NodeRecord?
     let environment: NodeEnvironment
@@ -39,21 +40,21 @@ struct DataplaneBuilder {
     /// A set, since many blocks can hit the same problem (a pool's encapsulation that is switched off).
     var problems: Set<DataplaneProblem> = []
 
-    init(state: ClusterState, node: String, environment: NodeEnvironment, settings: FelixSettings) {
-        self.state = state
+    init(cache: ResourceCache, node: String, environment: NodeEnvironment, settings: FelixSettings) {
+        self.cache = cache
         self.nodeName = node
-        self.local = state.nodeRecords[node]
+        self.local = cache.nodes[node]
         self.environment = environment
         self.settings = settings
-        let ipv4Pools = state.poolsBySpecificity.filter { $0.cidr.family == .v4 }
+        let ipv4Pools = cache.poolsBySpecificity.filter { $0.cidr.family == .v4 }
         vxlanEnabled = settings.vxlanEnabled ?? ipv4Pools.contains { $0.vxlanMode != .never }
         ipipEnabled = settings.ipipEnabled ?? ipv4Pools.contains { $0.ipipMode != .never }
         // Sized up front: growing these collections (rehashing every key) was a large share of the time.
-        let endpoints = state.workloadsByNode[node]?.count ?? 0
-        result.routes.reserveCapacity(state.blockRecords.count + endpoints + 16)
+        let endpoints = cache.workloadsByNode[node]?.count ?? 0
+        result.routes.reserveCapacity(cache.blocks.count + endpoints + 16)
         result.sysctls.reserveCapacity(2 + endpoints * 8)
-        result.neighbors.reserveCapacity(state.nodeRecords.count + endpoints)
-        result.fdb.reserveCapacity(state.nodeRecords.count)
+        result.neighbors.reserveCapacity(cache.nodes.count + endpoints)
+        result.fdb.reserveCapacity(cache.nodes.count)
     }
 
     var nodeResource: String { ResourceKey(kind: .node, name: nodeName).description }
@@ -75,14 +76,14 @@ struct DataplaneBuilder {
         result.routes[route.destination] = route
     }
 
-    /// Problems with this node's Node resource, and resources the cluster state could not index.
+    /// Problems with this node's Node resource, and resources the cache could not interpret.
     mutating func addNodeProblems() {
         if let local {
             for reason in local.problems { problem(nodeResource, reason) }
         } else {
             problem(nodeResource, "this node has no Node resource yet; routes to other nodes wait for its address")
         }
-        for (key, reason) in state.unusable { problem(key.description, reason) }
+        for (key, reason) in cache.unusable { problem(key.description, reason) }
     }
 
     /// Forwarding on, as Felix's `configureKernel` does when `ipForwarding` is Enabled.

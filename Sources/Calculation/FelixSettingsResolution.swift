@@ -1,4 +1,5 @@
 import CalicoAPI
+import ResourceCache
 
 extension FelixSettings {
     /// The source name of local overrides in problems.
@@ -8,15 +9,15 @@ extension FelixSettings {
     /// `node.<node>`, then `overrides` (parameter name -> value, from the agent's config file). A value that is
     /// not valid is reported and skipped, leaving the value from the layer below in effect; it never fails.
     public static func resolve(
-        state: ClusterState, node: String, overrides: [String: String] = [:]
+        cache: ResourceCache, node: String, overrides: [String: String] = [:]
     ) -> (FelixSettings, [FelixSettingsProblem]) {
         resolve(
-            global: state.felixConfiguration(named: "default"),
-            perNode: state.felixConfiguration(named: "node.\(node)"),
+            global: cache.felixConfiguration(named: "default"),
+            perNode: cache.felixConfiguration(named: "node.\(node)"),
             overrides: overrides)
     }
 
-    /// `resolve(state:node:overrides:)` with the two FelixConfiguration resources given directly.
+    /// `resolve(cache:node:overrides:)` with the two FelixConfiguration resources given directly.
     public static func resolve(
         global: FelixConfiguration?, perNode: FelixConfiguration?, overrides: [String: String] = [:]
     ) -> (FelixSettings, [FelixSettingsProblem]) {

@@ -1,4 +1,5 @@
 import CalicoAPI
+import ResourceCache
 
 extension DataplaneBuilder {
     /// `vxlan.calico` when VXLAN is in use and this node has its VXLAN tunnel address; `tunl0` when IPIP is in
@@ -28,7 +29,7 @@ extension DataplaneBuilder {
     /// without ARP or flooding.
     mutating func addRemoteVTEPs() {
         guard result.vxlan != nil else { return }
-        for (name, record) in state.nodeRecords where name != nodeName {
+        for (name, record) in cache.nodes where name != nodeName {
             guard let vtep = record.vtep else { continue }
             result.neighbors.insert(
                 DesiredNeighbor(interface: VXLANDevice.name, address: vtep.tunnelAddress, canonicalMAC: vtep.mac))

@@ -1,11 +1,12 @@
 import CalicoAPI
+import ResourceCache
 
 extension DataplaneBuilder {
     /// For each of this node's WorkloadEndpoints whose interface exists: a `scope link` route per address, a
     /// permanent neighbour for its MAC, and the interface's sysctls. An interface that does not exist yet gets
     /// nothing: the CNI plugin creates it, and the route follows when the agent sees the link.
     mutating func addWorkloads() {
-        guard let endpoints = state.workloadRecordsByNode[nodeName] else { return }
+        guard let endpoints = cache.workloadsByNode[nodeName] else { return }
         for (key, endpoint) in endpoints {
             for reason in endpoint.problems { problem(key.description, reason) }
             let interface = endpoint.interface

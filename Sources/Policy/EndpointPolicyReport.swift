@@ -1,4 +1,5 @@
 import CalicoAPI
+import ResourceCache
 
 /// What applies to one endpoint, in evaluation order, for people: `tabbyctl policy show`.
 public struct EndpointPolicyReport: Codable, Sendable, Equatable {
@@ -53,20 +54,22 @@ public struct EndpointPolicyReport: Codable, Sendable, Equatable {
 extension PolicyCalculator {
     /// The tiers, policies and profiles that apply to an endpoint, in evaluation order; nil when the state has
     /// no such WorkloadEndpoint or HostEndpoint.
-    public static func report(state: PolicyState, endpoint key: ResourceKey) -> EndpointPolicyReport? {
+    public static func report(state: PolicyState, cache: ResourceCache, endpoint key: ResourceKey)
+        -> EndpointPolicyReport?
+    {
         let profiles: [String]
         let node: String
         switch key.kind {
         case .workloadEndpoint:
-            guard let info = state.workloads[key] else { return nil }
-            (profiles, node) = (info.profiles, info.node)
+            guard let endpoint = cache.workloadEndpoint(key) else { return nil }
+            (profiles, node) = (endpoint.profiles, endpoint.node)
         case .hostEndpoint:
-            guard let info = state.hostEndpoints[key.name] else { return nil }
-            (profiles, node) = (info.profiles, info.node)
+            guard let host = cache.hostEndpoints[key.name] else { return nil }
+            (profiles, node) = (host.profiles, host.node)
         default:
             return nil
         }
-        guard let program = endpointProgram(state: state, key: key) else { return nil }
+        guard let program = endpointProgram(state: state, cache: cache, key: key) else { return nil }
         func direction(_ direction: PolicyType) -> EndpointPolicyReport.Direction {
             let tiers = program.direction(direction).tiers.map { tier in
                 let record = state.tier(named: tier.name)

@@ -1,4 +1,5 @@
 import CalicoAPI
+import ResourceCache
 
 /// The Felix parameters that host endpoint policy reads, resolved from FelixConfiguration `node.<node>` over
 /// `default` over Felix's built-in defaults.
@@ -30,10 +31,10 @@ public struct HostPolicySettings: Hashable, Sendable {
         self.externalNodes = externalNodes
     }
 
-    /// The settings of `node` from the FelixConfigurations in the state.
-    init(_ state: PolicyState, node: String) {
-        let specific = state.felixConfigurations["node.\(node)"]
-        let global = state.felixConfigurations["default"]
+    /// The settings of `node` from the FelixConfigurations in the cache.
+    init(_ cache: ResourceCache, node: String) {
+        let specific = cache.felixConfiguration(named: "node.\(node)")?.spec
+        let global = cache.felixConfiguration(named: "default")?.spec
         func pick<Value>(_ field: KeyPath<FelixConfigurationSpec, Value?>) -> Value? {
             specific?[keyPath: field] ?? global?[keyPath: field]
         }

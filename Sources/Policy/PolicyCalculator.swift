@@ -1,4 +1,5 @@
 import CalicoAPI
+import ResourceCache
 
 /// Computes what one node must enforce for network policy, from a `PolicyState`. Pure: the same state and node
 /// give the same program.
@@ -11,29 +12,27 @@ import CalicoAPI
 public enum PolicyCalculator {
     /// The program for `node`. `settings` overrides the host endpoint settings the state's FelixConfigurations
     /// give (for the agent's local overrides).
-    public static func program(state: PolicyState, node: String, settings: HostPolicySettings? = nil)
-        -> PolicyProgram
-    {
+    public static func program(
+        state: PolicyState, cache: ResourceCache, node: String, settings: HostPolicySettings? = nil
+    ) -> PolicyProgram {
         let ordering = PolicyOrdering(state)
-        let settings = settings ?? HostPolicySettings(state, node: node)
+        let settings = settings ?? HostPolicySettings(cache, node: node)
         var program = PolicyProgram(node: node)
         var chainKeys: Set<PolicyChainKey> = []
 
-        for key in state.workloadEndpointKeys(on: node) {
-            guard let info = state.workloads[key] else { continue }
+        for endpoint in cache.workloadEndpoints(on: node) {
             // Two endpoints claiming one interface is a broken datastore; the first by key keeps it.
-            if info.interfaceName.isEmpty || program.workloadEndpoints[info.interfaceName] != nil { continue }
+            if endpoint.interface.isEmpty || program.workloadEndpoints[endpoint.interface] != nil { continue }
             let endpoint = endpointProgram(
-                state, ordering, kind: .workload, key: key, interfaceName: info.interfaceName,
-                addresses: info.addresses, profiles: info.profiles)
-            program.workloadEndpoints[info.interfaceName] = endpoint
+                state, ordering, kind: .workload, key: endpoint.key, interfaceName: endpoint.interface,
+                addresses: endpoint.addresses, profiles: endpoint.profiles)
+            program.workloadEndpoints[endpoint.interfaceName] = endpoint
             chainKeys.formUnion(chains(of: endpoint))
         }
-        for name in (state.hostEndpointNamesByNode[node] ?? []).sorted() {
-            guard let info = state.hostEndpoints[name] else { continue }
+        for host in cache.hostEndpoints(on: node) {
             let endpoint = endpointProgram(
-                state, ordering, kind: .host, key: ResourceKey(kind: .hostEndpoint, name: name),
-                interfaceName: info.interfaceName, addresses: info.addresses, profiles: info.profiles)
+                state, ordering, kind: .host, key: host.key, interfaceName: host.interface,
+                addresses: host.addresses, profiles: host.profiles)
             program.hostEndpoints.append(endpoint)
             chainKeys.formUnion(chains(of: endpoint))
         }
@@ -62,29 +61,31 @@ public enum PolicyCalculator {
 
         program.failsafeInbound = settings.failsafeInbound
         program.failsafeOutbound = settings.failsafeOutbound
-        for pool in state.pools.values {
+        for pool in cache.pools.values {
             program.allPools.insert(pool.cidr)
             if pool.natOutgoing { program.natOutgoingPools.insert(pool.cidr) }
         }
-        for addresses in state.nodeAddresses.values { program.hostNetworks.formUnion(addresses) }
+        for node in cache.nodes.values { program.hostNetworks.formUnion(node.hostAddresses) }
         program.hostNetworks.formUnion(settings.externalNodes)
         return program
     }
 
     /// The program of one endpoint of the state (workload or host), whatever its node; nil when there is none.
-    public static func endpointProgram(state: PolicyState, key: ResourceKey) -> EndpointProgram? {
+    public static func endpointProgram(state: PolicyState, cache: ResourceCache, key: ResourceKey)
+        -> EndpointProgram?
+    {
         let ordering = PolicyOrdering(state)
         switch key.kind {
         case .workloadEndpoint:
-            guard let info = state.workloads[key] else { return nil }
+            guard let endpoint = cache.workloadEndpoint(key) else { return nil }
             return endpointProgram(
-                state, ordering, kind: .workload, key: key, interfaceName: info.interfaceName,
-                addresses: info.addresses, profiles: info.profiles)
+                state, ordering, kind: .workload, key: key, interfaceName: endpoint.interface,
+                addresses: endpoint.addresses, profiles: endpoint.profiles)
         case .hostEndpoint:
-            guard let info = state.hostEndpoints[key.name] else { return nil }
+            guard let host = cache.hostEndpoints[key.name] else { return nil }
             return endpointProgram(
-                state, ordering, kind: .host, key: key, interfaceName: info.interfaceName, addresses: info.addresses,
-                profiles: info.profiles)
+                state, ordering, kind: .host, key: key, interfaceName: host.interface, addresses: host.addresses,
+                profiles: host.profiles)
         default:
             return nil
         }

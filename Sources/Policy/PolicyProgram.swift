@@ -5,12 +5,12 @@ import CalicoAPI
 // rewriting, ordering, types defaulting) is already resolved here; the renderer only turns these values into
 // chains, sets and verdict maps. `PolicyEvaluator` gives the verdict these values mean for one packet.
 //
-// How to get one (API landing in following commits on branch `policy`):
-//     var state = PolicyState()                         // a value; feed it datastore events
-//     state.upsert(resource); state.remove(key)         // AnyResource / ResourceKey, any kind (others ignored)
-//     let program = PolicyCalculator.program(state: state, node: "node-1")
-// `state` keeps the selector index (selector -> matching endpoints and network sets) up to date on every
-// upsert, so a label change re-evaluates only the selectors that read a changed label.
+// How to get one:
+//     var cache = ResourceCache(); var policy = PolicyCalculation(node: "node-1")
+//     if let delta = cache.upsert(resource) { policy.apply(delta, cache: cache) }   // any kind (others ignored)
+//     let program = policy.program(cache: cache)
+// The policy state keeps the selector index (selector -> matching endpoints and network sets) up to date on
+// every delta, so a label change re-evaluates only the selectors that read a changed label.
 
 // MARK: - Sets
 

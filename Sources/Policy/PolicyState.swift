@@ -1,27 +1,13 @@
 import CalicoAPI
+import ResourceCache
 
-/// The cluster's resources that network policy reads, kept as parsed records with the selector index up to
-/// date, so that one change costs work proportional to that change.
+/// What network policy derives from the resource cache, kept current one delta at a time: policies with their
+/// rules normalized, tiers, profiles, namespace labels, and the selector index over every endpoint and network
+/// set of the cluster (with the labels each inherits), so that one change costs work proportional to that change.
 ///
-/// Feed it datastore watch events through `upsert(_:)` and `remove(_:)`; kinds policy does not read are ignored.
-/// It is separate from the Calculation module's `ClusterState` (which computes routes) because policy needs
-/// every endpoint of the cluster (for selector sets), namespaces, profiles and policies, and keeps its own index
-/// over them; both are fed the same events.
+/// Endpoints, pools, nodes and FelixConfigurations themselves are read from the `ResourceCache`, which the agent
+/// feeds first; `apply(_:cache:)` is then given each delta the cache returned.
 public struct PolicyState: Sendable {
-    struct WorkloadInfo: Sendable, Equatable {
-        var node: String
-        var interfaceName: String
-        var addresses: [CIDR]
-        var profiles: [String]
-    }
-
-    struct HostEndpointInfo: Sendable, Equatable {
-        var node: String
-        var interfaceName: String
-        var addresses: [CIDR]
-        var profiles: [String]
-    }
-
     /// What makes an item's labels: its own (with the labels Calico adds) and the profiles it inherits from.
     struct ItemSource: Sendable, Equatable {
         var ownLabels: Labels
@@ -38,25 +24,19 @@ public struct PolicyState: Sendable {
     var tierResources: [String: TierRecord] = [:]
     var profileResources: [String: ProfileRecord] = [:]
     var namespaceLabels: [String: Labels] = [:]
-    var workloads: [ResourceKey: WorkloadInfo] = [:]
-    var workloadKeysByNode: [String: Set<ResourceKey>] = [:]
-    /// `spec.pod` of the WorkloadEndpoints that have one, so tools can find an endpoint by its pod's name.
-    var workloadPods: [ResourceKey: String] = [:]
-    var hostEndpoints: [String: HostEndpointInfo] = [:]
-    var hostEndpointNamesByNode: [String: Set<String>] = [:]
     var itemSources: [ResourceKey: ItemSource] = [:]
     var itemsByParent: [String: Set<ResourceKey>] = [:]
-    var pools: [String: (cidr: CIDR, natOutgoing: Bool)] = [:]
-    var nodeAddresses: [String: [CIDR]] = [:]
-    var felixConfigurations: [String: FelixConfigurationSpec] = [:]
     var index = SelectorIndex()
 
     /// Resources that could not be used (a selector that does not parse), with the reason. A policy or profile
     /// that was usable before keeps its last usable content.
     public private(set) var unusable: [ResourceKey: String] = [:]
 
-    /// Bumped by every upsert or removal that changed something.
-    public private(set) var generation: UInt64 = 0
+    /// The kinds whose deltas change this state.
+    public static let kinds: Set<ResourceKind> = [
+        .globalNetworkPolicy, .networkPolicy, .tier, .profile, .namespace, .workloadEndpoint, .hostEndpoint,
+        .globalNetworkSet, .networkSet,
+    ]
 
     public init() {}
 
@@ -66,73 +46,64 @@ public struct PolicyState: Sendable {
 
     public mutating func clearChangedSets() { index.clearChangedSets() }
 
-    /// Adds or replaces a resource. Returns true when the state changed (false for an identical resource or a
-    /// kind policy does not read).
+    /// Applies one delta of `cache` (the cache as it is after the change). Returns what changed here; nothing
+    /// for kinds policy does not derive anything from.
     @discardableResult
-    public mutating func upsert(_ resource: AnyResource) -> Bool {
-        let changed: Bool
-        switch resource.kind {
+    public mutating func apply(_ delta: ResourceDelta, cache: ResourceCache) -> PolicyStateChange {
+        let key = delta.key
+        switch key.kind {
         case .globalNetworkPolicy:
-            guard let policy = resource.as(GlobalNetworkPolicy.self) else { return false }
+            guard let policy = delta.current?.as(GlobalNetworkPolicy.self) else {
+                return rules(removePolicy(.globalNetworkPolicy(key.name)) || clearUnusable(key))
+            }
             do throws(RuleNormalizer.Failure) {
-                changed = upsertPolicy(try PolicyRecord(policy), key: policy.key)
+                return rules(upsertPolicy(try PolicyRecord(policy), key: key))
             } catch {
-                changed = markUnusable(policy.key, error.description)
+                return rules(markUnusable(key, error.description))
             }
         case .networkPolicy:
-            guard let policy = resource.as(NetworkPolicy.self) else { return false }
-            do throws(RuleNormalizer.Failure) {
-                changed = upsertPolicy(try PolicyRecord(policy), key: policy.key)
-            } catch {
-                changed = markUnusable(policy.key, error.description)
+            guard let policy = delta.current?.as(NetworkPolicy.self) else {
+                return rules(removePolicy(.networkPolicy(key.namespace ?? "default", key.name)) || clearUnusable(key))
             }
-        case .tier: changed = resource.as(Tier.self).map { upsertTier($0) } ?? false
-        case .profile: changed = resource.as(Profile.self).map { upsertProfile($0) } ?? false
-        case .namespace: changed = resource.as(Namespace.self).map { upsertNamespace($0) } ?? false
-        case .workloadEndpoint: changed = resource.as(WorkloadEndpoint.self).map { upsertWorkload($0) } ?? false
-        case .hostEndpoint: changed = resource.as(HostEndpoint.self).map { upsertHostEndpoint($0) } ?? false
+            do throws(RuleNormalizer.Failure) {
+                return rules(upsertPolicy(try PolicyRecord(policy), key: key))
+            } catch {
+                return rules(markUnusable(key, error.description))
+            }
+        case .tier:
+            guard let tier = delta.current?.as(Tier.self) else {
+                return rules(tierResources.removeValue(forKey: key.name) != nil)
+            }
+            let record = TierRecord(tier)
+            return rules(tierResources.updateValue(record, forKey: record.name) != record)
+        case .profile:
+            guard let profile = delta.current?.as(Profile.self) else {
+                return relabeling(rulesChanged: removeProfile(key.name) || clearUnusable(key), parent: key.name)
+            }
+            return upsertProfile(profile)
+        case .namespace:
+            let labels = delta.current.map { $0.metadata.labels ?? [:] }
+            let changed = labels == nil
+                ? namespaceLabels.removeValue(forKey: key.name) != nil
+                : namespaceLabels.updateValue(labels!, forKey: key.name) != labels
+            guard changed else { return PolicyStateChange() }
+            return relabeling(rulesChanged: false, parent: ProfileRecord.namespacePrefix + key.name)
+        case .workloadEndpoint:
+            guard let record = cache.workloadEndpoint(key) else { return items(removeItem(key), key) }
+            return items(setItem(key, Self.source(record)), key)
+        case .hostEndpoint:
+            guard let record = cache.hostEndpoints[key.name] else { return items(removeItem(key), key) }
+            return items(setItem(key, Self.source(record)), key)
         case .globalNetworkSet:
-            changed =
-                resource.as(GlobalNetworkSet.self).map {
-                    upsertNetworkSet($0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: nil)
-                } ?? false
+            guard let set = delta.current?.as(GlobalNetworkSet.self) else { return items(removeItem(key), key) }
+            return items(setItem(key, Self.source(labels: set.metadata.labels, nets: set.spec.nets, namespace: nil)), key)
         case .networkSet:
-            changed =
-                resource.as(NetworkSet.self).map {
-                    upsertNetworkSet(
-                        $0.key, labels: $0.metadata.labels, nets: $0.spec.nets, namespace: $0.metadata.namespace)
-                } ?? false
-        case .ipPool: changed = resource.as(IPPool.self).map { upsertPool($0) } ?? false
-        case .node: changed = resource.as(Node.self).map { upsertNode($0) } ?? false
-        case .felixConfiguration:
-            changed = resource.as(FelixConfiguration.self).map { upsertFelixConfiguration($0) } ?? false
-        default: return false
+            guard let set = delta.current?.as(NetworkSet.self) else { return items(removeItem(key), key) }
+            let source = Self.source(labels: set.metadata.labels, nets: set.spec.nets, namespace: set.metadata.namespace)
+            return items(setItem(key, source), key)
+        default:
+            return PolicyStateChange()
         }
-        if changed { generation &+= 1 }
-        return changed
-    }
-
-    /// Removes a resource by key. Returns true when the state changed.
-    @discardableResult
-    public mutating func remove(_ key: ResourceKey) -> Bool {
-        let changed: Bool
-        switch key.kind {
-        case .globalNetworkPolicy: changed = removePolicy(.globalNetworkPolicy(key.name))
-        case .networkPolicy: changed = removePolicy(.networkPolicy(key.namespace ?? "default", key.name))
-        case .tier: changed = tierResources.removeValue(forKey: key.name) != nil
-        case .profile: changed = removeProfile(key.name)
-        case .namespace: changed = removeNamespace(key.name)
-        case .workloadEndpoint: changed = removeWorkload(key)
-        case .hostEndpoint: changed = removeHostEndpoint(key.name)
-        case .globalNetworkSet, .networkSet: changed = removeItem(key)
-        case .ipPool: changed = pools.removeValue(forKey: key.name) != nil
-        case .node: changed = nodeAddresses.removeValue(forKey: key.name) != nil
-        case .felixConfiguration: changed = felixConfigurations.removeValue(forKey: key.name) != nil
-        default: return false
-        }
-        let wasUnusable = unusable.removeValue(forKey: key) != nil
-        if changed || wasUnusable { generation &+= 1 }
-        return changed || wasUnusable
     }
 
     // MARK: Reading
@@ -140,25 +111,6 @@ public struct PolicyState: Sendable {
     /// The labels selectors see for an endpoint or network set: its profiles' `labelsToApply` overlaid with its
     /// own labels (and, for namespaced ones, `projectcalico.org/namespace`). nil when the state has no such item.
     public func effectiveLabels(of key: ResourceKey) -> Labels? { index.items[key]?.labels }
-
-    /// The WorkloadEndpoints of a node.
-    public func workloadEndpointKeys(on node: String) -> [ResourceKey] {
-        (workloadKeysByNode[node] ?? []).sorted()
-    }
-
-    /// The WorkloadEndpoints of a pod (`spec.pod`) in a namespace.
-    public func workloadEndpointKeys(pod: String, namespace: String) -> [ResourceKey] {
-        workloads.keys.filter { $0.namespace == namespace && workloadPods[$0] == pod }.sorted()
-    }
-
-    /// The node a WorkloadEndpoint or HostEndpoint belongs to.
-    public func node(of key: ResourceKey) -> String? {
-        switch key.kind {
-        case .workloadEndpoint: workloads[key]?.node
-        case .hostEndpoint: hostEndpoints[key.name]?.node
-        default: nil
-        }
-    }
 
     /// The members of a selector set, as endpoint and network-set keys (for debugging output and tests).
     public func members(of set: SetID) -> Set<ResourceKey>? { index.members(of: set) }
@@ -177,17 +129,47 @@ public struct PolicyState: Sendable {
     }
 }
 
+/// What one delta changed in a `PolicyState`.
+public struct PolicyStateChange: Sendable, Equatable {
+    /// Policies, tiers or profile rules changed: which policies apply where, or what they say.
+    public var rules = false
+    /// Endpoints and network sets whose labels, addresses or ports changed (their set memberships may have).
+    public var items: Set<ResourceKey> = []
+
+    public init(rules: Bool = false, items: Set<ResourceKey> = []) {
+        self.rules = rules
+        self.items = items
+    }
+
+    public var isEmpty: Bool { !rules && items.isEmpty }
+}
+
 // MARK: - Writing, kind by kind
 
 extension PolicyState {
+    private func rules(_ changed: Bool) -> PolicyStateChange { PolicyStateChange(rules: changed) }
+
+    private func items(_ changed: Bool, _ key: ResourceKey) -> PolicyStateChange {
+        PolicyStateChange(items: changed ? [key] : [])
+    }
+
+    /// A profile or namespace changed: every item inheriting from it gets its labels again.
+    private mutating func relabeling(rulesChanged: Bool, parent: String) -> PolicyStateChange {
+        PolicyStateChange(rules: rulesChanged, items: relabel(parent: parent))
+    }
+
     mutating func markUnusable(_ key: ResourceKey, _ reason: String) -> Bool {
         if unusable[key] == reason { return false }
         unusable[key] = reason
         return true
     }
 
+    private mutating func clearUnusable(_ key: ResourceKey) -> Bool {
+        unusable.removeValue(forKey: key) != nil
+    }
+
     private mutating func upsertPolicy(_ record: PolicyRecord, key: ResourceKey) -> Bool {
-        let wasUnusable = unusable.removeValue(forKey: key) != nil
+        let wasUnusable = clearUnusable(key)
         if policies[record.id] == record { return wasUnusable }
         let old = policies.updateValue(record, forKey: record.id)
         if let old { forget(old) }
@@ -216,116 +198,52 @@ extension PolicyState {
         for requirement in (old ?? [:]).values { index.release(requirement) }
     }
 
-    private mutating func upsertTier(_ tier: Tier) -> Bool {
-        let record = TierRecord(tier)
-        return tierResources.updateValue(record, forKey: record.name) != record
-    }
-
-    private mutating func upsertProfile(_ profile: Profile) -> Bool {
+    private mutating func upsertProfile(_ profile: Profile) -> PolicyStateChange {
         let record: ProfileRecord
         do {
             record = try ProfileRecord(profile)
         } catch {
-            return markUnusable(profile.key, error.description)
+            return rules(markUnusable(profile.key, error.description))
         }
-        let wasUnusable = unusable.removeValue(forKey: profile.key) != nil
-        if profileResources[record.name] == record { return wasUnusable }
+        let wasUnusable = clearUnusable(profile.key)
+        if profileResources[record.name] == record { return rules(wasUnusable) }
         let old = profileResources.updateValue(record, forKey: record.name)
         swapSets(old: old?.sets, new: record.sets)
-        relabel(parent: record.name)
-        return true
+        return relabeling(rulesChanged: true, parent: record.name)
     }
 
     private mutating func removeProfile(_ name: String) -> Bool {
         guard let old = profileResources.removeValue(forKey: name) else { return false }
         swapSets(old: old.sets, new: nil)
-        relabel(parent: name)
         return true
     }
 
-    private mutating func upsertNamespace(_ namespace: Namespace) -> Bool {
-        let name = namespace.metadata.name
-        let labels = namespace.metadata.labels ?? [:]
-        if namespaceLabels[name] == labels { return false }
-        namespaceLabels[name] = labels
-        relabel(parent: ProfileRecord.namespacePrefix + name)
-        return true
-    }
-
-    private mutating func removeNamespace(_ name: String) -> Bool {
-        guard namespaceLabels.removeValue(forKey: name) != nil else { return false }
-        relabel(parent: ProfileRecord.namespacePrefix + name)
-        return true
-    }
-
-    private mutating func upsertWorkload(_ endpoint: WorkloadEndpoint) -> Bool {
-        let key = endpoint.key
+    /// The labels Calico's Kubernetes conversion adds to a workload's own; the namespace (and service account)
+    /// label is forced so that no pod can claim another namespace's identity with a label of its own.
+    static func source(_ record: WorkloadRecord) -> ItemSource {
+        let endpoint = record.resource
         let spec = endpoint.spec
-        let namespace = endpoint.metadata.namespace ?? "default"
         var labels = endpoint.metadata.labels ?? [:]
-        // The labels Calico's Kubernetes conversion adds; the namespace (and service account) label is forced
-        // so that no pod can claim another namespace's identity with a label of its own.
-        labels[SelectorRewriting.namespaceLabel] = namespace
+        labels[SelectorRewriting.namespaceLabel] = endpoint.metadata.namespace ?? "default"
         if let account = spec.serviceAccountName, !account.isEmpty {
             labels[SelectorRewriting.serviceAccountLabel] = account
         }
         if let orchestrator = spec.orchestrator, labels[SelectorRewriting.orchestratorLabel] == nil {
             labels[SelectorRewriting.orchestratorLabel] = orchestrator
         }
-        let addresses = (spec.ipNetworks ?? []).compactMap { NetworkText.parse($0).map { CIDR(host: $0.address) } }
-        let info = WorkloadInfo(
-            node: spec.node, interfaceName: spec.interfaceName, addresses: addresses, profiles: spec.profiles ?? [])
-        let source = ItemSource(
-            ownLabels: labels, parents: info.profiles, addresses: addresses, ports: Self.ports(spec.ports))
-        let old = workloads.updateValue(info, forKey: key)
-        workloadPods[key] = spec.pod
-        if let old, old.node != info.node { Self.removeKey(key, from: &workloadKeysByNode, old.node) }
-        workloadKeysByNode[info.node, default: []].insert(key)
-        let itemChanged = setItem(key, source)
-        return old != info || itemChanged
+        return ItemSource(
+            ownLabels: labels, parents: record.profiles, addresses: record.addresses, ports: ports(spec.ports))
     }
 
-    private mutating func removeWorkload(_ key: ResourceKey) -> Bool {
-        guard let old = workloads.removeValue(forKey: key) else { return false }
-        workloadPods.removeValue(forKey: key)
-        Self.removeKey(key, from: &workloadKeysByNode, old.node)
-        removeItem(key)
-        return true
-    }
-
-    private mutating func upsertHostEndpoint(_ endpoint: HostEndpoint) -> Bool {
-        let name = endpoint.metadata.name
-        let spec = endpoint.spec
-        let addresses = (spec.expectedIPs ?? []).compactMap { IPAddress($0).map { CIDR(host: $0) } }
-        let info = HostEndpointInfo(
-            node: spec.node, interfaceName: spec.interfaceName ?? "", addresses: addresses,
-            profiles: spec.profiles ?? [])
-        let source = ItemSource(
-            ownLabels: endpoint.metadata.labels ?? [:], parents: info.profiles, addresses: addresses,
-            ports: Self.ports(spec.ports))
-        let old = hostEndpoints.updateValue(info, forKey: name)
-        if let old, old.node != info.node {
-            hostEndpointNamesByNode[old.node]?.remove(name)
-            if hostEndpointNamesByNode[old.node]?.isEmpty == true { hostEndpointNamesByNode[old.node] = nil }
-        }
-        hostEndpointNamesByNode[info.node, default: []].insert(name)
-        let itemChanged = setItem(endpoint.key, source)
-        return old != info || itemChanged
-    }
-
-    private mutating func removeHostEndpoint(_ name: String) -> Bool {
-        guard let old = hostEndpoints.removeValue(forKey: name) else { return false }
-        hostEndpointNamesByNode[old.node]?.remove(name)
-        if hostEndpointNamesByNode[old.node]?.isEmpty == true { hostEndpointNamesByNode[old.node] = nil }
-        removeItem(ResourceKey(kind: .hostEndpoint, name: name))
-        return true
+    static func source(_ record: HostEndpointRecord) -> ItemSource {
+        ItemSource(
+            ownLabels: record.resource.metadata.labels ?? [:], parents: record.profiles, addresses: record.addresses,
+            ports: ports(record.resource.spec.ports))
     }
 
     /// A NetworkSet inherits its namespace's labels (as Calico gives it the `kns.<namespace>` profile) and carries
     /// `projectcalico.org/namespace`; a GlobalNetworkSet has only its own labels.
-    private mutating func upsertNetworkSet(_ key: ResourceKey, labels: Labels?, nets: [String]?, namespace: String?)
-        -> Bool
-    {
+    static func source(labels: Labels?, nets: [String]?, namespace: String?) -> ItemSource {
         var own = labels ?? [:]
         var parents: [String] = []
         if let namespace {
@@ -333,29 +251,7 @@ extension PolicyState {
             parents = [ProfileRecord.namespacePrefix + namespace]
         }
         let addresses = (nets ?? []).compactMap { NetworkText.parse($0)?.masked }
-        return setItem(key, ItemSource(ownLabels: own, parents: parents, addresses: addresses, ports: []))
-    }
-
-    private mutating func upsertPool(_ pool: IPPool) -> Bool {
-        guard let cidr = pool.spec.network?.masked else {
-            let removed = pools.removeValue(forKey: pool.metadata.name) != nil
-            return markUnusable(pool.key, "spec.cidr \"\(pool.spec.cidr)\" is not a CIDR") || removed
-        }
-        unusable.removeValue(forKey: pool.key)
-        let natOutgoing = pool.spec.natOutgoing ?? false
-        let old = pools.updateValue((cidr, natOutgoing), forKey: pool.metadata.name)
-        return old?.cidr != cidr || old?.natOutgoing != natOutgoing
-    }
-
-    private mutating func upsertNode(_ node: Node) -> Bool {
-        let addresses = [node.spec.bgp?.ipv4Address, node.spec.bgp?.ipv6Address].compactMap { text in
-            text.flatMap { NetworkText.parse($0) }.map { CIDR(host: $0.address) }
-        }
-        return nodeAddresses.updateValue(addresses, forKey: node.metadata.name) != addresses
-    }
-
-    private mutating func upsertFelixConfiguration(_ configuration: FelixConfiguration) -> Bool {
-        felixConfigurations.updateValue(configuration.spec, forKey: configuration.metadata.name) != configuration.spec
+        return ItemSource(ownLabels: own, parents: parents, addresses: addresses, ports: [])
     }
 
     // MARK: Items and label inheritance
@@ -381,12 +277,19 @@ extension PolicyState {
         return true
     }
 
-    /// Recomputes the labels of every item that inherits from `parent`, after the profile or namespace changed.
-    private mutating func relabel(parent: String) {
+    /// Recomputes the labels of every item that inherits from `parent`, after the profile or namespace changed;
+    /// returns the items whose labels changed.
+    private mutating func relabel(parent: String) -> Set<ResourceKey> {
+        var changed: Set<ResourceKey> = []
         for key in itemsByParent[parent] ?? [] {
             guard let source = itemSources[key] else { continue }
-            index.upsert(key, item(from: source))
+            let item = item(from: source)
+            if index.items[key] != item {
+                index.upsert(key, item)
+                changed.insert(key)
+            }
         }
+        return changed
     }
 
     private func item(from source: ItemSource) -> IndexedItem {

@@ -1,39 +1,45 @@
 import CalicoAPI
 
-/// What the calculation reads of an IPPool, parsed once when the pool arrives. Records hold no resource, so
-/// walking them copies a few references, not whole resources.
-struct PoolRecord: Sendable, Equatable {
-    let name: String
-    let cidr: CIDR
-    let vxlanMode: EncapsulationMode
-    let ipipMode: EncapsulationMode
+// What the calculations read of each resource, interpreted once, when the resource arrives. Route calculation
+// and policy calculation read the same records, so that they never disagree about a resource.
+
+/// An IPPool with its CIDR and encapsulation worked out.
+public struct PoolRecord: Sendable, Equatable {
+    public let resource: IPPool
+    public let cidr: CIDR
+    public let vxlanMode: EncapsulationMode
+    public let ipipMode: EncapsulationMode
+    public var natOutgoing: Bool { resource.spec.natOutgoing ?? false }
+    public var name: String { resource.metadata.name }
 
     init?(_ pool: IPPool) {
         guard let cidr = try? CIDR(parsing: pool.spec.cidr) else { return nil }
-        name = pool.metadata.name
+        resource = pool
         self.cidr = cidr.masked
         vxlanMode = pool.spec.effectiveVXLANMode
         ipipMode = pool.spec.effectiveIPIPMode
     }
 
-    var key: ResourceKey { ResourceKey(kind: .ipPool, name: name) }
+    public var key: ResourceKey { resource.key }
 }
 
-/// A Node with the fields the calculation reads parsed once, when it arrives.
-struct NodeRecord: Sendable {
-    let name: String
+/// A Node with its addresses parsed.
+public struct NodeRecord: Sendable, Equatable {
+    public let resource: Node
     /// `spec.bgp.ipv4Address`: the node IP with its subnet's prefix length.
-    let ipv4: CIDR?
-    let ipv6: CIDR?
-    let vxlanTunnelAddress: IPAddress?
-    let ipipTunnelAddress: IPAddress?
+    public let ipv4: CIDR?
+    public let ipv6: CIDR?
+    public let vxlanTunnelAddress: IPAddress?
+    public let ipipTunnelAddress: IPAddress?
     /// The VTEP MAC: the Node's `vxlanTunnelMACAddr` when it is a valid MAC, else Felix's derivation.
-    let vxlanMAC: String
+    public let vxlanMAC: String
     /// Fields that are set but cannot be used, as `field: reason`.
-    let problems: [String]
+    public let problems: [String]
+
+    public var name: String { resource.metadata.name }
 
     init(_ node: Node) {
-        name = node.metadata.name
+        resource = node
         var problems: [String] = []
         func cidr(_ field: String, _ text: String?, _ family: IPFamily) -> CIDR? {
             guard let text else { return nil }
@@ -69,51 +75,58 @@ struct NodeRecord: Sendable {
     }
 
     /// The node IP of a family: the address part of `bgp.ipv4Address` or `bgp.ipv6Address`.
-    func address(_ family: IPFamily) -> IPAddress? {
+    public func address(_ family: IPFamily) -> IPAddress? {
         (family == .v4 ? ipv4 : ipv6)?.address
     }
 
     /// The node's subnet of a family, from the prefix length of its BGP address.
-    func subnet(_ family: IPFamily) -> CIDR? {
+    public func subnet(_ family: IPFamily) -> CIDR? {
         family == .v4 ? ipv4 : ipv6
     }
 
+    /// The node's addresses as host prefixes (what policy treats as host networks).
+    public var hostAddresses: [CIDR] {
+        [ipv4, ipv6].compactMap { $0.map { CIDR(host: $0.address) } }
+    }
+
     /// The node's VXLAN tunnel endpoint, once both its tunnel address and its node IP are known.
-    var vtep: RemoteVTEP? {
+    public var vtep: RemoteVTEP? {
         guard let vxlanTunnelAddress, let underlay = ipv4?.address else { return nil }
         return RemoteVTEP(tunnelAddress: vxlanTunnelAddress, mac: vxlanMAC, nodeAddress: underlay)
     }
 }
 
 /// A node's VXLAN tunnel endpoint as other nodes see it.
-struct RemoteVTEP: Sendable, Hashable {
-    let tunnelAddress: IPAddress
-    let mac: String
-    let nodeAddress: IPAddress
+public struct RemoteVTEP: Sendable, Hashable {
+    public let tunnelAddress: IPAddress
+    public let mac: String
+    public let nodeAddress: IPAddress
 }
 
 /// An address allocated from a block to a node other than the block's affine node.
-struct BorrowedAddress: Sendable, Hashable {
-    let address: IPAddress
+public struct BorrowedAddress: Sendable, Hashable {
+    public let address: IPAddress
     /// The node the allocation's `node` attribute names.
-    let node: String
+    public let node: String
 }
 
 /// An IPAMBlock with its CIDR, owner and borrowed addresses worked out once, when it arrives, so that
 /// computing a node's routes never walks allocations.
-struct BlockRecord: Sendable {
-    /// The IPAMBlock resource's name.
-    let name: String
-    let cidr: CIDR
+public struct BlockRecord: Sendable, Equatable {
+    public let resource: IPAMBlock
+    public let cidr: CIDR
     /// The node of a `host:<node>` affinity; nil for an unaffine or virtual block.
-    let affineNode: String?
+    public let affineNode: String?
     /// Allocations whose `node` attribute names another node than `affineNode` (every allocation with a
     /// `node` attribute when the block has no host affinity).
-    let borrowed: [BorrowedAddress]
+    public let borrowed: [BorrowedAddress]
+
+    /// The IPAMBlock resource's name.
+    public var name: String { resource.metadata.name }
 
     init?(_ block: IPAMBlock) {
         guard let cidr = try? CIDR(parsing: block.spec.cidr) else { return nil }
-        name = block.metadata.name
+        resource = block
         self.cidr = cidr.masked
         let spec = block.spec
         let owner: String? =
@@ -136,23 +149,29 @@ struct BlockRecord: Sendable {
         self.borrowed = borrowed
     }
 
-    var key: ResourceKey { ResourceKey(kind: .ipamBlock, name: name) }
+    public var key: ResourceKey { resource.key }
 }
 
-/// What the calculation reads of a WorkloadEndpoint, parsed once when it arrives.
-struct WorkloadRecord: Sendable {
-    let interface: String
-    /// The endpoint's addresses; entries that are not single addresses are in `problems` instead.
-    let addresses: [CIDR]
+/// A WorkloadEndpoint with its addresses and MAC parsed.
+public struct WorkloadRecord: Sendable, Equatable {
+    public let resource: WorkloadEndpoint
+    /// The endpoint's addresses, each a single address (/32 or /128); entries that are not are in `problems`
+    /// instead, and neither routes nor policy use them.
+    public let addresses: [CIDR]
     /// The MAC in canonical form, when the endpoint has a valid one.
-    let mac: String?
+    public let mac: String?
+    public let problems: [String]
+
+    public var key: ResourceKey { resource.key }
+    public var node: String { resource.spec.node }
+    public var interface: String { resource.spec.interfaceName }
+    public var profiles: [String] { resource.spec.profiles ?? [] }
     /// Whether the endpoint lists `allowSpoofedSourcePrefixes`.
-    let listsSpoofedSources: Bool
-    let problems: [String]
+    public var listsSpoofedSources: Bool { !(resource.spec.allowSpoofedSourcePrefixes ?? []).isEmpty }
 
     init(_ endpoint: WorkloadEndpoint) {
+        resource = endpoint
         let spec = endpoint.spec
-        interface = spec.interfaceName
         var problems: [String] = []
         var addresses: [CIDR] = []
         for text in spec.ipNetworks ?? [] {
@@ -173,8 +192,26 @@ struct WorkloadRecord: Sendable {
             mac = nil
         }
         self.addresses = addresses
-        listsSpoofedSources = !(spec.allowSpoofedSourcePrefixes ?? []).isEmpty
         self.problems = problems
+    }
+}
+
+/// A HostEndpoint with its expected addresses parsed.
+public struct HostEndpointRecord: Sendable, Equatable {
+    public let resource: HostEndpoint
+    /// `expectedIPs` as host prefixes.
+    public let addresses: [CIDR]
+
+    public var key: ResourceKey { resource.key }
+    public var name: String { resource.metadata.name }
+    public var node: String { resource.spec.node }
+    /// The interface, or "" when the endpoint names none (it then covers the addresses only).
+    public var interface: String { resource.spec.interfaceName ?? "" }
+    public var profiles: [String] { resource.spec.profiles ?? [] }
+
+    init(_ endpoint: HostEndpoint) {
+        resource = endpoint
+        addresses = (endpoint.spec.expectedIPs ?? []).compactMap { IPAddress($0).map { CIDR(host: $0) } }
     }
 }
 
@@ -199,23 +236,5 @@ enum MACAddressText {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension DesiredNeighbor {
-    /// For a MAC already in canonical form (skips the public initialiser's lowercasing).
-    init(interface: String, address: IPAddress, canonicalMAC: String) {
-        self.interface = interface
-        self.address = address
-        self.mac = canonicalMAC
-    }
-}
-
-extension DesiredFDBEntry {
-    /// For a MAC already in canonical form (skips the public initialiser's lowercasing).
-    init(interface: String, canonicalMAC: String, destination: IPAddress) {
-        self.interface = interface
-        self.mac = canonicalMAC
-        self.destination = destination
     }
 }
