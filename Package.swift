@@ -54,8 +54,8 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport", "NFTables",
-                "Policy", "PolicyRendering",
+                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "ResourceCache", "Policy",
+                "PolicyRendering",
             ],
             swiftSettings: strict),
 
@@ -97,7 +97,7 @@ let package = Package(
             dependencies: ["Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI"],
             path: "bench/policy-dataplane", exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
+            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI", "ResourceCache"], path: "bench/calculation",
             swiftSettings: strict),
         .executableTarget(
             name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink"], path: "bench/agent",

@@ -107,6 +107,21 @@ public struct ResourceCache: Sendable {
     /// How many WorkloadEndpoints the whole cluster has.
     public var workloadEndpointCount: Int { workloadNode.count }
 
+    /// The WorkloadEndpoints of a pod (`spec.pod`) in a namespace, by key; walks every endpoint (for tools).
+    public func workloadEndpointKeys(pod: String, namespace: String) -> [ResourceKey] {
+        workloadNode.keys.filter { $0.namespace == namespace && workloadEndpoint($0)?.resource.spec.pod == pod }
+            .sorted()
+    }
+
+    /// The node a WorkloadEndpoint or HostEndpoint belongs to; nil when the cache has no such endpoint.
+    public func node(of key: ResourceKey) -> String? {
+        switch key.kind {
+        case .workloadEndpoint: workloadNode[key]
+        case .hostEndpoint: hostEndpoints[key.name]?.node
+        default: nil
+        }
+    }
+
     /// The HostEndpoints of one node, by name.
     public func hostEndpoints(on node: String) -> [HostEndpointRecord] {
         (hostEndpointNamesByNode[node] ?? []).sorted().compactMap { hostEndpoints[$0] }

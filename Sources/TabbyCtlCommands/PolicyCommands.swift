@@ -34,7 +34,7 @@ struct PolicyShowCommand: AsyncParsableCommand {
         let store = try options.open()
         let state = try await PolicyStateLoader.load(from: store)
         let key = try EndpointArgument.resolve(endpoint, in: state)
-        guard let report = PolicyCalculator.report(state: state, endpoint: key) else {
+        guard let report = state.report(endpoint: key) else {
             throw CtlFailure.failed("endpoint \(endpoint) not found")
         }
         switch output {
@@ -44,15 +44,15 @@ struct PolicyShowCommand: AsyncParsableCommand {
     }
 }
 
-/// Reads the resources network policy depends on into a `PolicyState`.
+/// Reads the resources network policy depends on into `PolicyInputs`.
 enum PolicyStateLoader {
     static let kinds: [ResourceKind] = [
         .tier, .globalNetworkPolicy, .networkPolicy, .profile, .namespace, .workloadEndpoint, .hostEndpoint,
         .globalNetworkSet, .networkSet, .felixConfiguration,
     ]
 
-    static func load(from store: some Datastore) async throws(CtlFailure) -> PolicyState {
-        var state = PolicyState()
+    static func load(from store: some Datastore) async throws(CtlFailure) -> PolicyInputs {
+        var state = PolicyInputs()
         for kind in kinds {
             let listing: DatastoreListing
             do {
@@ -63,7 +63,7 @@ enum PolicyStateLoader {
             for problem in listing.problems { Console.error("warning: \(problem)") }
             for resource in listing.resources { state.upsert(resource) }
         }
-        for (key, reason) in state.unusable.sorted(by: { $0.key < $1.key }) {
+        for (key, reason) in state.state.unusable.sorted(by: { $0.key < $1.key }) {
             Console.error("warning: \(key) is not used: \(reason)")
         }
         return state
@@ -73,19 +73,19 @@ enum PolicyStateLoader {
 /// `--endpoint NAMESPACE/NAME` (a WorkloadEndpoint, or the one endpoint of a pod of that name) or `--endpoint
 /// NAME` (a HostEndpoint).
 enum EndpointArgument {
-    static func resolve(_ text: String, in state: PolicyState) throws(CtlFailure) -> ResourceKey {
+    static func resolve(_ text: String, in state: PolicyInputs) throws(CtlFailure) -> ResourceKey {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch parts.count {
         case 1 where !parts[0].isEmpty:
             let key = ResourceKey(kind: .hostEndpoint, name: parts[0])
-            guard state.node(of: key) != nil else {
+            guard state.cache.node(of: key) != nil else {
                 throw CtlFailure.failed("HostEndpoint \"\(parts[0])\" not found (a workload is NAMESPACE/NAME)")
             }
             return key
         case 2 where !parts[0].isEmpty && !parts[1].isEmpty:
             let key = ResourceKey(kind: .workloadEndpoint, namespace: parts[0], name: parts[1])
-            if state.node(of: key) != nil { return key }
-            let byPod = state.workloadEndpointKeys(pod: parts[1], namespace: parts[0])
+            if state.cache.node(of: key) != nil { return key }
+            let byPod = state.cache.workloadEndpointKeys(pod: parts[1], namespace: parts[0])
             if byPod.count == 1 { return byPod[0] }
             if byPod.count > 1 {
                 let names = byPod.map(\.name).joined(separator: ", ")

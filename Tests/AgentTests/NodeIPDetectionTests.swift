@@ -1,4 +1,4 @@
-import Agent
+import Dataplane
 import Netlink
 import Testing
 
@@ -6,9 +6,9 @@ import Testing
     "Node IP detection",
     .enabled(if: canCreateNamespaces, "needs root and `ip netns add` to create network namespaces"))
 struct NodeIPDetectionTests {
-    /// Opens a route socket inside the namespace.
-    private func socket(in namespace: TestNamespace) throws -> RouteSocket {
-        try RouteSocket(in: NetworkNamespace(named: namespace.name))
+    /// Opens the kernel inside the namespace.
+    private func socket(in namespace: TestNamespace) throws -> NetlinkKernel {
+        try NetlinkKernel(namespaceNamed: namespace.name)
     }
 
     @Test func theAddressOfTheInterfaceWithTheDefaultRoute() throws {

@@ -1,4 +1,5 @@
 import Calculation
+import ResourceCache
 // calculation-bench: how long Tabby takes to compute one node's desired dataplane, and what one datastore change
 // costs the cluster state.
 //
@@ -114,17 +115,17 @@ for shape in shapes {
     let (resources, interfaces, blockCount) = makeCluster(
         nodes: nodeCount, endpoints: shape.endpoints, local: shape.local, blockSize: shape.blockSize)
     let clock = ContinuousClock()
-    var cluster = ClusterState()
+    var cluster = ResourceCache()
     let build = clock.measure {
         for resource in resources { cluster.upsert(resource) }
     }
     let environment = NodeEnvironment(interfaces: interfaces, hostMTU: 1500, underlayInterface: "eth0")
-    let (settings, problems) = FelixSettings.resolve(state: cluster, node: "node-0")
+    let (settings, problems) = FelixSettings.resolve(cache: cluster, node: "node-0")
     precondition(problems.isEmpty)
     var result = DesiredDataplane()
     let runs = 2000
     let desiredTime = measure(runs: runs) {
-        result = Calculator.desired(state: cluster, node: "node-0", environment: environment, settings: settings)
+        result = Calculator.desired(cache: cluster, node: "node-0", environment: environment, settings: settings)
     }
     precondition(result.problems.isEmpty, "unexpected problems: \(result.problems.prefix(3))")
     let routeCount = result.routes.count
@@ -146,7 +147,7 @@ for shape in shapes {
         wep.interfaceName = "calibench\(counter % 1000)"
         wep.ipNetworks = ["10.251.\(counter / 256 % 256).\(counter % 256)/32"]
         cluster.upsert(AnyResource(WorkloadEndpoint(name: "bench0-\(counter)", namespace: "ns", spec: wep)))
-        result = Calculator.desired(state: cluster, node: "node-0", environment: environment, settings: settings)
+        result = Calculator.desired(cache: cluster, node: "node-0", environment: environment, settings: settings)
         cluster.remove(ResourceKey(kind: .workloadEndpoint, namespace: "ns", name: "bench0-\(counter)"))
     }
     print(
@@ -157,5 +158,5 @@ for shape in shapes {
 }
 print("")
 print("desired: Calculator.desired for node-0, median and p99 over 2000 runs. build state: every resource upserted")
-print("into an empty ClusterState. 1 WEP upsert: ClusterState.upsert of a new endpoint on another node.")
+print("into an empty ResourceCache. 1 WEP upsert: ResourceCache.upsert of a new endpoint on another node.")
 print("local add+desired: an endpoint upserted on node-0, then node-0's dataplane computed (medians).")

@@ -19,7 +19,7 @@ let settings = RenderingSettings(vxlanEnabled: true)
 print(
     "policy-dataplane-bench: \(cluster.policies) policies, \(cluster.endpointCount) endpoints on \(cluster.nodes) "
         + "nodes (\(cluster.perNode) local), \(runs) runs")
-var state = PolicyState()
+var state = PolicyInputs(following: node)
 let (_, loadTime) = timed { for resource in cluster.resources() { state.upsert(resource) } }
 print("  policy state loaded in \(ms(loadTime)) (measured by policy-bench; not part of the figures below)")
 
@@ -44,7 +44,7 @@ for index in 0..<runs {
     do {
         let namespace = try BenchNamespace("cold\(index)")
         defer { namespace.remove() }
-        let (program, programTime) = timed { PolicyCalculator.program(state: state, node: node) }
+        let (program, programTime) = timed { PolicyCalculator.program(state: state.state, cache: state.cache, node: node) }
         let (rendered, renderTime) = timed { PolicyRenderer.render(program, settings: settings) }
         let (report, applyTime) = try timed {
             // The socket is opened inside the timing, as an agent starting up (or a CLI run) does.
@@ -121,7 +121,7 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
     defer { namespace.remove() }
     let reconciler = RulesetReconciler(kernel: try NFTablesSocket())
     let renderer = RulesetRenderer()
-    var current = renderer.render(PolicyCalculator.program(state: state, node: node), settings: settings)
+    var current = renderer.render(state.program(node: node), settings: settings)
     _ = reconciler.apply(current)
     var totals: [Double] = []
     var updates: [Double] = []
@@ -139,7 +139,7 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
         let start = now()
         state.upsert(cluster.endpoint(index, app: app))
         let updated = now()
-        let program = PolicyCalculator.program(state: state, node: node)
+        let program = state.program(node: node)
         let calculated = now()
         let rendered = renderer.render(program, settings: settings)
         let renderedAt = now()

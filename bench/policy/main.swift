@@ -69,23 +69,22 @@ var coldTimes: [Double] = []
 var programTimes: [Double] = []
 var changeTimes: [Double] = []
 var changeProgramTimes: [Double] = []
-var state = PolicyState()
+var state = PolicyInputs(following: "node-7")
 var changed = 0
 var evaluatedSets = 0
 var program = PolicyProgram(node: "")
 for run in 0..<runs {
     let start = now()
-    state = PolicyState()
+    state = PolicyInputs(following: "node-7")
     for resource in policies { state.upsert(resource) }
     for resource in endpoints { state.upsert(resource) }
     coldTimes.append(now() - start)
 
     let programStart = now()
-    program = PolicyCalculator.program(state: state, node: "node-7")
+    program = state.program(node: "node-7")
     programTimes.append(now() - programStart)
 
     // One label change on a local endpoint: app-7 -> app-8 moves it between the sets of both apps.
-    state.clearChangedSets()
     var relabelled = endpoint(7, app: run % 2 == 0 ? 8 : 7)
     relabelled.metadata.labels?["app"] = "app-\(8 + run)"
     let changeStart = now()
@@ -93,7 +92,7 @@ for run in 0..<runs {
     changeTimes.append(now() - changeStart)
     changed = state.changedSets.count
     let again = now()
-    let after = PolicyCalculator.program(state: state, node: "node-7")
+    let after = state.program(node: "node-7")
     changeProgramTimes.append(now() - again)
     evaluatedSets = after.addressSets.count
 }

@@ -1,18 +1,19 @@
 import Calculation
 import CalicoAPI
 import Dataplane
-import NFTables
 import Policy
 import PolicyRendering
 
-/// The nf_tables half of the agent's dataplane: computes the node's policy program, renders it and lets the
-/// `RulesetReconciler` commit the difference. Non-Sendable: `NodeAgent` owns it with its socket.
+/// The nf_tables half of the agent's dataplane: renders the node's policy program and lets the
+/// `RulesetReconciler` commit the difference. Non-Sendable: `NodeAgent` owns it with its kernel.
 final class PolicyDataplane {
+    let kernel: any RulesetKernel
     private let reconciler: RulesetReconciler
     private let renderer = RulesetRenderer()
 
-    init() throws(NFTablesError) {
-        reconciler = RulesetReconciler(kernel: try NFTablesSocket())
+    init(kernel: any RulesetKernel) {
+        self.kernel = kernel
+        reconciler = RulesetReconciler(kernel: kernel)
     }
 
     /// The ruleset settings from Felix's parameters and what the route calculation decided about tunnels.
@@ -30,11 +31,10 @@ final class PolicyDataplane {
             vxlanPort: felix.vxlanPort, ipipEnabled: desired.ipip != nil || felix.ipipEnabled == true)
     }
 
-    /// Computes and applies the ruleset for `node`. The renderer rebuilds only chains and sets whose inputs
+    /// Renders and applies the ruleset of `program`. The renderer rebuilds only chains and sets whose inputs
     /// changed, and the reconciler commits only what differs from its view of the kernel.
-    func apply(state: PolicyState, node: String, settings: RenderingSettings) -> RulesetApplyReport {
-        let program = PolicyCalculator.program(state: state, node: node)
-        return reconciler.apply(renderer.render(program, settings: settings))
+    func apply(_ program: PolicyProgram, settings: RenderingSettings) -> RulesetApplyReport {
+        reconciler.apply(renderer.render(program, settings: settings))
     }
 
     /// Whether anyone changed nf_tables since the last look; the next apply then lists and repairs.

@@ -28,15 +28,15 @@ public struct NodeIPDetectionError: Error, Sendable, Equatable, CustomStringConv
 /// Finds this node's IPv4 address the way Calico's default `first-found` is usually meant to: the address
 /// of the interface that holds the default route (like `can-reach` towards the default gateway).
 public enum NodeIPDetection {
-    /// Dumps the main table's IPv4 routes and the interface's addresses through `socket`.
-    public static func detect(using socket: RouteSocket) throws(NodeIPDetectionError) -> DetectedNodeAddress {
+    /// Dumps the main table's IPv4 routes, the links and the addresses of `kernel`.
+    public static func detect(using kernel: any Kernel) throws(NodeIPDetectionError) -> DetectedNodeAddress {
         do {
-            let routes = try mainTableRoutes(socket)
+            let routes = try mainTableRoutes(kernel)
             guard let route = defaultRoute(in: routes), let index = route.outputInterface else {
                 throw NodeIPDetectionError("there is no IPv4 default route in the main table")
             }
-            let addresses = try socket.addresses(family: .ipv4, interfaceIndex: index)
-            let name = try socket.link(index: index)?.name ?? "if\(index)"
+            let addresses = try kernel.addresses().filter { $0.interfaceIndex == index && $0.prefix.family == .ipv4 }
+            let name = try kernel.links().first { $0.index == index }?.name ?? "if\(index)"
             guard let chosen = address(among: addresses, interfaceIndex: index, gateway: route.gateway) else {
                 throw NodeIPDetectionError("\(name), which holds the default route, has no global IPv4 address")
             }
@@ -53,9 +53,9 @@ public enum NodeIPDetection {
     }
 
     /// The main table's IPv4 routes; none when the table does not exist yet (a namespace that never had a route).
-    private static func mainTableRoutes(_ socket: RouteSocket) throws(NetlinkError) -> [Route] {
+    private static func mainTableRoutes(_ kernel: any Kernel) throws(NetlinkError) -> [Route] {
         do {
-            return try socket.routes(family: .ipv4, table: .main)
+            return try kernel.mainTableRoutes(family: .ipv4)
         } catch {
             if error.code == ENOENT { return [] }
             throw error

@@ -1,0 +1,154 @@
+import CalicoAPI
+import Dataplane
+import Datastore
+import IPAM
+
+extension NodeAgent {
+    func start() async throws(AgentError) {
+        let name = configuration.nodeName
+        startedAt = .now
+        log.info("starting", ["node": name, "version": TabbyVersion.current, "datastore": configuration.datastore])
+        let store: any Datastore
+        do {
+            store = try wiring.openDatastore(configuration)
+        } catch {
+            throw AgentError("cannot open the datastore \(configuration.datastore): \(error)")
+        }
+        self.store = store
+        ipam = IPAMClient(datastore: store)
+        do {
+            let kernel = try wiring.openRouteKernel()
+            routeKernel = kernel
+            reconciler = DataplaneReconciler(kernel: kernel)
+            // Notifications first, so that nothing between the first dump and the subscription is missed.
+            if let source = kernel as? any KernelChangeSource {
+                do {
+                    kernelSubscription = try source.watchChanges()
+                } catch {
+                    log.error("cannot watch the kernel for changes; relying on the periodic resync", ["error": "\(error)"])
+                }
+            }
+        } catch {
+            throw AgentError("cannot open a netlink socket: \(error)")
+        }
+        do {
+            policyDataplane = PolicyDataplane(kernel: try wiring.openRulesetKernel())
+        } catch {
+            throw AgentError("cannot open an nf_tables socket: \(error)")
+        }
+        let address = try detectNodeAddress()
+        nodeAddress = address
+        do {
+            _ = try await NodeRegistration.ensure(
+                node: name, address: address, labels: configuration.nodeLabels, in: store)
+        } catch {
+            throw AgentError("cannot register Node \(name): \(error)")
+        }
+        await ensureTunnelAddresses()
+        do {
+            server = try StatusServer.start(StatusServer.Configuration(agent: configuration), provider: board, log: log)
+        } catch {
+            throw AgentError("cannot serve status on \(configuration.statusSocket): \(error)")
+        }
+        if let changes = kernelSubscription?.changes {
+            tasks.append(Task { [weak self] in
+                for await event in changes { await self?.kernelEvent(event) }
+            })
+        }
+        startWatch(store)
+        startTimers()
+    }
+
+    private func detectNodeAddress() throws(AgentError) -> CIDR {
+        if let address = configuration.nodeIP { return address }
+        guard let routeKernel else { throw AgentError("no kernel to detect the node address from") }
+        do {
+            let detected = try NodeIPDetection.detect(using: routeKernel)
+            log.info("detected the node address", ["address": detected.description])
+            return detected.address
+        } catch {
+            throw AgentError("\(error)")
+        }
+    }
+
+    func startWatch(_ store: any Datastore) {
+        let events = store.watch(CalculationPipeline.watchedKinds)
+        tasks.append(Task { [weak self] in
+            do {
+                for try await event in events { await self?.datastoreEvent(event) }
+            } catch {
+                await self?.watchFailed(error)
+            }
+        })
+    }
+
+    private func startTimers() {
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                let interval = await self?.refreshInterval() ?? .seconds(90)
+                try? await Task.sleep(for: interval)
+                await self?.periodicResync()
+            }
+        })
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                await self?.heartbeat()
+            }
+        })
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: PolicyDataplane.checkInterval)
+                await self?.checkRuleset()
+            }
+        })
+    }
+
+    // MARK: Tunnel addresses
+
+    /// Claims (or gives back) this node's tunnel addresses as the pools require.
+    func ensureTunnelAddresses() async {
+        guard let ipam else { return }
+        do {
+            let tunnels = try await ipam.ensureTunnelAddresses(node: configuration.nodeName)
+            board.update {
+                $0.tunnelAddresses = StatusReport.TunnelAddresses(
+                    ipip: tunnels.ipip?.description, vxlan: tunnels.vxlan?.description, vxlanMAC: tunnels.vxlanMAC)
+            }
+        } catch {
+            log.error("cannot claim tunnel addresses", ["error": error.description])
+            configurationProblems.append(
+                StatusReport.Problem(resource: "Node \(configuration.nodeName)", reason: "tunnel addresses: \(error)"))
+        }
+    }
+
+    /// A pool changed, or our Node lost its tunnel addresses (someone rewrote it): claim them again.
+    func needsTunnelCheck(_ event: WatchEvent) -> Bool {
+        let node: Node
+        switch event {
+        case .added(let resource), .modified(let resource):
+            guard resource.kind == .node else { return true }
+            guard let written = resource.as(Node.self) else { return false }
+            node = written
+        case .deleted(let resource):
+            return resource.kind == .ipPool
+        case .synced, .problem:
+            return false
+        }
+        let report = board.statusReport().tunnelAddresses
+        return (report.vxlan != nil && node.spec.ipv4VXLANTunnelAddr == nil)
+            || (report.ipip != nil && node.spec.bgp?.ipv4IPIPTunnelAddr == nil)
+    }
+
+    func scheduleTunnelCheck() {
+        guard !tunnelCheckPending else { return }
+        tunnelCheckPending = true
+        Task { [weak self] in await self?.runTunnelCheck() }
+    }
+
+    private func runTunnelCheck() async {
+        tunnelCheckPending = false
+        configurationProblems.removeAll { $0.reason.hasPrefix("tunnel addresses:") }
+        await ensureTunnelAddresses()
+    }
+}

@@ -1,0 +1,73 @@
+import CalicoAPI
+import Calculation
+import Dataplane
+import ResourceCache
+
+/// Builds the parts of the status report that come from the cache and the last apply: blocks and how this node
+/// reaches them, counts, and every problem the agent knows of. Pure: the agent hands it what it has.
+struct StatusAssembly {
+    var node: String
+    var cache: ResourceCache
+    var desired: DesiredDataplane
+    var summary: DataplaneSummary?
+    var ruleset: RulesetSummary?
+
+    /// Each IPAM block, its affine node, and whether this node reaches it locally, through a tunnel, directly,
+    /// or not at all.
+    var blocks: [StatusReport.Block] {
+        cache.blocks.values.sorted { $0.cidr < $1.cidr }.map { block in
+            StatusReport.Block(cidr: block.cidr.description, node: block.affineNode, state: routeState(block))
+        }
+    }
+
+    private func routeState(_ block: BlockRecord) -> String {
+        if block.affineNode == node { return "local" }
+        guard let route = desired.routes[block.cidr] else { return "unreachable" }
+        switch route.kind {
+        case .vxlanTunnel: return "vxlan"
+        case .ipipTunnel: return "ipip"
+        case .blackhole: return "local"
+        default: return "direct"
+        }
+    }
+
+    var localEndpoints: Int { cache.workloadsByNode[node]?.count ?? 0 }
+
+    var counts: StatusReport.Counts {
+        StatusReport.Counts(
+            routes: summary?.routes ?? 0, devices: summary?.devices.count ?? 0, neighbors: summary?.neighbors ?? 0,
+            workloadEndpoints: localEndpoints)
+    }
+
+    /// The problems, in a stable order: the agent's own (configuration, tunnel addresses), then the desired
+    /// dataplane's, the kernel's refusals, the settings' and unusable policy resources.
+    func errors(
+        agent: [StatusReport.Problem], report: ApplyReport, settings: [FelixSettingsProblem],
+        unusablePolicy: [ResourceKey: String]
+    ) -> [StatusReport.Problem] {
+        var errors = agent
+        errors += desired.problems.map { StatusReport.Problem(resource: $0.resource, reason: $0.reason) }
+        errors += report.failures.map { StatusReport.Problem(resource: "\($0.object)", reason: $0.reason) }
+        errors += settings.map { StatusReport.Problem(resource: $0.source, reason: "\($0.parameter): \($0.reason)") }
+        errors += unusablePolicy.sorted { $0.key < $1.key }.map {
+            StatusReport.Problem(resource: "\($0.key)", reason: $0.value)
+        }
+        return errors
+    }
+
+    /// Writes everything into the board, metrics included.
+    func publish(to board: StatusBoard, errors: [StatusReport.Problem]) {
+        let blocks = blocks
+        let counts = counts
+        board.update { report in
+            report.ruleset = ruleset.map(StatusReport.Ruleset.init)
+            report.blocks = blocks
+            report.counts = counts
+        }
+        board.setErrors(errors)
+        board.metrics.routes.set(Double(summary?.routes ?? 0))
+        board.metrics.activeLocalEndpoints.set(Double(localEndpoints))
+        board.metrics.clusterHosts.set(Double(cache.nodes.count))
+        board.metrics.clusterWorkloadEndpoints.set(Double(cache.workloadEndpointCount))
+    }
+}
