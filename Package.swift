@@ -113,8 +113,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
-        .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI", "ResourceCache"], swiftSettings: strict),
+        .testTarget(name: "ResourceCacheTests", dependencies: ["ResourceCache", "CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI", "ResourceCache"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests",
             dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering"],

@@ -1,4 +1,5 @@
 import Calculation
+import ResourceCache
 import CalicoAPI
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 struct BorrowedAddressTests {
     /// Block 10.244.1.0/26 is affine to `same`; its address .5 is allocated to `far`, .6 to `local`, .7 to
     /// `same` itself and .8 has no node attribute.
-    static func cluster(vxlan: EncapsulationMode = .always) -> ClusterState {
+    static func cluster(vxlan: EncapsulationMode = .always) -> ResourceCache {
         var resources = threeNodes(pool: pool("p", "10.244.0.0/16", vxlan: vxlan))
         resources.append(
             block("10.244.1.0/26", affinity: "same", allocations: [5: "far", 6: "local", 7: "same", 8: nil]))

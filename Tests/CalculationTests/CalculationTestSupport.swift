@@ -1,4 +1,5 @@
 import Calculation
+import ResourceCache
 import CalicoAPI
 
 // Addresses: node IPs come from the documentation ranges (192.0.2.0/24 is "this subnet", 198.51.100.0/24 and
@@ -71,8 +72,8 @@ func felixConfiguration(_ name: String, _ edit: (inout FelixConfigurationSpec) -
     return AnyResource(FelixConfiguration(name: name, spec: spec))
 }
 
-func state(_ resources: [AnyResource]) -> ClusterState {
-    var state = ClusterState()
+func state(_ resources: [AnyResource]) -> ResourceCache {
+    var state = ResourceCache()
     for resource in resources { state.upsert(resource) }
     return state
 }
@@ -81,12 +82,12 @@ let defaultEnvironment = NodeEnvironment(interfaces: ["lo", "eth0"], hostMTU: 15
 
 /// The desired dataplane of `node` with settings resolved from the state, as the agent computes it.
 func desired(
-    _ state: ClusterState, node: String = "local", environment: NodeEnvironment = defaultEnvironment,
+    _ state: ResourceCache, node: String = "local", environment: NodeEnvironment = defaultEnvironment,
     overrides: [String: String] = [:]
 ) -> DesiredDataplane {
-    let (settings, problems) = FelixSettings.resolve(state: state, node: node, overrides: overrides)
+    let (settings, problems) = FelixSettings.resolve(cache: state, node: node, overrides: overrides)
     precondition(problems.isEmpty, "test settings are invalid: \(problems)")
-    return Calculator.desired(state: state, node: node, environment: environment, settings: settings)
+    return Calculator.desired(cache: state, node: node, environment: environment, settings: settings)
 }
 
 /// The local node in 192.0.2.0/24 with VXLAN and IPIP tunnel addresses, and remote nodes: `same` in its subnet,

@@ -1,11 +1,12 @@
 import Calculation
+import ResourceCache
 import CalicoAPI
 import Testing
 
 @Suite("Felix settings")
 struct FelixSettingsTests {
     @Test func builtInDefaultsAreFelixs() {
-        let (settings, problems) = FelixSettings.resolve(state: ClusterState(), node: "n")
+        let (settings, problems) = FelixSettings.resolve(cache: ResourceCache(), node: "n")
         #expect(problems.isEmpty)
         #expect(settings.vxlanEnabled == nil && settings.ipipEnabled == nil)
         #expect(settings.vxlanVNI == 4096 && settings.vxlanPort == 4789)
@@ -43,7 +44,7 @@ struct FelixSettingsTests {
             felixConfiguration("node.other") { $0.healthPort = 1 },
         ])
         let (settings, problems) = FelixSettings.resolve(
-            state: cluster, node: "n", overrides: ["LOGSEVERITYSCREEN": "error", "healthEnabled": "true"])
+            cache: cluster, node: "n", overrides: ["LOGSEVERITYSCREEN": "error", "healthEnabled": "true"])
         #expect(problems.isEmpty)
         #expect(settings.healthPort == 9100)  // global
         #expect(settings.prometheusMetricsPort == 9300)  // per node beats global
@@ -66,7 +67,7 @@ struct FelixSettingsTests {
             },
         ])
         let (settings, problems) = FelixSettings.resolve(
-            state: cluster, node: "n",
+            cache: cluster, node: "n",
             overrides: [
                 "vxlanPort": "99999", "ipipMTU": "40", "natOutgoingAddress": "2001:db8::1", "healthEnabled": "maybe",
                 "noSuchParameter": "1", "mtuIfacePattern": "(eth", "interfacePrefix": "cali,,tap",

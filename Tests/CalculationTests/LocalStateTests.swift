@@ -1,4 +1,5 @@
 import Calculation
+import ResourceCache
 import CalicoAPI
 import Testing
 
@@ -7,7 +8,7 @@ struct LocalStateTests {
     static let interfaces: Set<String> = ["lo", "eth0", "cali1111111111a", "cali2222222222b"]
     static let environment = NodeEnvironment(interfaces: interfaces, hostMTU: 1500, underlayInterface: "eth0")
 
-    static func cluster(_ extra: [AnyResource] = []) -> ClusterState {
+    static func cluster(_ extra: [AnyResource] = []) -> ResourceCache {
         state(
             threeNodes(pool: pool("p", "10.244.0.0/16", vxlan: .always)) + [
                 workload(

@@ -1,4 +1,5 @@
 import Calculation
+import ResourceCache
 import CalicoAPI
 import Testing
 
@@ -64,7 +65,7 @@ struct TunnelDeviceTests {
 
     @Test func ipv6PoolsDoNotTurnOnEncapsulation() {
         let cluster = state([pool("v6", "2001:db8:1::/48", vxlan: .always), node("local", ip: "192.0.2.1/24")])
-        #expect(FelixSettings.resolve(state: cluster, node: "local").1.isEmpty)
+        #expect(FelixSettings.resolve(cache: cluster, node: "local").1.isEmpty)
         let dataplane = desired(cluster)
         #expect(dataplane.vxlan == nil)
         #expect(dataplane.podMTU == 1500)

@@ -60,7 +60,7 @@ struct SplitMix64: RandomNumberGenerator {
         let base = try PolicyWorld.resources("")
         let candidates = try Self.policies.flatMap { try ResourceCodec.decodeAll($0) }
         var current: [ResourceKey: AnyResource] = [:]
-        var state = PolicyState()
+        var state = TestPolicyState()
         for resource in base {
             current[resource.key] = resource
             state.upsert(resource)
@@ -82,7 +82,7 @@ struct SplitMix64: RandomNumberGenerator {
                 current[key] = changed
                 state.upsert(changed)
             }
-            var fresh = PolicyState()
+            var fresh = TestPolicyState()
             for resource in current.values.sorted(by: { $0.key < $1.key }) { fresh.upsert(resource) }
             for node in ["node-1", "node-2"] {
                 let incremental = PolicyCalculator.program(state: state, node: node)

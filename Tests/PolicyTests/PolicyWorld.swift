@@ -113,8 +113,8 @@ enum PolicyWorld {
         }
     }
 
-    static func state(_ extra: String = "") throws -> PolicyState {
-        var state = PolicyState()
+    static func state(_ extra: String = "") throws -> TestPolicyState {
+        var state = TestPolicyState()
         for resource in try resources(extra) { state.upsert(resource) }
         return state
     }
@@ -127,7 +127,7 @@ struct Peer: CustomStringConvertible, Sendable {
     init(_ text: String) { self.text = text }
     var description: String { text }
 
-    func resolve(in state: PolicyState) -> PacketPeer {
+    func resolve(in state: TestPolicyState) -> PacketPeer {
         let v6 = text.hasSuffix("@6")
         let name = v6 ? String(text.dropLast(2)) : text
         if name.contains("/") {
@@ -201,7 +201,7 @@ struct PolicyCase: CustomTestStringConvertible, Sendable {
     /// Evaluates the row both ways (set members by address, selectors on labels) and checks that both agree
     /// with the expectation. Returns the address-based verdict.
     @discardableResult
-    func check(state: PolicyState? = nil) throws -> PolicyVerdict {
+    func check(state: TestPolicyState? = nil) throws -> PolicyVerdict {
         let state = try state ?? PolicyWorld.state(policies)
         let local = direction == .ingress ? to : from
         let key: ResourceKey

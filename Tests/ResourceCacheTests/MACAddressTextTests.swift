@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Calculation
+@testable import ResourceCache
 
 @Suite("MAC address text")
 struct MACAddressTextTests {
