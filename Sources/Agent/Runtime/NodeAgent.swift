@@ -126,6 +126,10 @@ public actor NodeAgent {
         return statistics
     }
 
+    /// Starts a resync now, as the periodic one does: the kernel is dumped and listed again and whatever
+    /// differs from the desired state is repaired.
+    public func requestResync() { periodicResync() }
+
     /// Whether the datastore is in sync and the first apply is done.
     public var isReady: Bool { inSync && statistics.applies > 0 }
 
