@@ -56,7 +56,8 @@ public actor NodeAgent {
         self.arguments = arguments
         self.processEnvironment = environment
         self.log = log
-        self.board = StatusBoard(node: configuration.nodeName, version: TabbyVersion.current)
+        let metrics = AgentMetrics(nodeName: configuration.nodeName, felixNames: configuration.metricsFelixNames)
+        self.board = StatusBoard(node: configuration.nodeName, version: TabbyVersion.current, metrics: metrics)
         self.notifier = SystemdNotifier(environment: environment)
     }
 
@@ -455,6 +456,7 @@ public actor NodeAgent {
         configuration = accepted
         board.metrics.configReloads.increment()
         log.reconfigure(level: accepted.logLevel, format: accepted.logFormat)
+        board.metrics.felixNames = accepted.metricsFelixNames
         log.info("reloaded", ["changed": changed.isEmpty ? "nothing" : changed.joined(separator: ",")])
         if accepted.nodeLabels != old.nodeLabels || accepted.nodeIP != old.nodeIP, let store {
             if let address = accepted.nodeIP { nodeAddress = address }
