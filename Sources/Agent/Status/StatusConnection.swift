@@ -92,7 +92,8 @@ final class StatusConnection: ChannelInboundHandler {
 
 /// Answers a connection beyond the limit with 503 at once, without reading its request.
 final class BusyConnection: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    /// Raw bytes: no request is parsed here.
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = HTTPServerResponsePart
 
     private let sendTimeout: TimeAmount
