@@ -1,5 +1,6 @@
 import Agent
 import Glibc
+import Logging
 import Synchronization
 import Testing
 
@@ -105,5 +106,79 @@ struct AgentLogTests {
     ])
     func levelNamesParse(text: String, level: LogLevel) {
         #expect(LogLevel(parsing: text) == level)
+    }
+
+    @Test func theSwiftLogLoggerWritesTheSameLines() {
+        let (log, lines) = logger(.init(level: .info, format: .text))
+        var swiftLogger = log.logger
+        swiftLogger[metadataKey: "node"] = "node-1"
+        swiftLogger[metadataKey: "component"] = "ipam"
+        swiftLogger.info("block claimed", metadata: ["cidr": "10.65.0.0/26"])
+        log.warning("route failed", ["route": "10.65.0.64/26", "error": "ENETUNREACH"])
+        #expect(
+            lines.all == [
+                // Metadata of the logger and of the call alike, by key: a Metadata dictionary has no order.
+                "2023-11-14T22:13:20.123Z info    block claimed cidr=10.65.0.0/26 component=ipam node=node-1\n",
+                "2023-11-14T22:13:20.123Z warning route failed route=10.65.0.64/26 error=ENETUNREACH\n",
+            ])
+    }
+
+    @Test func fieldsGivenToACallComeFirstInTheirOrderThenTheLoggersByKey() {
+        let (log, lines) = logger(.init(level: .info, format: .json))
+        var swiftLogger = log.logger
+        swiftLogger[metadataKey: "b"] = "logger"
+        swiftLogger[metadataKey: "a"] = "logger"
+        swiftLogger.info(
+            "m",
+            metadata: [
+                "z": .attributed("1", attributes: [LogFieldPosition(rawValue: 0)]),
+                "b": .attributed("call", attributes: [LogFieldPosition(rawValue: 1)]),
+            ])
+        #expect(
+            lines.all == [
+                #"{"time":"2023-11-14T22:13:20.123Z","level":"info","msg":"m","z":"1","b":"call","a":"logger"}"# + "\n"
+            ])
+    }
+
+    @Test func everySwiftLogLevelHasANameAndAPriority() {
+        let (log, lines) = logger(.init(level: .debug, format: .text))
+        var swiftLogger = log.logger
+        swiftLogger.logLevel = .trace
+        for level in Logger.Level.allCases { swiftLogger.log(level: level, "x") }
+        #expect(
+            lines.all.map { $0.dropFirst(25) } == [
+                "trace   x\n", "debug   x\n", "info    x\n", "notice  x\n", "warning x\n", "error   x\n",
+                "critical x\n",
+            ])
+
+        let (journald, journalLines) = logger(.init(level: .debug, format: .text, journald: true))
+        var journalLogger = journald.logger
+        journalLogger.logLevel = .trace
+        for level in Logger.Level.allCases { journalLogger.log(level: level, "x") }
+        #expect(journalLines.all == ["<7>x\n", "<7>x\n", "<6>x\n", "<5>x\n", "<4>x\n", "<3>x\n", "<2>x\n"])
+    }
+
+    @Test func aReloadReachesEveryLoggerUnlessOneSetItsOwnLevel() {
+        let (log, lines) = logger(.init(level: .warning, format: .text))
+        let copy = log.logger
+        var chatty = log.logger
+        chatty.logLevel = .debug
+        copy.info("dropped")
+        chatty.debug("kept")
+        log.reconfigure(level: .info, format: .text)
+        #expect(copy.logLevel == .info)
+        copy.info("now kept")
+        log.reconfigure(level: .error, format: .text)
+        chatty.debug("still kept")
+        #expect(lines.all.map { $0.dropFirst(33) } == ["kept\n", "now kept\n", "still kept\n"])
+    }
+
+    @Test func anErrorPassedToTheLoggerBecomesAField() {
+        struct Refused: Error, CustomStringConvertible {
+            var description: String { "EADDRINUSE" }
+        }
+        let (log, lines) = logger(.init(level: .info, format: .text))
+        log.logger.error("bind failed", error: Refused())
+        #expect(lines.all == ["2023-11-14T22:13:20.123Z error   bind failed error=EADDRINUSE\n"])
     }
 }

@@ -47,6 +47,7 @@ struct ConfigurationTests {
         #expect(configuration.healthEnabled == false && configuration.healthHost == "localhost")
         #expect(configuration.healthPort == 9099 && configuration.metricsPort == 9091)
         #expect(configuration.metricsHost == "" && configuration.metricsEnabled == false)
+        #expect(configuration.metricsFelixNames == false)
         #expect(configuration.logFormat == .text && configuration.logLevel == .info)
         #expect(configuration.nodeIP == nil && configuration.nodeLabels.isEmpty && configuration.felixOverrides.isEmpty)
     }
@@ -66,6 +67,7 @@ struct ConfigurationTests {
             metricsEnabled: true
             metricsHost: 0.0.0.0
             metricsPort: 19091
+            metricsFelixNames: true
             logFormat: json
             logLevel: Warning
             mtuFile: /run/t/mtu
@@ -84,7 +86,7 @@ struct ConfigurationTests {
         #expect(configuration.healthEnabled && configuration.healthHost == "127.0.0.1")
         #expect(configuration.healthPort == 19099)
         #expect(configuration.metricsEnabled && configuration.metricsHost == "0.0.0.0")
-        #expect(configuration.metricsPort == 19091)
+        #expect(configuration.metricsPort == 19091 && configuration.metricsFelixNames)
         #expect(configuration.logFormat == .json && configuration.logLevel == .warning)
         #expect(configuration.mtuFile == "/run/t/mtu")
         #expect(
@@ -297,6 +299,23 @@ struct ConfigurationTests {
         ])
         #expect(new.changedFields(from: old) == ["logLevel", "felix.ipipMTU", "felix.vxlanMTU"])
         #expect(old.changedFields(from: old).isEmpty)
+    }
+
+    @Test func felixMetricNamesFromEachSource() throws {
+        #expect(try load(["--node", "n", "--metrics-felix-names"]).metricsFelixNames)
+        #expect(try !load(["--node", "n", "--metrics-felix-names", "false"]).metricsFelixNames)
+        #expect(try load(["--node", "n"], environment: ["TABBYD_METRICS_FELIX_NAMES": "yes"]).metricsFelixNames)
+        let file = "nodeName: n\nmetricsFelixNames: true\n"
+        #expect(try load([], files: [defaultFile: file]).metricsFelixNames)
+        #expect(
+            try !load(["--metrics-felix-names=off"], environment: ["TABBYD_METRICS_FELIX_NAMES": "1"], files: [
+                defaultFile: file
+            ]).metricsFelixNames)
+        let error = loadError([], files: [defaultFile: "nodeName: n\nmetricsFelixNames: \"true\"\n"])
+        #expect(error?.field == "metricsFelixNames")
+        let old = try load(["--node", "n"])
+        #expect(try load(["--node", "n", "--metrics-felix-names"]).changedFields(from: old) == ["metricsFelixNames"])
+        #expect(AgentConfiguration.usage.contains("--metrics-felix-names [BOOL]"))
     }
 
     @Test func helpIsRecognised() {

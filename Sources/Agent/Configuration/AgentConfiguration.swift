@@ -35,6 +35,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// The address to serve metrics on; empty means every address (Felix's `prometheusMetricsHost`).
     public var metricsHost = ""
     public var metricsPort = 9091
+    /// Also expose each metric that has a Felix equivalent under Felix's name (`felix_cluster_num_hosts` beside
+    /// `tabby_cluster_num_hosts`), so that dashboards and alerts written for Felix work unchanged.
+    public var metricsFelixNames = false
     /// Log line format when not under journald.
     public var logFormat: LogFormat = .text
     public var logLevel: LogLevel = .info
@@ -118,6 +121,9 @@ public struct AgentConfiguration: Sendable, Equatable {
           --metrics-enabled [BOOL]  serve /metrics over TCP (TABBYD_METRICS_ENABLED; metricsEnabled)
           --metrics-host HOST       default: every address (TABBYD_METRICS_HOST; metricsHost)
           --metrics-port PORT       default 9091 (TABBYD_METRICS_PORT; metricsPort)
+          --metrics-felix-names [BOOL]
+                                    also expose metrics under Felix's names, felix_* beside tabby_*
+                                    (TABBYD_METRICS_FELIX_NAMES; metricsFelixNames)
           --log-format text|json    (TABBYD_LOG_FORMAT; logFormat)
           --log-level LEVEL         debug, info, warning or error (TABBYD_LOG_LEVEL; logLevel)
           --mtu-file PATH           the pod MTU for the CNI plugin, default \(defaultMTUFile) (TABBYD_MTU_FILE; mtuFile)
@@ -176,6 +182,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         check("metricsEnabled", \.metricsEnabled)
         check("metricsHost", \.metricsHost)
         check("metricsPort", \.metricsPort)
+        check("metricsFelixNames", \.metricsFelixNames)
         check("logFormat", \.logFormat)
         check("logLevel", \.logLevel)
         check("mtuFile", \.mtuFile)

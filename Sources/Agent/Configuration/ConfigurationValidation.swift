@@ -50,6 +50,7 @@ extension AgentConfiguration {
             configuration.metricsHost = try hostName(host, field: "metricsHost", allowEmpty: true)
         }
         if let port = layer.metricsPort { configuration.metricsPort = try portNumber(port, field: "metricsPort") }
+        if let felixNames = layer.metricsFelixNames { configuration.metricsFelixNames = felixNames.value }
         if let format = layer.logFormat {
             guard let value = LogFormat(rawValue: format.value.lowercased()) else {
                 throw ConfigurationError(

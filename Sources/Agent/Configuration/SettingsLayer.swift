@@ -20,6 +20,7 @@ struct SettingsLayer {
     var metricsEnabled: Setting<Bool>?
     var metricsHost: Setting<String>?
     var metricsPort: Setting<Int>?
+    var metricsFelixNames: Setting<Bool>?
     var logFormat: Setting<String>?
     var logLevel: Setting<String>?
     var mtuFile: Setting<String>?
@@ -40,6 +41,7 @@ struct SettingsLayer {
         result.metricsEnabled = higher.metricsEnabled ?? metricsEnabled
         result.metricsHost = higher.metricsHost ?? metricsHost
         result.metricsPort = higher.metricsPort ?? metricsPort
+        result.metricsFelixNames = higher.metricsFelixNames ?? metricsFelixNames
         result.logFormat = higher.logFormat ?? logFormat
         result.logLevel = higher.logLevel ?? logLevel
         result.mtuFile = higher.mtuFile ?? mtuFile
@@ -93,6 +95,9 @@ struct ScalarField {
             ScalarField(
                 key: "metricsPort", options: ["--metrics-port"], environment: "TABBYD_METRICS_PORT",
                 kind: .integer(\.metricsPort)),
+            ScalarField(
+                key: "metricsFelixNames", options: ["--metrics-felix-names"],
+                environment: "TABBYD_METRICS_FELIX_NAMES", kind: .boolean(\.metricsFelixNames)),
             ScalarField(
                 key: "logFormat", options: ["--log-format"], environment: "TABBYD_LOG_FORMAT",
                 kind: .string(\.logFormat)),

@@ -1,7 +1,8 @@
 import Glibc
-import Synchronization
+import Logging
 
-/// The agent's logger: one line per message on standard error.
+/// The agent's logger: a swift-log `Logger` whose handler (``AgentLogHandler``) writes one line per message
+/// on standard error.
 ///
 /// - Under journald (`JOURNAL_STREAM` names the stream standard error is), each line starts with the syslog
 ///   priority `<N>` that journald turns into the record's priority; journald adds the timestamp itself, so
@@ -10,7 +11,9 @@ import Synchronization
 ///   one object each: `{"time":"…","level":"info","msg":"message","key":"value"}`.
 ///
 /// Level and format can change while running (SIGHUP reload) through ``reconfigure(level:format:)``; every
-/// holder of the logger sees the change. Lines are written whole, in order, from any thread.
+/// holder of the logger, and every `Logger` copied from ``logger``, sees the change. Lines are written whole,
+/// in order, from any thread. Nothing is bootstrapped globally (`LoggingSystem`), so several agents can run
+/// in one process, each with its own logger.
 public final class AgentLog: Sendable {
     /// What decides the shape of a line.
     public struct Settings: Sendable, Equatable {
@@ -26,9 +29,9 @@ public final class AgentLog: Sendable {
         }
     }
 
-    private let settings: Mutex<Settings>
-    private let output: Mutex<@Sendable (String) -> Void>
-    private let clock: @Sendable () -> timespec
+    /// The swift-log logger that writes through this log, for code that takes a `Logger`.
+    public let logger: Logger
+    private let sink: LogSink
 
     /// A logger with `settings`, writing each finished line (newline included) to `write`, stamped by `clock`
     /// (wall-clock time; tests pass a fixed one).
@@ -37,9 +40,9 @@ public final class AgentLog: Sendable {
         clock: @escaping @Sendable () -> timespec = AgentLog.wallClock,
         write: @escaping @Sendable (String) -> Void = AgentLog.writeToStandardError
     ) {
-        self.settings = Mutex(settings)
-        self.output = Mutex(write)
-        self.clock = clock
+        let sink = LogSink(settings: settings, clock: clock, write: write)
+        self.sink = sink
+        self.logger = Logger(label: "tabbyd") { _ in AgentLogHandler(sink: sink) }
     }
 
     /// A logger for standard error with the configured level and format, and journald prefixes when
@@ -50,18 +53,15 @@ public final class AgentLog: Sendable {
     }
 
     /// The current settings.
-    public var currentSettings: Settings { settings.withLock { $0 } }
+    public var currentSettings: Settings { sink.currentSettings }
 
     /// Changes level and format (a reload); the journald choice stays as it was decided at start.
     public func reconfigure(level: LogLevel, format: LogFormat) {
-        settings.withLock {
-            $0.level = level
-            $0.format = format
-        }
+        sink.reconfigure(level: level, format: format)
     }
 
     /// Whether a message at `level` would be written.
-    public func isEnabled(_ level: LogLevel) -> Bool { level >= settings.withLock { $0.level } }
+    public func isEnabled(_ level: LogLevel) -> Bool { level >= sink.currentSettings.level }
 
     public func debug(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String> = [:]) {
         log(.debug, message(), fields)
@@ -79,14 +79,10 @@ public final class AgentLog: Sendable {
         log(.error, message(), fields)
     }
 
-    /// Writes `message` with `fields` (key=value pairs, in the order given) when `level` is enabled.
+    /// Writes `message` with `fields` (key=value pairs, in the order given) when `level` is enabled; neither
+    /// is built otherwise.
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String>) {
-        let current = settings.withLock { $0 }
-        guard level >= current.level else { return }
-        let line = LogLine.render(
-            level: level, message: message(), fields: fields.map { ($0.key, $0.value) }, settings: current,
-            time: clock())
-        output.withLock { $0(line) }
+        logger.log(level: level.loggerLevel, "\(message())", metadata: LogFieldPosition.metadata(fields))
     }
 
     /// Now, from `CLOCK_REALTIME`.

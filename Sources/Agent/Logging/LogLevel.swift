@@ -1,3 +1,5 @@
+import Logging
+
 /// How severe a log message is; messages below the configured level are dropped.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case debug = 0
@@ -17,12 +19,15 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConve
     }
 
     /// The syslog priority journald reads from a `<N>` line prefix.
-    public var syslogPriority: Int {
+    public var syslogPriority: Int { loggerLevel.syslogPriority }
+
+    /// The swift-log level this level is written at.
+    public var loggerLevel: Logger.Level {
         switch self {
-        case .debug: 7
-        case .info: 6
-        case .warning: 4
-        case .error: 3
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
         }
     }
 
@@ -36,6 +41,33 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConve
     }
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+extension Logger.Level {
+    /// The syslog priority journald reads from a `<N>` line prefix (trace shares debug's 7).
+    var syslogPriority: Int {
+        switch self {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    /// The level's name as a line shows it.
+    var name: String {
+        switch self {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
 }
 
 /// How log lines are written when not under journald: `text` for people, `json` for log shippers.

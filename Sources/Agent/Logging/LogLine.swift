@@ -1,16 +1,19 @@
 import Glibc
+import Logging
 
 /// The rendering of one log line; see ``AgentLog`` for the shapes.
 enum LogLine {
     static func render(
-        level: LogLevel, message: String, fields: [(String, String)], settings: AgentLog.Settings, time: timespec
+        level: Logger.Level, message: String, fields: [(String, String)], settings: AgentLog.Settings,
+        time: timespec
     ) -> String {
         var line = settings.journald ? "<\(level.syslogPriority)>" : ""
         switch settings.format {
         case .text:
             if !settings.journald {
                 line += Timestamp.rfc3339(time) + " "
-                line += level.description.rightPadded(to: 8)
+                // Names are padded to line messages up; the longest, "critical", still gets its space.
+                line += level.name.rightPadded(to: 7) + " "
             }
             line += escapeControl(message)
             for (key, value) in fields {
@@ -18,7 +21,7 @@ enum LogLine {
             }
         case .json:
             line += "{\"time\":" + JSONText.string(Timestamp.rfc3339(time))
-            line += ",\"level\":" + JSONText.string(level.description)
+            line += ",\"level\":" + JSONText.string(level.name)
             line += ",\"msg\":" + JSONText.string(message)
             for (key, value) in fields {
                 // A field never hides the line's own keys.

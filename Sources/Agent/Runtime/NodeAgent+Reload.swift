@@ -52,6 +52,7 @@ extension NodeAgent {
         podMTUFile.path = accepted.mtuFile
         board.metrics.configReloads.increment()
         log.reconfigure(level: accepted.logLevel, format: accepted.logFormat)
+        board.metrics.felixNames = accepted.metricsFelixNames
         log.info("reloaded", ["changed": changed.isEmpty ? "nothing" : changed.joined(separator: ",")])
         if accepted.nodeLabels != old.nodeLabels || accepted.nodeIP != old.nodeIP, let store {
             if let address = accepted.nodeIP { nodeAddress = address }

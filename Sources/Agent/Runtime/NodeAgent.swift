@@ -83,7 +83,8 @@ public actor NodeAgent {
         self.processEnvironment = environment
         self.wiring = wiring
         self.log = log
-        self.board = StatusBoard(node: configuration.nodeName, version: TabbyVersion.current)
+        let metrics = AgentMetrics(nodeName: configuration.nodeName, felixNames: configuration.metricsFelixNames)
+        self.board = StatusBoard(node: configuration.nodeName, version: TabbyVersion.current, metrics: metrics)
         self.notifier = SystemdNotifier(environment: environment)
         self.pipeline = CalculationPipeline(node: configuration.nodeName)
         self.podMTUFile = PodMTUFile(path: configuration.mtuFile)

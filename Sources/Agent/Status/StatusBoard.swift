@@ -78,7 +78,7 @@ public final class StatusBoard: StatusProvider {
         } else {
             metrics.applyTime.observe(durationSeconds)
         }
-        metrics.kernelWrites.increment(by: Double(writes))
+        metrics.kernelWrites.increment(by: writes)
     }
 
     /// An apply failed (it will be retried): counts it in `tabby_int_dataplane_failures_total`.
@@ -99,8 +99,9 @@ public final class StatusBoard: StatusProvider {
         let now = monotonicSeconds()
         let silence = now - state.withLock { $0.lastHeartbeat }
         if silence <= livenessTimeout { return .healthy("live") }
-        return .unhealthy(
-            "no heartbeat from the main loop for \(Int(silence)) s (timeout \(MetricsText.format(livenessTimeout)) s)")
+        let whole = livenessTimeout.isFinite && livenessTimeout == livenessTimeout.rounded()
+        let timeout = whole ? "\(Int(livenessTimeout))" : "\(livenessTimeout)"
+        return .unhealthy("no heartbeat from the main loop for \(Int(silence)) s (timeout \(timeout) s)")
     }
 
     public func readiness() -> HealthCheck {
@@ -110,7 +111,7 @@ public final class StatusBoard: StatusProvider {
         return .unhealthy("not ready: waiting for the first successful dataplane apply")
     }
 
-    public func metricsText() -> String { metrics.registry.render() }
+    public func metricsText() -> String { metrics.render() }
 
     /// `CLOCK_MONOTONIC` in seconds.
     @Sendable public static func monotonicNow() -> Double {

@@ -15,17 +15,18 @@ public enum StatusEndpoint: String, Sendable, CaseIterable, Hashable {
     public static let health: Set<StatusEndpoint> = [.liveness, .readiness]
 }
 
-/// Turns a request into a response from the provider's current answers.
+/// Turns a request (its method and its path without the query) into a response from the provider's current
+/// answers.
 enum StatusRouter {
-    static func respond(to request: HTTPRequest, endpoints: Set<StatusEndpoint>, provider: any StatusProvider)
-        -> HTTPResponse
+    static func respond(method: String, path: String, endpoints: Set<StatusEndpoint>, provider: any StatusProvider)
+        -> StatusResponse
     {
-        guard let endpoint = StatusEndpoint(rawValue: request.path), endpoints.contains(endpoint) else {
+        guard let endpoint = StatusEndpoint(rawValue: path), endpoints.contains(endpoint) else {
             let served = endpoints.map(\.rawValue).sorted().joined(separator: ", ")
-            return HTTPResponse(status: 404, text: "no such endpoint: \(request.path) (served here: \(served))")
+            return StatusResponse(status: 404, text: "no such endpoint: \(path) (served here: \(served))")
         }
-        guard request.method == "GET" || request.method == "HEAD" else {
-            var response = HTTPResponse(status: 405, text: "\(request.method) is not allowed; use GET")
+        guard method == "GET" || method == "HEAD" else {
+            var response = StatusResponse(status: 405, text: "\(method) is not allowed; use GET")
             response.extraHeaders = [("Allow", "GET, HEAD")]
             return response
         }
@@ -36,21 +37,21 @@ enum StatusRouter {
             do {
                 var body = Array(try encoder.encode(provider.statusReport()))
                 body.append(UInt8(ascii: "\n"))
-                return HTTPResponse(status: 200, contentType: "application/json", body: body)
+                return StatusResponse(status: 200, contentType: "application/json", body: body)
             } catch {
-                return HTTPResponse(status: 500, text: "cannot encode the status: \(error)")
+                return StatusResponse(status: 500, text: "cannot encode the status: \(error)")
             }
         case .liveness:
             return health(provider.liveness())
         case .readiness:
             return health(provider.readiness())
         case .metrics:
-            return HTTPResponse(
-                status: 200, contentType: MetricsText.contentType, body: Array(provider.metricsText().utf8))
+            return StatusResponse(
+                status: 200, contentType: MetricsExposition.contentType, body: Array(provider.metricsText().utf8))
         }
     }
 
-    private static func health(_ check: HealthCheck) -> HTTPResponse {
-        HTTPResponse(status: check.isHealthy ? 200 : 503, text: check.detail)
+    private static func health(_ check: HealthCheck) -> StatusResponse {
+        StatusResponse(status: check.isHealthy ? 200 : 503, text: check.detail)
     }
 }

@@ -12,9 +12,10 @@ public struct HealthCheck: Sendable, Equatable {
     public static func unhealthy(_ detail: String) -> HealthCheck { HealthCheck(isHealthy: false, detail: detail) }
 }
 
-/// What the status server serves. It calls these on its own threads, concurrently, and never from the
-/// cooperative pool: they must be quick and must not block on the agent's actor (``StatusBoard`` keeps a
-/// snapshot under a lock for exactly this).
+/// What the status server serves. It calls these on its event-loop thread (SwiftNIO's, never the cooperative
+/// pool), and with a group of several loops passed in, from several at once: they must be quick and must not
+/// block on the agent's actor (``StatusBoard`` keeps a snapshot under a lock for exactly this), since every
+/// connection waits while one runs.
 public protocol StatusProvider: Sendable {
     /// `GET /status`.
     func statusReport() -> StatusReport
