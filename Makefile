@@ -1,6 +1,6 @@
 # Tabby: `make test` is the one command a newcomer (and CI) runs.
 SWIFT        ?= swift
-APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd socat
+APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd socat prometheus
 export PATH  := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane clean

@@ -79,6 +79,8 @@ extension NodeAgent {
     /// Computes the desired dataplane (when an input changed) and lets the reconciler write the difference.
     /// False when the kernel could not be read; an apply is then scheduled again.
     private func applyRoutes(_ reconciler: DataplaneReconciler, settings: FelixSettings) -> Bool {
+        let resyncing = reconciler.isResyncPending
+        let resyncStarted = ContinuousClock.now
         let environment: NodeEnvironment
         do {
             environment = try reconciler.environment(
@@ -98,6 +100,7 @@ extension NodeAgent {
         lastDesired = desired
         lastRouteReport = reconciler.apply(desired)
         statistics.routeReconciliations += 1
+        if resyncing { board.metrics.routeResyncTime.observe(Self.seconds(ContinuousClock.now - resyncStarted)) }
         routeWorkPending = !lastRouteReport.failures.isEmpty
         return true
     }

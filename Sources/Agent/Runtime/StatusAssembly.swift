@@ -31,6 +31,18 @@ struct StatusAssembly {
         }
     }
 
+    /// How many interfaces the desired routes go through (Felix's `route_table_num_ifaces`).
+    var routeInterfaces: Int {
+        Set(
+            desired.routes.values.compactMap { route -> String? in
+                switch route.target {
+                case .interface(let name), .gateway(_, let name): name
+                case .blackhole: nil
+                }
+            }
+        ).count
+    }
+
     var localEndpoints: Int { cache.workloadsByNode[node]?.count ?? 0 }
 
     var counts: StatusReport.Counts {
@@ -66,6 +78,7 @@ struct StatusAssembly {
         }
         board.setErrors(errors)
         board.metrics.routes.set(Double(summary?.routes ?? 0))
+        board.metrics.routeInterfaces.set(Double(routeInterfaces))
         board.metrics.activeLocalEndpoints.set(Double(localEndpoints))
         board.metrics.clusterHosts.set(Double(cache.nodes.count))
         board.metrics.clusterWorkloadEndpoints.set(Double(cache.workloadEndpointCount))
