@@ -4,6 +4,7 @@ import Foundation
 import NFTables
 import Policy
 import PolicyRendering
+import SystemError
 import Testing
 
 /// The RulesetReconciler against the real kernel, each test in its own network namespace.
@@ -245,7 +246,10 @@ struct RulesetKernelTests {
             let before = try ns.nft("list", "ruleset")
             let failed = reconciler.apply(
                 PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
-            #expect(failed.failure?.contains("ENOENT") == true, "\(failed)")
+            let failure = try #require(failed.failure)
+            #expect(failure.step == .commit && failure.errno == Errno(ENOENT))
+            #expect(failure.rejectedOperation?.verb == "delete")
+            #expect("\(failure)".contains("delete element 198.51.100.10 of set ip tabby s-frontend: ENOENT"))
             #expect(try ns.nft("list", "ruleset") == before)
             let retried = reconciler.apply(
                 PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))

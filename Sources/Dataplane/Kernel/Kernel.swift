@@ -17,9 +17,10 @@ public protocol Kernel: AnyObject {
     /// The forwarding-database entries of one device (`bridge fdb show dev NAME`).
     func fdbEntries(interfaceIndex: Int32) throws(NetlinkError) -> [FDBEntry]
 
-    /// Applies operations in order as one batch and returns the ones the kernel refused; a failure does not
-    /// stop the operations after it. Throws only when the outcome is unknown (dump to find out).
-    func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [OperationFailure]
+    /// Applies operations in order as one batch and returns the ones the kernel refused (with their position in
+    /// `operations`); a failure does not stop the operations after it. Throws only when the outcome is unknown
+    /// (dump to find out).
+    func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkOperationFailure]
 
     /// Creates a VXLAN device (down) and returns it as the kernel reports it.
     func createVXLAN(name: String, attributes: VXLANAttributes, mtu: UInt32, macAddress: MACAddress?)
@@ -32,18 +33,4 @@ public protocol Kernel: AnyObject {
     func readSysctl(_ path: String) throws(SysctlError) -> String
     /// Writes a sysctl by its path below /proc/sys; throws when the kernel refuses or keeps another value.
     func writeSysctl(_ path: String, _ value: String) throws(SysctlError)
-}
-
-/// One operation of a batch that the kernel refused: its position in the batch and the error.
-public struct OperationFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The position of the operation in the batch passed to `Kernel.apply`.
-    public var index: Int
-    public var error: NetlinkError
-
-    public init(index: Int, error: NetlinkError) {
-        self.index = index
-        self.error = error
-    }
-
-    public var description: String { error.description }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Netlink
+import SystemError
 
 /// The real kernel, over the Netlink module: one `RouteSocket` for dumps and batches, and `Sysctl` for
 /// `/proc/sys/net`. Optionally works inside a named network namespace (`ip netns add NAME`), so that tests
@@ -49,8 +50,8 @@ public final class NetlinkKernel: Kernel {
         try socket.fdbEntries(interfaceIndex: interfaceIndex)
     }
 
-    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [OperationFailure] {
-        try socket.apply(operations).map { OperationFailure(index: $0.index, error: $0.error) }
+    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkOperationFailure] {
+        try socket.apply(operations)
     }
 
     public func createVXLAN(name: String, attributes: VXLANAttributes, mtu: UInt32, macAddress: MACAddress?)
@@ -82,8 +83,8 @@ public final class NetlinkKernel: Kernel {
             result = try namespace.perform { Result { () throws(SysctlError) in try body() } }
         } catch {
             // Entering the namespace failed (the namespace is gone): the sysctl cannot be reached.
-            let code = (error as? NetlinkError)?.code ?? ENOENT
-            throw SysctlError.system(path: namespace.path, step: "enter namespace", code: code)
+            let errno = (error as? NetlinkError)?.errno ?? Errno(ENOENT)
+            throw SysctlError.system(path: namespace.path, step: "enter namespace", errno: errno)
         }
         return try result.get()
     }

@@ -2,6 +2,7 @@ import Calculation
 import CalicoAPI
 import Glibc
 import Netlink
+import SystemError
 
 /// Makes the kernel match a desired dataplane, changing only the difference and only Tabby-owned state
 /// (DESIGN.md rules 3 and 4).
@@ -130,7 +131,7 @@ public final class DataplaneReconciler {
     private func execute(_ plan: DataplanePlan, report: inout ApplyReport) {
         let ordered = plan.ordered
         guard !ordered.isEmpty else { return }
-        let failures: [OperationFailure]
+        let failures: [NetlinkOperationFailure]
         do {
             failures = try kernel.apply(ordered.map(\.operation))
         } catch {
@@ -147,20 +148,20 @@ public final class DataplaneReconciler {
                 report.writes.append(planned.write)
                 continue
             }
-            if planned.isRemoval, Self.meansAlreadyGone(error.code) {
+            if planned.isRemoval, Self.meansAlreadyGone(error.errno) {
                 view.record(planned.operation)
             } else {
                 report.failures.append(DataplaneFailure(object: planned.object, error))
                 // A device the view still has is gone (its deletion not yet seen): learn the truth before the
                 // next plan rather than aiming at the old interface index again.
-                if error.code == ENODEV { needsDump = true }
+                if error.errno == Errno(ENODEV) { needsDump = true }
             }
         }
     }
 
     /// The errors of a removal whose object is already gone: the wanted state holds.
-    private static func meansAlreadyGone(_ code: Int32) -> Bool {
-        code == ESRCH || code == ENOENT || code == EADDRNOTAVAIL || code == ENODEV
+    private static func meansAlreadyGone(_ errno: Errno) -> Bool {
+        [Errno(ESRCH), Errno(ENOENT), Errno(EADDRNOTAVAIL), Errno(ENODEV)].contains(errno)
     }
 
     // MARK: Sysctls
@@ -256,7 +257,7 @@ public final class DataplaneReconciler {
     private func ipv6Routes() throws(NetlinkError) -> [Route] {
         do {
             return try kernel.mainTableRoutes(family: .ipv6)
-        } catch  where error.code == EAFNOSUPPORT {
+        } catch  where error.errno == Errno(EAFNOSUPPORT) {
             return []
         }
     }
@@ -265,7 +266,7 @@ public final class DataplaneReconciler {
     private func ipv6Neighbors() throws(NetlinkError) -> [Neighbor] {
         do {
             return try kernel.neighbors(family: .ipv6)
-        } catch  where error.code == EAFNOSUPPORT {
+        } catch  where error.errno == Errno(EAFNOSUPPORT) {
             return []
         }
     }

@@ -12,13 +12,14 @@ public struct RulesetApplyReport: Sendable, Equatable {
     public var repaired: [String]
     /// Tables deleted and built again in the transaction (a changed hook or set type, repeated failures).
     public var rebuilt: [String]
-    /// Why the apply failed: the listing or the commit, with the kernel's errno and the object; nil on success.
-    public var failure: String?
+    /// Why the apply failed: the listing or the commit, with the kernel's errno, its extended ack and the
+    /// refused operation; nil on success.
+    public var failure: RulesetFailure?
     public var duration: Duration
 
     public init(
         operations: Int = 0, messages: Int = 0, listed: Bool = false, repaired: [String] = [], rebuilt: [String] = [],
-        failure: String? = nil, duration: Duration = .zero
+        failure: RulesetFailure? = nil, duration: Duration = .zero
     ) {
         self.operations = operations
         self.messages = messages

@@ -97,12 +97,13 @@ public final class RulesetReconciler {
         defer { report.duration = ContinuousClock.now - started }
         let desiredTables = Dictionary(desired.tables.map { ($0.table, $0) }, uniquingKeysWith: { first, _ in first })
         if let foreign = desiredTables.keys.first(where: { !ownedTables.contains($0) }) {
-            report.failure = "table \(foreign) is not one of the reconciler's own tables"
+            report.failure = RulesetFailure(
+                step: .checkingDesired, error: .invalid("table \(foreign) is not one of the reconciler's own tables"))
             return report
         }
         if needsListing {
             report.listed = true
-            do {
+            do throws(NFTablesError) {
                 let generation = try kernel.generation()
                 var listed: [Table: DesiredTable] = [:]
                 for table in ownedTables { listed[table] = try kernel.listTable(table) }
@@ -112,7 +113,7 @@ public final class RulesetReconciler {
                 needsListing = false
                 lastListing = clock()
             } catch {
-                report.failure = "listing the tables: \(error)"
+                report.failure = RulesetFailure(step: .listing, error: error)
                 return report
             }
         }
@@ -136,10 +137,10 @@ public final class RulesetReconciler {
         }
         report.operations = transaction.operations.count
         report.messages = TransactionSize.messages(transaction)
-        do {
+        do throws(NFTablesError) {
             try kernel.commit(transaction)
         } catch {
-            report.failure = "\(error)"
+            report.failure = RulesetFailure(step: .commit, error: error)
             failureStreak += 1
             // The kernel applied nothing, but the view may be wrong (someone changed the table): list again,
             // and if the same goes wrong once more, start the tables over.

@@ -1,5 +1,6 @@
 import CNftnl
 import Glibc
+import SystemError
 
 extension NFTablesSocket {
     /// All tables, or those of one family.
