@@ -11,6 +11,11 @@ import PolicyRendering
 /// commits often), a full listing after one is made at most every `fullCheckInterval`; a missing or added table,
 /// chain or set of Tabby's shows in a cheap listing of names and is repaired at once.
 ///
+/// nf_tables changes only by committed transactions, and every commit moves the generation by exactly one. So
+/// when a requested resync finds the generation where the reconciler's own last commit (or listing) left it,
+/// nobody has changed anything since and the kernel holds exactly the view: the resync costs one GETGEN and lists
+/// nothing. Any other generation means a full listing and comparison.
+///
 /// It only ever names its own tables (`ownedTables`): other tables are never listed, written or deleted.
 /// Non-Sendable: the agent's actor owns it together with the socket (DESIGN.md rule 6).
 public final class RulesetReconciler {
@@ -19,8 +24,11 @@ public final class RulesetReconciler {
     private let kernel: any RulesetKernel
     private var view: [Table: DesiredTable] = [:]
     private var needsListing = true
+    private var resyncRequested = false
     private var rebuildNext = false
     private var failureStreak = 0
+    /// The generation at which the kernel is known to hold exactly the view; nil when that is not known (someone
+    /// may have committed between the reconciler's last look and its own commit).
     private var knownGeneration: UInt32?
     private var lastMessages = 0
     private var lastListing: ContinuousClock.Instant?
@@ -51,8 +59,10 @@ public final class RulesetReconciler {
             lastTransactionMessages: lastMessages)
     }
 
-    /// The next apply lists the tables from the kernel first, and repairs whatever differs.
-    public func requestResync() { needsListing = true }
+    /// The next apply makes sure the tables are as the view says, and repairs whatever differs: it lists them
+    /// from the kernel, unless the ruleset generation shows that nobody committed since the reconciler's last
+    /// commit or listing.
+    public func requestResync() { resyncRequested = true }
 
     /// Whether the next apply should list the tables and repair them; the caller should then apply soon.
     ///
@@ -101,6 +111,14 @@ public final class RulesetReconciler {
                 step: .checkingDesired, error: .invalid("table \(foreign) is not one of the reconciler's own tables"))
             return report
         }
+        if resyncRequested, !needsListing {
+            resyncRequested = false
+            switch Result(catching: { () throws(NFTablesError) in try kernel.generation() }) {
+            case .success(let generation) where generation == knownGeneration: report.verifiedByGeneration = true
+            case .success, .failure: needsListing = true
+            }
+        }
+        resyncRequested = false
         if needsListing {
             report.listed = true
             do throws(NFTablesError) {
@@ -152,7 +170,19 @@ public final class RulesetReconciler {
         failureStreak = 0
         rebuildNext = false
         for table in ownedTables { view[table] = desiredTables[table] }
-        if let generation = try? kernel.generation() { knownGeneration = generation } else { needsListing = true }
+        // The view is exact at the generation of this commit only if it was exact just before it.
+        let generation = try? kernel.generation()
+        if let generation, let known = knownGeneration, generation == Self.generation(after: known) {
+            knownGeneration = generation
+        } else {
+            knownGeneration = nil
+            if generation == nil { needsListing = true }
+        }
         return report
+    }
+
+    /// The generation the kernel moves to with the next commit (it skips 0 when it wraps).
+    static func generation(after generation: UInt32) -> UInt32 {
+        generation == UInt32.max ? 1 : generation + 1
     }
 }
