@@ -31,6 +31,14 @@ public protocol Kernel: AnyObject {
 
     /// Reads a sysctl by its path below /proc/sys (`net/ipv4/ip_forward`).
     func readSysctl(_ path: String) throws(SysctlError) -> String
+    /// Reads several sysctls, in the order given (a kernel in another namespace enters it once for all).
+    func readSysctls(_ paths: [String]) -> [Result<String, SysctlError>]
     /// Writes a sysctl by its path below /proc/sys; throws when the kernel refuses or keeps another value.
     func writeSysctl(_ path: String, _ value: String) throws(SysctlError)
+}
+
+extension Kernel {
+    public func readSysctls(_ paths: [String]) -> [Result<String, SysctlError>] {
+        paths.map { path in Result { () throws(SysctlError) in try readSysctl(path) } }
+    }
 }

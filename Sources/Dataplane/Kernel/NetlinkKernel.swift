@@ -69,6 +69,19 @@ public final class NetlinkKernel: Kernel {
         return try inNamespace { () throws(SysctlError) in try sysctl.read(key) }
     }
 
+    public func readSysctls(_ paths: [String]) -> [Result<String, SysctlError>] {
+        let sysctl = sysctl
+        let keys = paths.map(Sysctl.key(forPathBelowProcSys:))
+        do throws(SysctlError) {
+            return try inNamespace { () throws(SysctlError) in
+                keys.map { key in Result { () throws(SysctlError) in try sysctl.read(key) } }
+            }
+        } catch {
+            // Entering the namespace failed: no sysctl can be reached.
+            return paths.map { _ in .failure(error) }
+        }
+    }
+
     public func writeSysctl(_ path: String, _ value: String) throws(SysctlError) {
         let key = Sysctl.key(forPathBelowProcSys: path)
         try inNamespace { () throws(SysctlError) in _ = try sysctl.write(key, value) }

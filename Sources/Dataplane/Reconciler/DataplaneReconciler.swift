@@ -50,7 +50,9 @@ public final class DataplaneReconciler {
     public func requestResync() { needsDump = true }
 
     /// Dumps the kernel now and replaces the view: links, addresses, main-table routes, neighbours, and the
-    /// VXLAN device's FDB. Known sysctl values are forgotten (they are read again).
+    /// VXLAN device's FDB. The global sysctls are read again on the next apply, and so are the per-interface
+    /// ones of interfaces that are new or were recreated, and of this resync's slice of the others (each
+    /// interface's every `Configuration.sysctlReadBackRounds` resyncs).
     public func resync() throws(NetlinkError) {
         let links = try kernel.links()
         let addresses = try kernel.addresses()
@@ -60,9 +62,11 @@ public final class DataplaneReconciler {
         if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
             fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
         }
+        let previousIndexes = view.indexByName
         view.reset(links: links, addresses: addresses, routes: routes, neighbors: neighbors, fdb: fdb, now: clock())
         reportedUp = Dictionary(links.map { ($0.index, $0.isUp) }, uniquingKeysWith: { $1 })
-        sysctls.forgetAll()
+        sysctls.resync(
+            previous: previousIndexes, current: view.indexByName, rounds: configuration.sysctlReadBackRounds)
         needsDump = false
     }
 
@@ -166,12 +170,15 @@ public final class DataplaneReconciler {
 
     // MARK: Sysctls
 
-    /// Writes the sysctls whose kernel value differs; values known from an earlier apply are not even read.
+    /// Writes the sysctls whose kernel value differs; values known from an earlier apply are not even read, and
+    /// the others are read in one batch.
     private func applySysctls(_ desired: [String: String], report: inout ApplyReport) {
-        let unknown = desired.filter { !sysctls.isKnown($0.key, as: $0.value) }
-        for (path, value) in unknown.sorted(by: { $0.key < $1.key }) {
-            do {
-                let current = try kernel.readSysctl(path)
+        let unknown = desired.filter { !sysctls.isKnown($0.key, as: $0.value) }.sorted { $0.key < $1.key }
+        guard !unknown.isEmpty else { return }
+        let values = kernel.readSysctls(unknown.map(\.key))
+        for ((path, value), read) in zip(unknown, values) {
+            do throws(SysctlError) {
+                let current = try read.get()
                 if SysctlState.sameValue(current, value) {
                     sysctls.remember(path, current)
                     continue

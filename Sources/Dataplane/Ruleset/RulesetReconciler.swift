@@ -151,6 +151,9 @@ public final class RulesetReconciler {
         guard !transaction.isEmpty else {
             rebuildNext = false
             failureStreak = 0
+            // Equal values, but the desired ones share storage with what the renderer gives next time, so the
+            // next comparison is a pointer check per chain and set instead of a walk through every rule.
+            for table in ownedTables { view[table] = desiredTables[table] }
             return report
         }
         report.operations = transaction.operations.count
