@@ -43,6 +43,8 @@ public final class FakeKernel: Kernel {
     public internal(set) var state = State()
     /// Every write request received, failed ones included, in order.
     public private(set) var writes: [Write] = []
+    /// How many sysctls were read.
+    public private(set) var sysctlReads = 0
     /// Notifications of every change (the reconciler's and external ones) not yet taken.
     public private(set) var pendingEvents: [NetlinkEvent] = []
 
@@ -183,6 +185,7 @@ public final class FakeKernel: Kernel {
     }
 
     public func readSysctl(_ path: String) throws(SysctlError) -> String {
+        sysctlReads += 1
         if let value = state.sysctls[path] { return value }
         // Per-interface settings exist for every interface, at the kernel's default (0 here).
         if let interface = Self.interface(ofSysctl: path), link(named: interface) != nil { return "0" }

@@ -30,6 +30,8 @@ public final class DataplaneReconciler {
     /// the reconciler's own writes are in the view, so a "down" in them is compared with the previous report,
     /// not with the view: creating a device down and then setting it up is not a device going down.
     private var reportedUp: [Int32: Bool] = [:]
+    /// Felix's `mtuIfacePattern` over the link names, for `environment` (internal for that extension).
+    var mtuInterfaceMatcher = InterfacePatternMatcher()
 
     /// - Parameters:
     ///   - clock: the time used for the grace period of workload routes (injectable for tests).
