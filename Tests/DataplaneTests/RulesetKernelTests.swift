@@ -264,4 +264,26 @@ struct RulesetKernelTests {
                     == PolicyRenderer.render(sampleProgram(frontendAddresses: []), settings: sampleSettings))
         }
     }
+
+    @Test func ruleDigestsAreStableAndSkipDecodingOnlyUnchangedChains() async throws {
+        try await TestNamespace.with { ns in
+            let socket = try ns.nftSocket()
+            let desired = PolicyRenderer.render(sampleProgram(), settings: sampleSettings)
+            _ = RulesetReconciler(kernel: socket).apply(desired)
+            let table = Table(family: .ip, name: "tabby")
+            let first = try #require(try socket.listing(of: table, knownRuleDigests: [:]))
+            let again = try #require(try socket.listing(of: table, knownRuleDigests: [:]))
+            #expect(first.rules.mapValues(\.digest) == again.rules.mapValues(\.digest))
+            #expect(first.rules.values.allSatisfy { $0.rules != nil })
+            let known = first.rules.mapValues(\.digest)
+            let reused = try #require(try socket.listing(of: table, knownRuleDigests: known))
+            #expect(reused.rules.values.allSatisfy { $0.rules == nil })
+
+            try ns.nft("add", "rule", "ip", "tabby", "tw-caliweb", "accept")
+            let changed = try #require(try socket.listing(of: table, knownRuleDigests: known))
+            #expect(changed.rules["tw-caliweb"]?.digest != known["tw-caliweb"])
+            #expect(changed.rules["tw-caliweb"]?.rules?.last?.expressions == [.verdict(.accept)])
+            #expect(changed.rules.filter { $0.value.rules != nil }.keys.sorted() == ["tw-caliweb"])
+        }
+    }
 }

@@ -216,4 +216,35 @@ struct RulesetReconcilerTests {
         #expect(kernel.tables[Self.ip6] == nil)
         #expect(kernel.tables[foreign]?.chains.keys.sorted() == ["input"])
     }
+
+    @Test func aListingReusesTheRulesOfUnchangedChainsButNeverOfChangedOnes() throws {
+        let kernel = FakeRulesetKernel()
+        let reconciler = RulesetReconciler(kernel: kernel)
+        let before = desired()
+        _ = reconciler.apply(before)
+        // The first listing had nothing to reuse; after another program's commit, every chain is reused.
+        kernel.commitElsewhere()
+        reconciler.requestResync()
+        #expect(reconciler.apply(before).listed)
+        #expect(kernel.reusedChains == 0, "the reconciler built the tables itself: no digests yet")
+        kernel.commitElsewhere()
+        reconciler.requestResync()
+        #expect(reconciler.apply(before).listed)
+        let chains = before.tables.reduce(0) { $0 + $1.chains.values.filter { !$0.rules.isEmpty }.count }
+        #expect(kernel.reusedChains == chains)
+
+        // The reconciler rewrites a chain; then someone puts the old rules back by hand. The chain's digest is
+        // the one of the earlier listing again, but the view has the new rules: it must be listed, not reused.
+        var changed = before
+        let index = try #require(changed.tables.firstIndex { $0.table == Self.ip })
+        let name = "tw-caliweb"
+        let old = try #require(changed.tables[index].chains[name]?.rules)
+        changed.tables[index].chains[name]?.rules = [Rule(table: Self.ip, chain: name, comment: "tabby:new", [.accept])]
+        #expect(reconciler.apply(changed).operations == 2)
+        kernel.edit(Self.ip) { table in table?.chains[name]?.rules = old }
+        reconciler.requestResync()
+        let repaired = reconciler.apply(changed)
+        #expect(repaired.listed && repaired.repaired == ["ip tabby"] && repaired.operations == 2)
+        #expect(try listed(kernel) == changed)
+    }
 }

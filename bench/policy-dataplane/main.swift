@@ -1,6 +1,7 @@
 // policy-dataplane-bench: Tabby's nf_tables ruleset for 1,000 policies over 10,000 endpoints (100 on this node),
 // from cold and for one label change, against `nft -f` loading the same ruleset, in fresh network namespaces
-// (tabby-bench-pol-*), printing medians and ratios. Run as root: bench/policy-dataplane/run.sh [--quick].
+// (tabby-bench-pol-*), printing medians and ratios. Run as root: bench/policy-dataplane/run.sh [--quick]
+// [--runs N] [--resync-only] (only the resync measurement, to profile it).
 import CalicoAPI
 import Dataplane
 @preconcurrency import Glibc
@@ -10,7 +11,9 @@ import PolicyRendering
 
 setvbuf(stdout, nil, _IOLBF, 0)
 let quick = CommandLine.arguments.contains("--quick")
-let runs = quick ? 3 : 7
+let runs =
+    CommandLine.arguments.firstIndex(of: "--runs").flatMap { Int(CommandLine.arguments[$0 + 1]) }
+    ?? (quick ? 3 : 7)
 let cluster = Cluster(nodes: 100, perNode: 100, policies: 1000)
 let node = "node-7"
 let nft = "/usr/sbin/nft"
@@ -39,6 +42,11 @@ var colds: [ColdRun] = []
 var nftLoads: [Double] = []
 var ruleset = DesiredRuleset()
 var sameRuleset = false
+if CommandLine.arguments.contains("--resync-only") {
+    ruleset = PolicyRenderer.render(PolicyCalculator.program(state: state, node: node), settings: settings)
+    try resync()
+    exit(0)
+}
 let busy = waitForQuietMachine()
 for index in 0..<runs {
     do {

@@ -24,6 +24,8 @@ public final class FakeRulesetKernel: RulesetKernel {
     /// How many times `listTable` (a full listing) and `listStructure` were called.
     public private(set) var fullListings = 0
     public private(set) var structureListings = 0
+    /// How many chains' rules a listing with digests took from the caller instead of listing them.
+    public private(set) var reusedChains = 0
 
     /// Refuses an operation of the reconciler's commits with the errno returned (nil lets it through).
     public var injectFailure: ((Operation) -> Errno?)?
@@ -71,6 +73,25 @@ public final class FakeRulesetKernel: RulesetKernel {
         return listed
     }
 
+    /// Digests are hashes of the chains' rules: equal rules, equal digest, as with the kernel's encoding.
+    public func listTable(
+        _ table: Table, reusing known: [String: KnownChainRules]
+    ) throws(NFTablesError)
+        -> ListedTable?
+    {
+        guard var listed = try listTable(table) else { return nil }
+        var digests: [String: Int] = [:]
+        for (name, chain) in listed.chains where !chain.rules.isEmpty {
+            let digest = chain.rules.hashValue
+            digests[name] = digest
+            if let reused = known[name], reused.digest == digest {
+                listed.chains[name]?.rules = reused.rules
+                reusedChains += 1
+            }
+        }
+        return ListedTable(table: listed, ruleDigests: digests)
+    }
+
     public func listStructure(_ table: Table) throws(NFTablesError) -> DesiredTable? {
         if let listingFailure { throw listingFailure }
         structureListings += 1
@@ -116,14 +137,5 @@ public final class FakeRulesetKernel: RulesetKernel {
         let handle = nextHandle[table, default: 1]
         nextHandle[table] = handle + 1
         return handle
-    }
-}
-
-extension Rule {
-    fileprivate var withoutHandle: Rule {
-        var bare = self
-        bare.handle = nil
-        bare.counterValues = nil
-        return bare
     }
 }

@@ -23,6 +23,9 @@ public final class RulesetReconciler {
     public let ownedTables: [Table]
     private let kernel: any RulesetKernel
     private var view: [Table: DesiredTable] = [:]
+    /// The digest of each chain's rules from the last listing, for chains the reconciler has not changed since:
+    /// the next listing takes their rules from the view instead of decoding them.
+    private var ruleDigests: [Table: [String: Int]] = [:]
     private var needsListing = true
     private var resyncRequested = false
     private var rebuildNext = false
@@ -124,7 +127,11 @@ public final class RulesetReconciler {
             do throws(NFTablesError) {
                 let generation = try kernel.generation()
                 var listed: [Table: DesiredTable] = [:]
-                for table in ownedTables { listed[table] = try kernel.listTable(table) }
+                for table in ownedTables {
+                    let found = try kernel.listTable(table, reusing: knownRules(of: table))
+                    listed[table] = found?.table
+                    ruleDigests[table] = found?.ruleDigests
+                }
                 report.repaired = ownedTables.filter { view[$0] != nil && listed[$0] != view[$0] }.map(\.description)
                 view = listed
                 knownGeneration = generation
@@ -170,6 +177,7 @@ public final class RulesetReconciler {
             return report
         }
         lastMessages = report.messages
+        forgetDigests(changedBy: transaction)
         failureStreak = 0
         rebuildNext = false
         for table in ownedTables { view[table] = desiredTables[table] }
@@ -182,6 +190,29 @@ public final class RulesetReconciler {
             if generation == nil { needsListing = true }
         }
         return report
+    }
+
+    /// The view's rules of the chains whose digest is known, to be reused by the next listing.
+    private func knownRules(of table: Table) -> [String: KnownChainRules] {
+        guard let digests = ruleDigests[table], let chains = view[table]?.chains else { return [:] }
+        var known: [String: KnownChainRules] = [:]
+        for (name, digest) in digests {
+            if let rules = chains[name]?.rules { known[name] = KnownChainRules(digest: digest, rules: rules) }
+        }
+        return known
+    }
+
+    /// Forgets the digests of the chains whose rules a committed transaction changed.
+    private func forgetDigests(changedBy transaction: Transaction) {
+        for operation in transaction.operations {
+            switch operation {
+            case .deleteTable(let table), .flushTable(let table): ruleDigests[table] = nil
+            case .addChain(let chain), .deleteChain(let chain), .flushChain(let chain):
+                ruleDigests[chain.table]?[chain.name] = nil
+            case .addRule(let rule), .deleteRule(let rule): ruleDigests[rule.table]?[rule.chain] = nil
+            case .addTable, .addSet, .deleteSet, .flushSet, .addElements, .deleteElements: break
+            }
+        }
     }
 
     /// The generation the kernel moves to with the next commit (it skips 0 when it wraps).
