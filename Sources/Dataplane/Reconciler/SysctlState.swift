@@ -13,7 +13,9 @@ struct SysctlState {
     private var resyncs = 0
 
     func isKnown(_ path: String, as value: String) -> Bool {
-        known[path].map { Self.sameValue($0, value) } ?? false
+        guard let known = known[path] else { return false }
+        // Most values are the very text desired ("1"); only the others need the field-by-field comparison.
+        return known == value || Self.sameValue(known, value)
     }
 
     mutating func remember(_ path: String, _ value: String) {
