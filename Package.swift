@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // Tabby: a Calico-compatible node agent. Layering (each target imports only those below it):
 //   CMnl, CNftnl, CLinuxSupport   C at the edge
+//   SystemError                   the errno type every module's errors use
 //   CalicoAPI                     resources, IP types, selectors (pure)
 //   Datastore                     the Datastore protocol and the file datastore
 //   IPAM                          block affinities, address assignment and release over the Datastore
@@ -39,13 +40,14 @@ let package = Package(
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .target(name: "CLinuxSupport"),
+        .target(name: "SystemError", dependencies: ["CLinuxSupport"], swiftSettings: strict),
 
         // The pure core.
         .target(
             name: "CalicoAPI",
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
+        .target(name: "Datastore", dependencies: ["CalicoAPI", "SystemError"], swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
         .target(name: "ResourceCache", dependencies: ["CalicoAPI"], swiftSettings: strict),
         .target(name: "Calculation", dependencies: ["CalicoAPI", "ResourceCache"], swiftSettings: strict),
@@ -53,13 +55,14 @@ let package = Package(
         .target(
             name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables"], swiftSettings: strict),
         .target(
-            name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
+            name: "Dataplane",
+            dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering", "SystemError"],
             swiftSettings: strict),
         .target(
             name: "Agent",
             dependencies: [
                 "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "ResourceCache", "Policy",
-                "PolicyRendering", "CLinuxSupport",
+                "PolicyRendering", "SystemError",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -70,8 +73,8 @@ let package = Package(
             swiftSettings: strict),
 
         // The kernel.
-        .target(name: "Netlink", dependencies: ["CMnl", "CLinuxSupport"], swiftSettings: strict),
-        .target(name: "NFTables", dependencies: ["CNftnl", "CMnl", "CLinuxSupport"], swiftSettings: strict),
+        .target(name: "Netlink", dependencies: ["CMnl", "SystemError"], swiftSettings: strict),
+        .target(name: "NFTables", dependencies: ["CNftnl", "CMnl", "SystemError"], swiftSettings: strict),
 
         // Executables and their commands.
         .target(
@@ -129,14 +132,19 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI", "ResourceCache"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests",
-            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering"],
+            dependencies: [
+                "Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering",
+                "SystemError",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],
             swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
-        .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
+        .testTarget(
+            name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemError"], swiftSettings: strict),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "SystemError"], swiftSettings: strict),
+        .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
         .testTarget(
             name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "tabbyctl"],
             swiftSettings: strict),

@@ -1,5 +1,5 @@
-import CLinuxSupport
 import CalicoAPI
+import SystemError
 
 /// Why a datastore operation failed, named the way an operator or a retry loop can act on it.
 public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -35,7 +35,7 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// An I/O error for the current `errno`.
     static func io(_ operation: String, _ path: String, errno code: Int32) -> DatastoreError {
-        .io(path: path, operation: operation, errno: errnoName(code))
+        .io(path: path, operation: operation, errno: Errno(code).name)
     }
 }
 
@@ -54,10 +54,4 @@ public struct DatastoreProblem: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         error.source == path ? error.description : "\(path): \(error)"
     }
-}
-
-/// `EEXIST` for 17; the number for an errno glibc has no name for.
-func errnoName(_ code: Int32) -> String {
-    guard let name = tabby_errno_name(code) else { return "errno \(code)" }
-    return String(cString: name)
 }

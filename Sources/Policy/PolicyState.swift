@@ -83,7 +83,8 @@ public struct PolicyState: Sendable {
             return upsertProfile(profile)
         case .namespace:
             let labels = delta.current.map { $0.metadata.labels ?? [:] }
-            let changed = labels == nil
+            let changed =
+                labels == nil
                 ? namespaceLabels.removeValue(forKey: key.name) != nil
                 : namespaceLabels.updateValue(labels!, forKey: key.name) != labels
             guard changed else { return PolicyStateChange() }
@@ -96,10 +97,12 @@ public struct PolicyState: Sendable {
             return items(setItem(key, Self.source(record)), key)
         case .globalNetworkSet:
             guard let set = delta.current?.as(GlobalNetworkSet.self) else { return items(removeItem(key), key) }
-            return items(setItem(key, Self.source(labels: set.metadata.labels, nets: set.spec.nets, namespace: nil)), key)
+            return items(
+                setItem(key, Self.source(labels: set.metadata.labels, nets: set.spec.nets, namespace: nil)), key)
         case .networkSet:
             guard let set = delta.current?.as(NetworkSet.self) else { return items(removeItem(key), key) }
-            let source = Self.source(labels: set.metadata.labels, nets: set.spec.nets, namespace: set.metadata.namespace)
+            let source = Self.source(
+                labels: set.metadata.labels, nets: set.spec.nets, namespace: set.metadata.namespace)
             return items(setItem(key, source), key)
         default:
             return PolicyStateChange()

@@ -3,6 +3,7 @@ import CalicoAPI
 import Dataplane
 import Glibc
 import Netlink
+import SystemError
 import Testing
 
 @Suite("Devices: vxlan.calico and tunl0 (fake kernel)")
@@ -126,7 +127,7 @@ struct DeviceTests {
 
         let report = node.reconciler.apply(desired)
         let device = try #require(report.failures.first { $0.object == .device("tunl0") })
-        #expect(device.errno == "EOPNOTSUPP")
+        #expect(device.errno == Errno(EOPNOTSUPP))
         #expect(device.reason == "link add tunl0 type ipip: EOPNOTSUPP (Unknown device type)")
         #expect(
             report.failures.contains {

@@ -3,6 +3,7 @@ import CalicoAPI
 import Dataplane
 import Glibc
 import Netlink
+import SystemError
 import Testing
 
 @Suite("Failures are reported per object and the rest is applied (fake kernel)")
@@ -10,13 +11,13 @@ struct FailureTests {
     @Test func refusedRouteIsReportedAndRetriedAlone() throws {
         let node = try FakeNode()
         node.kernel.injectFailure = { write in
-            write.replacedRoute?.destination == kprefix("198.51.100.64/26") ? ENETUNREACH : nil
+            write.replacedRoute?.destination == kprefix("198.51.100.64/26") ? Errno(ENETUNREACH) : nil
         }
         var report = node.reconciler.apply(sampleDesired())
         #expect(report.failures.count == 1)
         let failure = try #require(report.failures.first)
         #expect(failure.object == .route(cidr("198.51.100.64/26")))
-        #expect(failure.errno == "ENETUNREACH")
+        #expect(failure.errno == Errno(ENETUNREACH))
         #expect(failure.reason.hasPrefix("route replace 198.51.100.64/26 via 198.51.100.64 dev vxlan.calico"))
         #expect(node.mainRoute("198.51.100.64/26") == nil)
         #expect(node.mainRoute("198.51.100.5/32") != nil)
@@ -37,9 +38,9 @@ struct FailureTests {
         let node = try FakeNode()
         node.kernel.injectFailure = { write in
             switch write {
-            case .netlink(.replaceFDB): EINVAL
-            case .netlink(.replaceNeighbor(let neighbor)) where neighbor.address == kip("198.51.100.5"): EINVAL
-            case .sysctl(let path, _) where path == "net/ipv4/ip_forward": EPERM
+            case .netlink(.replaceFDB): Errno(EINVAL)
+            case .netlink(.replaceNeighbor(let neighbor)) where neighbor.address == kip("198.51.100.5"): Errno(EINVAL)
+            case .sysctl(let path, _) where path == "net/ipv4/ip_forward": Errno(EPERM)
             default: nil
             }
         }
@@ -50,7 +51,7 @@ struct FailureTests {
                     .fdb(interface: "vxlan.calico", mac: remoteVTEPMAC, destination: ip("192.0.2.2")),
                     .neighbor(interface: "cali1", ip("198.51.100.5")), .sysctl("net/ipv4/ip_forward"),
                 ])
-        #expect(report.failures.first { $0.object == .sysctl("net/ipv4/ip_forward") }?.errno == "EPERM")
+        #expect(report.failures.first { $0.object == .sysctl("net/ipv4/ip_forward") }?.errno == Errno(EPERM))
         #expect(node.kernel.state.routes.count(where: { $0.table == .main }) == 5)
         #expect(node.kernel.state.neighbors.count == 1)
         #expect(node.kernel.state.sysctls["net/ipv4/conf/cali1/proxy_arp"] == "1")
@@ -78,10 +79,10 @@ struct FailureTests {
 
     @Test func dumpFailureWritesNothing() throws {
         let node = try FakeNode()
-        node.kernel.dumpErrno = EPERM
+        node.kernel.dumpErrno = Errno(EPERM)
         let report = node.reconciler.apply(sampleDesired())
         #expect(report.failures.map(\.object) == [.kernel])
-        #expect(report.failures.first?.errno == "EPERM")
+        #expect(report.failures.first?.errno == Errno(EPERM))
         #expect(node.kernel.writes.isEmpty)
         #expect(node.reconciler.isResyncPending)
 
@@ -93,7 +94,7 @@ struct FailureTests {
         let node = try FakeNode()
         node.kernel.loseRepliesOfNextBatch = true
         var report = node.reconciler.apply(sampleDesired())
-        #expect(report.failures.contains { $0.object == .kernel && $0.errno == "ENOBUFS" })
+        #expect(report.failures.contains { $0.object == .kernel && $0.errno == Errno(ENOBUFS) })
         #expect(node.reconciler.isResyncPending)
 
         // Everything was in fact applied: the dump shows it, so only the sysctls read back remain equal.

@@ -3,6 +3,7 @@ import CalicoAPI
 import Dataplane
 import Foundation
 import Netlink
+import SystemError
 import Testing
 
 /// The reconciler against the real kernel, each test in its own network namespace.
@@ -192,7 +193,7 @@ struct KernelTests {
                 let failure = try #require(report.failures.first)
                 #expect(report.failures.count == 1)
                 #expect(failure.object == .device("tunl0"))
-                #expect(failure.errno == "EOPNOTSUPP")
+                #expect(failure.errno == Errno(EOPNOTSUPP))
             }
             #expect(try ns.ip("route", "show").contains("198.51.100.64/26 via 198.51.100.64 dev vxlan.calico"))
         }

@@ -92,4 +92,48 @@ struct NeighborAndSysctlTests {
                 ])
         #expect(node.mainRoute("198.51.100.5/32")?.outputInterface == cali1.index)
     }
+
+    @Test func aResyncReadsBackTheGlobalSysctlsAndASliceOfTheInterfaces() throws {
+        let rounds = 4
+        let node = try FakeNode(configuration: .init(sysctlReadBackRounds: rounds)) { kernel in
+            for index in 2...20 { kernel.addLink(name: "cali\(index)") }
+        }
+        var desired = sampleDesired()
+        for index in 2...20 { desired.sysctls["net/ipv4/conf/cali\(index)/proxy_arp"] = "1" }
+        _ = node.reconciler.apply(desired)
+        let perInterface = desired.sysctls.keys.filter { $0.contains("/cali") }.count
+        // Someone turns proxy ARP off on cali7 by hand (sysctls send no notification).
+        node.kernel.setSysctl("net/ipv4/conf/cali7/proxy_arp", "0")
+        var reads: [Int] = []
+        var repairedIn: Int?
+        for resync in 1...rounds {
+            let before = node.kernel.sysctlReads
+            node.reconciler.requestResync()
+            let report = node.reconciler.apply(desired)
+            reads.append(node.kernel.sysctlReads - before)
+            if report.writes.contains(
+                DataplaneWrite(action: .write, object: .sysctl("net/ipv4/conf/cali7/proxy_arp"), detail: "1"))
+            {
+                repairedIn = resync
+            }
+        }
+        #expect(repairedIn != nil, "repaired within \(rounds) resyncs")
+        #expect(node.kernel.state.sysctls["net/ipv4/conf/cali7/proxy_arp"] == "1")
+        #expect(reads.reduce(0, +) == perInterface + rounds * (desired.sysctls.count - perInterface), "\(reads)")
+        #expect(reads.allSatisfy { $0 < desired.sysctls.count }, "no resync reads everything: \(reads)")
+    }
+
+    @Test func anInterfaceRecreatedUnseenIsReadAgainAfterTheDump() throws {
+        let node = try FakeNode(configuration: .init(sysctlReadBackRounds: 1_000))
+        _ = node.reconciler.apply(sampleDesired())
+        // The notifications are lost: only the dump shows cali1 with a new index and the kernel's defaults.
+        try node.kernel.external(.deleteLink(index: node.cali1.index))
+        node.kernel.addLink(name: "cali1")
+        _ = node.kernel.takeEvents()
+        node.kernel.resetWrites()
+        node.reconciler.requestResync()
+        let report = node.reconciler.apply(sampleDesired())
+        #expect(report.writes.contains { $0.object == .sysctl("net/ipv4/conf/cali1/proxy_arp") })
+        #expect(node.kernel.state.sysctls["net/ipv4/conf/cali1/rp_filter"] == "1")
+    }
 }

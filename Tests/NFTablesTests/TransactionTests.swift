@@ -182,7 +182,9 @@ struct FailureTests {
             }
             #expect(deleteMissing.firstFailure?.object == .table(table))
             #expect(deleteMissing.firstFailure?.errno.name == "ENOENT")
-            #expect("\(deleteMissing)" == "nf_tables transaction rejected: delete table ip missing: ENOENT")
+            #expect(
+                "\(deleteMissing)"
+                    == "nf_tables transaction rejected: delete table ip missing: ENOENT (No such file or directory)")
 
             let present = Table(family: .ip, name: "present")
             let set = NamedSet(table: present, name: "blocked", keyType: .ipv4Address)

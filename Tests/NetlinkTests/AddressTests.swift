@@ -29,7 +29,7 @@ struct AddressTests {
             #expect(shown.contains("inet6 2001:db8::1/64 scope global nodad"))
 
             let again = #expect(throws: NetlinkError.self) { try socket.addAddress(v4) }
-            #expect(again?.name == "EEXIST")
+            #expect(again?.errno.name == "EEXIST")
             #expect(again?.operation == "address add 192.0.2.1/24 dev tv0")
 
             try socket.deleteAddress(v4)
@@ -39,7 +39,7 @@ struct AddressTests {
             #expect(!(try ns.ip("addr", "show", "dev", "tv0").contains("192.0.2.1")))
 
             let gone = #expect(throws: NetlinkError.self) { try socket.deleteAddress(v4) }
-            #expect(gone?.name == "EADDRNOTAVAIL")
+            #expect(gone?.errno.name == "EADDRNOTAVAIL")
         }
     }
 }

@@ -118,19 +118,19 @@ struct LinkTests {
             let duplicate = #expect(throws: NetlinkError.self) {
                 try socket.createVethPair(name: "tv0", peerName: "tv2")
             }
-            #expect(duplicate?.name == "EEXIST")
+            #expect(duplicate?.errno.name == "EEXIST")
             #expect(duplicate?.operation == "link add tv0 type veth")
 
             // vxlan refuses a VNI above 24 bits, with extended-ack text.
             let badVNI = #expect(throws: NetlinkError.self) {
                 try socket.createVXLAN(name: "vx0", attributes: VXLANAttributes(vni: 1 << 24))
             }
-            #expect(badVNI?.name == "ERANGE")
+            #expect(badVNI?.errno.name == "ERANGE")
             #expect(badVNI?.message?.isEmpty == false)
             #expect(badVNI?.description.hasPrefix("link add vx0 type vxlan: ERANGE (") == true)
 
             let missing = #expect(throws: NetlinkError.self) { try socket.setLink(index: 999_999, up: true) }
-            #expect(missing?.name == "ENODEV")
+            #expect(missing?.errno.name == "ENODEV")
             #expect(missing?.operation == "link set dev if999999 up")
         }
     }
@@ -156,7 +156,7 @@ struct IPIPKernelTests {
                 #expect(again.mtu == 1430)
                 #expect(try ns.ip("-d", "link", "show", "dev", "tunl0").contains("ipip"))
             } catch let error as NetlinkError {
-                #expect(error.name == "EOPNOTSUPP")
+                #expect(error.errno.name == "EOPNOTSUPP")
                 #expect(error.message == "Unknown device type")
                 #expect(error.operation == "link add tunl0 type ipip")
             }

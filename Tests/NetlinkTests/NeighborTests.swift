@@ -16,7 +16,7 @@ struct NeighborTests {
             try socket.addNeighbor(v4)
             try socket.addNeighbor(v6)
             let duplicate = #expect(throws: NetlinkError.self) { try socket.addNeighbor(v4) }
-            #expect(duplicate?.name == "EEXIST")
+            #expect(duplicate?.errno.name == "EEXIST")
             #expect(duplicate?.operation == "neighbour add 192.0.2.9 lladdr 66:e4:5a:c9:41:01 dev tv0")
 
             var moved = v4
@@ -39,7 +39,7 @@ struct NeighborTests {
             try socket.deleteNeighbor(v6)
             #expect(try socket.neighbors(interfaceIndex: link.index).filter { $0.state == .permanent }.isEmpty)
             let gone = #expect(throws: NetlinkError.self) { try socket.deleteNeighbor(v6) }
-            #expect(gone?.name == "ENOENT")
+            #expect(gone?.errno.name == "ENOENT")
         }
     }
 
@@ -70,7 +70,7 @@ struct NeighborTests {
             #expect(shown.contains("66:e4:5a:c9:41:0c dst 192.0.2.9 self permanent"))
 
             let duplicate = #expect(throws: NetlinkError.self) { try socket.addFDB(other) }
-            #expect(duplicate?.name == "EEXIST")
+            #expect(duplicate?.errno.name == "EEXIST")
             #expect(duplicate?.operation == "fdb add 66:e4:5a:c9:41:0c dev vxlan.calico dst 192.0.2.9")
 
             try socket.deleteFDB(moved)

@@ -1,3 +1,4 @@
+import SystemError
 import Testing
 
 @testable import Netlink
@@ -23,7 +24,7 @@ struct ReplyParsingTests {
             try #require(KernelErrorReply(errorPayload: raw, flags: 0x100 | 0x200))
         }
         let error = reply.error(operation: "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico")
-        #expect(error.name == "ENETUNREACH")
+        #expect(error.errno.name == "ENETUNREACH")
         #expect(error.message == "Nexthop has invalid gateway")
         #expect(error.offset == 40)
         let expected =
@@ -36,12 +37,12 @@ struct ReplyParsingTests {
         let payload = withUnsafeBytes(of: Int32(-17).littleEndian, Array.init) + [UInt8](repeating: 0, count: 16)
         let reply = try payload.withUnsafeBytes { try #require(KernelErrorReply(errorPayload: $0, flags: 0x100)) }
         let error = reply.error(operation: "route add 10.0.0.1/32 dev eth0")
-        #expect(error.name == "EEXIST")
+        #expect(error.errno.name == "EEXIST")
         #expect(error.description == "route add 10.0.0.1/32 dev eth0: EEXIST (File exists)")
     }
 
     @Test func unknownErrnoIsNamedByNumber() {
-        #expect(NetlinkError(code: 4000, operation: "x").name == "errno 4000")
+        #expect(NetlinkError(Errno(4000), operation: "x").description == "x: errno 4000 (Unknown error 4000)")
     }
 
     @Test func operationsDescribeThemselvesWithInterfaceNames() {

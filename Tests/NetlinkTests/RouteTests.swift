@@ -93,7 +93,7 @@ struct RouteTests {
             let again = try socket.apply(routes.map { .addRoute($0) })
             #expect(again.count == 10_000)
             #expect(again.map(\.index) == Array(0..<10_000))
-            #expect(again.allSatisfy { $0.error.name == "EEXIST" })
+            #expect(again.allSatisfy { $0.error.errno.name == "EEXIST" })
             #expect(try socket.routes(family: .ipv4, protocol: RouteProtocol(80)).count == 10_000)
 
             #expect(try socket.apply(routes.map { .deleteRoute($0) }).isEmpty)
@@ -119,7 +119,7 @@ struct RouteTests {
             ]
             let failures = try socket.apply(operations)
             #expect(failures.map(\.index) == [1, 2, 3, 4, 5])
-            #expect(failures.map(\.error.name) == ["EEXIST", "ENETUNREACH", "ESRCH", "ENODEV", "EINVAL"])
+            #expect(failures.map(\.error.errno.name) == ["EEXIST", "ENETUNREACH", "ESRCH", "ENODEV", "EINVAL"])
             #expect(failures[0].error.description == "route add 10.1.0.0/24 dev tv0: EEXIST (File exists)")
             #expect(failures[1].error.operation == "route replace 10.1.1.0/26 via 198.51.100.9 dev tv0")
             #expect(failures[1].error.message == "Nexthop has invalid gateway")
@@ -131,7 +131,7 @@ struct RouteTests {
             #expect(Set(applied) == [prefix("10.1.0.0/24"), prefix("10.1.5.0/24")])
 
             let single = #expect(throws: NetlinkError.self) { try socket.addRoute(good) }
-            #expect(single?.name == "EEXIST")
+            #expect(single?.errno.name == "EEXIST")
         }
     }
 }

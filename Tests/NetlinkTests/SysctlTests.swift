@@ -1,5 +1,6 @@
 import Foundation
 import Netlink
+import SystemError
 import Testing
 
 @Suite("Sysctls against the kernel", needsNamespaces)
@@ -32,7 +33,7 @@ struct SysctlTests {
             #expect(
                 throws: SysctlError.system(
                     path: "/proc/sys/net/ipv4/ip_local_port_range", step: "write 30000 20000",
-                    code: EINVAL)
+                    errno: Errno(EINVAL))
             ) { try outcome.4.get() }
             let missing = #expect(throws: SysctlError.self) { try outcome.5.get() }
             #expect(

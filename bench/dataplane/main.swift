@@ -3,7 +3,10 @@ import Calculation
 // (`tabby-bench-<pid>-*`) that it creates and deletes. A VXLAN node: vxlan.calico, 200 remote VTEPs (permanent
 // neighbours and FDB entries) and N remote-block routes via vxlan.calico onlink. Prints medians and ratios.
 //
-//   dataplane-bench [--quick] [--routes N]
+// Then the node of bench/agent (100 workload interfaces with 802 sysctls, 199 remote blocks): its periodic resync with
+// nothing changed, against a script replaying every route, neighbour, FDB entry and sysctl.
+//
+//   dataplane-bench [--quick] [--routes N] [--workloads N]
 import CalicoAPI
 import Dataplane
 import Foundation
@@ -12,6 +15,7 @@ import Netlink
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let routeCount = arguments.firstIndex(of: "--routes").flatMap { Int(arguments[$0 + 1]) } ?? 10_000
+let workloadCount = arguments.firstIndex(of: "--workloads").flatMap { Int(arguments[$0 + 1]) } ?? 100
 let runs = quick ? 3 : 7
 let vtepCount = 200
 
@@ -21,7 +25,9 @@ struct BenchError: Error, CustomStringConvertible {
 
 /// Runs a tool found on PATH and waits for it; throws when it fails. `posix_spawnp`, because Foundation's
 /// `Process` costs tens of milliseconds per start, which would be charged to `ip`.
-func run(_ arguments: String...) throws {
+func run(_ arguments: String...) throws { try run(arguments) }
+
+func run(_ arguments: [String]) throws {
     var argv = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
@@ -81,7 +87,7 @@ func desiredNode(routes: Int) -> DesiredDataplane {
 
 /// The same node as `ip -batch` and `bridge -batch` files: the cold start, and the idempotent part that a
 /// script-based agent replays on every resync.
-func scripts(routes: Int) throws -> (create: String, ip: String, bridge: String) {
+func scripts(routes: Int, tag: String = "") throws -> (create: String, ip: String, bridge: String) {
     let create = [
         "link add vxlan.calico address 66:aa:bb:cc:dd:01 mtu 1450 type vxlan id 4096 local 192.0.2.1 dev eth0"
             + " dstport 4789 nolearning",
@@ -99,7 +105,7 @@ func scripts(routes: Int) throws -> (create: String, ip: String, bridge: String)
     }
     let directory = FileManager.default.temporaryDirectory.path
     func file(_ name: String, _ lines: [String]) throws -> String {
-        let path = "\(directory)/tabby-bench-\(getpid())-\(name).batch"
+        let path = "\(directory)/tabby-bench-\(getpid())-\(name)\(tag).batch"
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
@@ -198,3 +204,58 @@ row("cold start", coldTool, coldTabby, writes.cold)
 row("resync, nothing changed (script replays everything)", replayTool, resync, writes.resync)
 row("apply, nothing changed", nil, noChange, writes.noChange)
 row("one new route", oneChangeTool, oneChange, writes.oneChange)
+
+// MARK: - The node of bench/agent: a resync with its sysctls
+
+let workloadNode = desiredWorkloadNode(remoteBlocks: vtepCount - 1, workloads: workloadCount)
+let small = try scripts(routes: vtepCount - 1, tag: "-small")
+let workloadScript = try workloadScripts(workloadNode, workloads: workloadCount)
+defer {
+    for path in [small.create, small.ip, small.bridge, workloadScript.ip] {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+var nodeReplay: [Duration] = []
+var nodeResync: [Duration] = []
+var nodeResyncWrites = 0
+for runIndex in 0..<runs {
+    do {
+        let ns = try BenchNamespace(2 * runs + 2 * runIndex)
+        try addWorkloadInterfaces(workloadCount, namespace: ns.name)
+        let sysctl = ["ip", "netns", "exec", ns.name, "sysctl", "-q", "-w"] + workloadScript.sysctl
+        try run("ip", "-n", ns.name, "-batch", small.create)
+        try run("ip", "-n", ns.name, "-batch", small.ip)
+        try run("ip", "-n", ns.name, "-batch", workloadScript.ip)
+        try run("bridge", "-n", ns.name, "-batch", small.bridge)
+        try run(sysctl)
+        nodeReplay.append(
+            try time {
+                try run("ip", "-n", ns.name, "-batch", small.ip)
+                try run("ip", "-n", ns.name, "-batch", workloadScript.ip)
+                try run("bridge", "-n", ns.name, "-batch", small.bridge)
+                try run(sysctl)
+            })
+    }
+    do {
+        let ns = try BenchNamespace(2 * runs + 2 * runIndex + 1)
+        try addWorkloadInterfaces(workloadCount, namespace: ns.name)
+        let reconciler = DataplaneReconciler(kernel: try NetlinkKernel(namespaceNamed: ns.name))
+        var report = reconciler.apply(workloadNode)
+        guard report.failures.isEmpty else { throw BenchError(description: "\(report)") }
+        // Three periodic resyncs, as tabbyd makes them; the median of all of them is reported.
+        for _ in 0..<3 {
+            nodeResync.append(
+                time {
+                    reconciler.requestResync()
+                    report = reconciler.apply(workloadNode)
+                })
+            nodeResyncWrites += report.writeCount
+        }
+    }
+}
+print(
+    "\nthe node of bench/agent: \(workloadCount) workloads, \(workloadNode.routes.count) routes, "
+        + "\(workloadNode.neighbors.count) neighbours, \(workloadNode.sysctls.count) sysctls; median of \(runs) runs")
+print("| scenario | ip -batch / bridge -batch / sysctl -w | Tabby | writes | ratio |")
+print("|---|---|---|---|---|")
+row("periodic resync, nothing changed (script replays everything)", nodeReplay, nodeResync, nodeResyncWrites)

@@ -1,6 +1,7 @@
 // policy-dataplane-bench: Tabby's nf_tables ruleset for 1,000 policies over 10,000 endpoints (100 on this node),
 // from cold and for one label change, against `nft -f` loading the same ruleset, in fresh network namespaces
-// (tabby-bench-pol-*), printing medians and ratios. Run as root: bench/policy-dataplane/run.sh [--quick].
+// (tabby-bench-pol-*), printing medians and ratios. Run as root: bench/policy-dataplane/run.sh [--quick]
+// [--runs N] [--resync-only] (only the resync measurement, to profile it).
 import CalicoAPI
 import Dataplane
 @preconcurrency import Glibc
@@ -10,7 +11,9 @@ import PolicyRendering
 
 setvbuf(stdout, nil, _IOLBF, 0)
 let quick = CommandLine.arguments.contains("--quick")
-let runs = quick ? 3 : 7
+let runs =
+    CommandLine.arguments.firstIndex(of: "--runs").flatMap { Int(CommandLine.arguments[$0 + 1]) }
+    ?? (quick ? 3 : 7)
 let cluster = Cluster(nodes: 100, perNode: 100, policies: 1000)
 let node = "node-7"
 let nft = "/usr/sbin/nft"
@@ -39,18 +42,25 @@ var colds: [ColdRun] = []
 var nftLoads: [Double] = []
 var ruleset = DesiredRuleset()
 var sameRuleset = false
+if CommandLine.arguments.contains("--resync-only") {
+    ruleset = PolicyRenderer.render(state.program(node: node), settings: settings)
+    try resync()
+    exit(0)
+}
 let busy = waitForQuietMachine()
 for index in 0..<runs {
     do {
         let namespace = try BenchNamespace("cold\(index)")
         defer { namespace.remove() }
-        let (program, programTime) = timed { PolicyCalculator.program(state: state.state, cache: state.cache, node: node) }
+        let (program, programTime) = timed {
+            PolicyCalculator.program(state: state.state, cache: state.cache, node: node)
+        }
         let (rendered, renderTime) = timed { PolicyRenderer.render(program, settings: settings) }
         let (report, applyTime) = try timed {
             // The socket is opened inside the timing, as an agent starting up (or a CLI run) does.
             RulesetReconciler(kernel: try NFTablesSocket()).apply(rendered)
         }
-        guard report.failure == nil else { throw BenchError("apply failed: \(report.failure ?? "")") }
+        guard report.failure == nil else { throw BenchError("apply failed: \(String(describing: report.failure))") }
         colds.append(
             ColdRun(
                 program: programTime, render: renderTime, apply: applyTime, messages: report.messages,
@@ -150,7 +160,9 @@ func labelChange(_ title: String, endpoint index: Int, apps: (Int, Int)) throws 
         programs.append(calculated - updated)
         renders.append(renderedAt - calculated)
         applies.append(end - renderedAt)
-        guard report.failure == nil else { throw BenchError("label change failed: \(report.failure ?? "")") }
+        guard report.failure == nil else {
+            throw BenchError("label change failed: \(String(describing: report.failure))")
+        }
         operations.append(report.operations)
         messages.append(report.messages)
 
@@ -246,21 +258,40 @@ func readFile(_ path: String) throws -> String {
 func resync() throws {
     let namespace = try BenchNamespace("resync")
     defer { namespace.remove() }
-    let reconciler = RulesetReconciler(kernel: try NFTablesSocket())
+    let socket = try NFTablesSocket()
+    let reconciler = RulesetReconciler(kernel: socket)
     _ = reconciler.apply(ruleset)
+    // Another program's table, whose one element each "foreign commit" adds or deletes (outside the timing).
+    let foreign = Table(family: .inet, name: "bench-foreign")
+    let blocked = NamedSet(table: foreign, name: "blocked", keyType: .ipv4Address)
+    let element = SetElement(key: [192, 0, 2, 7])
+    try socket.commit(Transaction([.addTable(foreign), .addSet(blocked)]))
     var resyncs: [Double] = []
+    var afterCommit: [Double] = []
     var listings: [Double] = []
-    for _ in 0..<runs {
+    for index in 0..<runs {
         reconciler.requestResync()
         let (report, time) = timed { reconciler.apply(ruleset) }
         guard report.operations == 0, report.failure == nil else { throw BenchError("resync changed something") }
         resyncs.append(time)
+        let change: Operation =
+            index % 2 == 0 ? .addElements([element], to: blocked) : .deleteElements([element], from: blocked)
+        try socket.commit(Transaction([change]))
+        reconciler.requestResync()
+        let (listed, listedTime) = timed { reconciler.apply(ruleset) }
+        guard listed.operations == 0, listed.failure == nil, listed.listed else {
+            throw BenchError("resync after a foreign commit did not list, or changed something")
+        }
+        afterCommit.append(listedTime)
         listings.append(try timed { try run([nft, "list", "ruleset"]) }.1)
     }
-    print("resync with nothing changed (list both tables, compare, commit nothing)")
-    print("  Tabby                                    \(ms(median(resyncs)))")
     let listing = median(listings)
-    print("  nft list ruleset (reading only)          \(ms(listing))  ratio \(ratio(listing, median(resyncs)))")
+    print("resync with nothing changed (commit nothing)")
+    print("  Tabby, nobody committed since           \(ms(median(resyncs)))  ratio \(ratio(listing, median(resyncs)))")
+    print(
+        "  Tabby, after another program's commit   \(ms(median(afterCommit)))  (lists both tables, compares)  "
+            + "ratio \(ratio(listing, median(afterCommit)))")
+    print("  nft list ruleset (reading only)          \(ms(listing))")
 }
 
 _ = waitForQuietMachine()

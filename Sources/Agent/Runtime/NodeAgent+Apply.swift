@@ -1,5 +1,5 @@
-import CalicoAPI
 import Calculation
+import CalicoAPI
 import Dataplane
 import PolicyRendering
 
@@ -60,8 +60,11 @@ extension NodeAgent {
         publishStatus(report: report, settingsProblems: settingsProblems)
         if writes > 0 || !report.failures.isEmpty || statistics.applies == 1 {
             log.info(
-                "applied", ["writes": String(writes), "failures": String(report.failures.count),
-                    "seconds": String(format: "%.4f", duration)])
+                "applied",
+                [
+                    "writes": String(writes), "failures": String(report.failures.count),
+                    "seconds": String(format: "%.4f", duration),
+                ])
             for failure in report.failures { log.warning("kernel write failed", ["failure": failure.description]) }
         }
         if statistics.applies == 1 { try? notifier.ready(status: "programmed \(writes) changes") }

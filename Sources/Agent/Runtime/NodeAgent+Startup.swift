@@ -25,7 +25,8 @@ extension NodeAgent {
                 do {
                     kernelSubscription = try source.watchChanges()
                 } catch {
-                    log.error("cannot watch the kernel for changes; relying on the periodic resync", ["error": "\(error)"])
+                    log.error(
+                        "cannot watch the kernel for changes; relying on the periodic resync", ["error": "\(error)"])
                 }
             }
         } catch {
@@ -51,9 +52,10 @@ extension NodeAgent {
             throw AgentError("cannot serve status on \(configuration.statusSocket): \(error)")
         }
         if let changes = kernelSubscription?.changes {
-            tasks.append(Task { [weak self] in
-                for await event in changes { await self?.kernelEvent(event) }
-            })
+            tasks.append(
+                Task { [weak self] in
+                    for await event in changes { await self?.kernelEvent(event) }
+                })
         }
         startWatch(store)
         startTimers()
@@ -73,35 +75,39 @@ extension NodeAgent {
 
     func startWatch(_ store: any Datastore) {
         let events = store.watch(CalculationPipeline.watchedKinds)
-        tasks.append(Task { [weak self] in
-            do {
-                for try await event in events { await self?.datastoreEvent(event) }
-            } catch {
-                await self?.watchFailed(error)
-            }
-        })
+        tasks.append(
+            Task { [weak self] in
+                do {
+                    for try await event in events { await self?.datastoreEvent(event) }
+                } catch {
+                    await self?.watchFailed(error)
+                }
+            })
     }
 
     private func startTimers() {
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                let interval = await self?.refreshInterval() ?? .seconds(90)
-                try? await Task.sleep(for: interval)
-                await self?.periodicResync()
-            }
-        })
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(10))
-                await self?.heartbeat()
-            }
-        })
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: PolicyDataplane.checkInterval)
-                await self?.checkRuleset()
-            }
-        })
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    let interval = await self?.refreshInterval() ?? .seconds(90)
+                    try? await Task.sleep(for: interval)
+                    await self?.periodicResync()
+                }
+            })
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(10))
+                    await self?.heartbeat()
+                }
+            })
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: PolicyDataplane.checkInterval)
+                    await self?.checkRuleset()
+                }
+            })
     }
 
     // MARK: Tunnel addresses

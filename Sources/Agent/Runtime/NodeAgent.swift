@@ -1,5 +1,5 @@
-import CalicoAPI
 import Calculation
+import CalicoAPI
 import Dataplane
 import Datastore
 import IPAM
@@ -94,9 +94,10 @@ public actor NodeAgent {
     /// left in place when it stops, so workloads keep their connectivity while the agent restarts.
     public func run() async throws(AgentError) {
         let signals = wiring.signals()
-        tasks.append(Task { [weak self] in
-            for await signal in signals { await self?.handle(signal) }
-        })
+        tasks.append(
+            Task { [weak self] in
+                for await signal in signals { await self?.handle(signal) }
+            })
         try await start()
         await withCheckedContinuation { continuation in
             if isStopping { continuation.resume() } else { stopped = continuation }

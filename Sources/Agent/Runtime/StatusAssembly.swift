@@ -1,5 +1,5 @@
-import CalicoAPI
 import Calculation
+import CalicoAPI
 import Dataplane
 import ResourceCache
 

@@ -1,13 +1,14 @@
 import Glibc
 import Netlink
+import SystemError
 
 // The fake kernel's rtnetlink semantics, one operation at a time.
 
 extension FakeKernel {
     func perform(_ operation: NetlinkOperation) throws(NetlinkError) {
-        let text = operation.text(naming: name)
+        let text = operation.describe(interfaceName: name)
         func fail(_ code: Int32, _ message: String? = nil) -> NetlinkError {
-            NetlinkError(code: code, message: message, operation: text)
+            NetlinkError(Errno(code), message: message, operation: text)
         }
         switch operation {
         case .createLink(let newLink): try createLink(newLink, fail)

@@ -1,5 +1,6 @@
 import Glibc
 import Netlink
+import SystemError
 
 /// An in-memory kernel for unit tests (of this module and of the agent). It behaves like rtnetlink where the
 /// reconcilers depend on it: keys of routes, neighbours and FDB entries, `EEXIST`/`ENODEV`/`ESRCH`/`ENOENT`,
@@ -18,7 +19,7 @@ public final class FakeKernel: Kernel {
 
         public var description: String {
             switch self {
-            case .netlink(let operation): operation.text { "if\($0)" }
+            case .netlink(let operation): operation.describe { "if\($0)" }
             case .createVXLAN(let name, let attributes, let mtu, _):
                 "link add \(name) type vxlan \(attributes) mtu \(mtu)"
             case .ensureIPIPTunnel(let name, let mtu): "link add \(name) type ipip mtu \(mtu)"
@@ -42,15 +43,17 @@ public final class FakeKernel: Kernel {
     public internal(set) var state = State()
     /// Every write request received, failed ones included, in order.
     public private(set) var writes: [Write] = []
+    /// How many sysctls were read.
+    public private(set) var sysctlReads = 0
     /// Notifications of every change (the reconciler's and external ones) not yet taken.
     public private(set) var pendingEvents: [NetlinkEvent] = []
 
     /// Whether `ipip` devices can be created (false: `EOPNOTSUPP`, like this build machine's kernel).
     public var ipipSupported = true
     /// Fails a write request with the errno returned (nil lets it through).
-    public var injectFailure: ((Write) -> Int32?)?
+    public var injectFailure: ((Write) -> Errno?)?
     /// Fails every dump with this errno.
-    public var dumpErrno: Int32?
+    public var dumpErrno: Errno?
     /// Makes the next batch throw `ENOBUFS` after it was applied: replies lost, outcome unknown.
     public var loseRepliesOfNextBatch = false
 
@@ -130,20 +133,20 @@ public final class FakeKernel: Kernel {
         return state.fdb.filter { $0.interfaceIndex == interfaceIndex }
     }
 
-    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [OperationFailure] {
-        var failures: [OperationFailure] = []
+    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkOperationFailure] {
+        var failures: [NetlinkOperationFailure] = []
         for (index, operation) in operations.enumerated() {
             writes.append(.netlink(operation))
             do {
-                try injected(.netlink(operation), operation: operation.text(naming: name))
+                try injected(.netlink(operation), operation: operation.describe(interfaceName: name))
                 try perform(operation)
             } catch {
-                failures.append(OperationFailure(index: index, error: error))
+                failures.append(NetlinkOperationFailure(index: index, operation: operation, error: error))
             }
         }
         if loseRepliesOfNextBatch {
             loseRepliesOfNextBatch = false
-            throw NetlinkError(code: ENOBUFS, operation: "batch of \(operations.count) operations from #0")
+            throw NetlinkError(Errno(ENOBUFS), operation: "batch of \(operations.count) operations from #0")
         }
         return failures
     }
@@ -164,10 +167,10 @@ public final class FakeKernel: Kernel {
         let operation = "link add \(name) type ipip"
         try injected(write, operation: operation)
         guard ipipSupported else {
-            throw NetlinkError(code: EOPNOTSUPP, message: "Unknown device type", operation: operation)
+            throw NetlinkError(Errno(EOPNOTSUPP), message: "Unknown device type", operation: operation)
         }
         if let existing = link(named: name) {
-            guard case .ipip = existing.kind else { throw NetlinkError(code: EEXIST, operation: operation) }
+            guard case .ipip = existing.kind else { throw NetlinkError(Errno(EEXIST), operation: operation) }
             try perform(.changeLink(index: existing.index, LinkChange(isUp: true, mtu: mtu)))
         } else {
             try perform(.createLink(NewLink(name: name, kind: .ipip(IPIPAttributes()), mtu: mtu, isUp: true)))
@@ -177,24 +180,25 @@ public final class FakeKernel: Kernel {
 
     /// The link just created or configured (it is there: the operation succeeded).
     private func created(_ name: String, operation: String) throws(NetlinkError) -> Link {
-        guard let link = link(named: name) else { throw NetlinkError(code: ENODEV, operation: operation) }
+        guard let link = link(named: name) else { throw NetlinkError(Errno(ENODEV), operation: operation) }
         return link
     }
 
     public func readSysctl(_ path: String) throws(SysctlError) -> String {
+        sysctlReads += 1
         if let value = state.sysctls[path] { return value }
         // Per-interface settings exist for every interface, at the kernel's default (0 here).
         if let interface = Self.interface(ofSysctl: path), link(named: interface) != nil { return "0" }
-        throw .system(path: Sysctl.key(forPathBelowProcSys: path), step: "open", code: ENOENT)
+        throw .system(path: Sysctl.key(forPathBelowProcSys: path), step: "open", errno: Errno(ENOENT))
     }
 
     public func writeSysctl(_ path: String, _ value: String) throws(SysctlError) {
         let write = Write.sysctl(path: path, value: value)
         writes.append(write)
         let key = Sysctl.key(forPathBelowProcSys: path)
-        if let code = injectFailure?(write) { throw .system(path: key, step: "write \(value)", code: code) }
+        if let errno = injectFailure?(write) { throw .system(path: key, step: "write \(value)", errno: errno) }
         if let interface = Self.interface(ofSysctl: path), link(named: interface) == nil {
-            throw .system(path: key, step: "open", code: ENOENT)
+            throw .system(path: key, step: "open", errno: Errno(ENOENT))
         }
         state.sysctls[path] = value
     }
@@ -204,12 +208,12 @@ public final class FakeKernel: Kernel {
     func name(_ index: Int32) -> String { state.links[index]?.name ?? "if\(index)" }
 
     private func checkDump(_ operation: String) throws(NetlinkError) {
-        if let code = dumpErrno { throw NetlinkError(code: code, operation: operation) }
+        if let dumpErrno { throw NetlinkError(dumpErrno, operation: operation) }
     }
 
     private func injected(_ write: Write, operation: String) throws(NetlinkError) {
-        if let code = injectFailure?(write) {
-            throw NetlinkError(code: code, message: "injected by FakeKernel", operation: operation)
+        if let errno = injectFailure?(write) {
+            throw NetlinkError(errno, message: "injected by FakeKernel", operation: operation)
         }
     }
 

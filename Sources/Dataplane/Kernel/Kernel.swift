@@ -17,9 +17,10 @@ public protocol Kernel: AnyObject {
     /// The forwarding-database entries of one device (`bridge fdb show dev NAME`).
     func fdbEntries(interfaceIndex: Int32) throws(NetlinkError) -> [FDBEntry]
 
-    /// Applies operations in order as one batch and returns the ones the kernel refused; a failure does not
-    /// stop the operations after it. Throws only when the outcome is unknown (dump to find out).
-    func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [OperationFailure]
+    /// Applies operations in order as one batch and returns the ones the kernel refused (with their position in
+    /// `operations`); a failure does not stop the operations after it. Throws only when the outcome is unknown
+    /// (dump to find out).
+    func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkOperationFailure]
 
     /// Creates a VXLAN device (down) and returns it as the kernel reports it.
     func createVXLAN(name: String, attributes: VXLANAttributes, mtu: UInt32, macAddress: MACAddress?)
@@ -30,20 +31,14 @@ public protocol Kernel: AnyObject {
 
     /// Reads a sysctl by its path below /proc/sys (`net/ipv4/ip_forward`).
     func readSysctl(_ path: String) throws(SysctlError) -> String
+    /// Reads several sysctls, in the order given (a kernel in another namespace enters it once for all).
+    func readSysctls(_ paths: [String]) -> [Result<String, SysctlError>]
     /// Writes a sysctl by its path below /proc/sys; throws when the kernel refuses or keeps another value.
     func writeSysctl(_ path: String, _ value: String) throws(SysctlError)
 }
 
-/// One operation of a batch that the kernel refused: its position in the batch and the error.
-public struct OperationFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The position of the operation in the batch passed to `Kernel.apply`.
-    public var index: Int
-    public var error: NetlinkError
-
-    public init(index: Int, error: NetlinkError) {
-        self.index = index
-        self.error = error
+extension Kernel {
+    public func readSysctls(_ paths: [String]) -> [Result<String, SysctlError>] {
+        paths.map { path in Result { () throws(SysctlError) in try readSysctl(path) } }
     }
-
-    public var description: String { error.description }
 }

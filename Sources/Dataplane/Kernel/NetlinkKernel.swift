@@ -1,5 +1,6 @@
 import Glibc
 import Netlink
+import SystemError
 
 /// The real kernel, over the Netlink module: one `RouteSocket` for dumps and batches, and `Sysctl` for
 /// `/proc/sys/net`. Optionally works inside a named network namespace (`ip netns add NAME`), so that tests
@@ -49,8 +50,8 @@ public final class NetlinkKernel: Kernel {
         try socket.fdbEntries(interfaceIndex: interfaceIndex)
     }
 
-    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [OperationFailure] {
-        try socket.apply(operations).map { OperationFailure(index: $0.index, error: $0.error) }
+    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkOperationFailure] {
+        try socket.apply(operations)
     }
 
     public func createVXLAN(name: String, attributes: VXLANAttributes, mtu: UInt32, macAddress: MACAddress?)
@@ -68,6 +69,19 @@ public final class NetlinkKernel: Kernel {
         return try inNamespace { () throws(SysctlError) in try sysctl.read(key) }
     }
 
+    public func readSysctls(_ paths: [String]) -> [Result<String, SysctlError>] {
+        let sysctl = sysctl
+        let keys = paths.map(Sysctl.key(forPathBelowProcSys:))
+        do throws(SysctlError) {
+            return try inNamespace { () throws(SysctlError) in
+                keys.map { key in Result { () throws(SysctlError) in try sysctl.read(key) } }
+            }
+        } catch {
+            // Entering the namespace failed: no sysctl can be reached.
+            return paths.map { _ in .failure(error) }
+        }
+    }
+
     public func writeSysctl(_ path: String, _ value: String) throws(SysctlError) {
         let key = Sysctl.key(forPathBelowProcSys: path)
         try inNamespace { () throws(SysctlError) in _ = try sysctl.write(key, value) }
@@ -82,8 +96,8 @@ public final class NetlinkKernel: Kernel {
             result = try namespace.perform { Result { () throws(SysctlError) in try body() } }
         } catch {
             // Entering the namespace failed (the namespace is gone): the sysctl cannot be reached.
-            let code = (error as? NetlinkError)?.code ?? ENOENT
-            throw SysctlError.system(path: namespace.path, step: "enter namespace", code: code)
+            let errno = (error as? NetlinkError)?.errno ?? Errno(ENOENT)
+            throw SysctlError.system(path: namespace.path, step: "enter namespace", errno: errno)
         }
         return try result.get()
     }

@@ -1,6 +1,7 @@
 import CalicoAPI
 import Glibc
 import Netlink
+import SystemError
 
 /// The node address found by ``NodeIPDetection``.
 public struct DetectedNodeAddress: Sendable, Equatable, CustomStringConvertible {
@@ -57,7 +58,7 @@ public enum NodeIPDetection {
         do {
             return try kernel.mainTableRoutes(family: .ipv4)
         } catch {
-            if error.code == ENOENT { return [] }
+            if error.errno == Errno(ENOENT) { return [] }
             throw error
         }
     }

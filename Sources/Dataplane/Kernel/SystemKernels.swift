@@ -1,5 +1,5 @@
-import Netlink
 import NFTables
+import Netlink
 
 /// The kernel's notifications as the route reconciler reads them (`DataplaneReconciler.kernelChanged`).
 public typealias KernelChange = NetlinkEvent

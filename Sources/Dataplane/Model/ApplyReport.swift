@@ -1,4 +1,5 @@
 import Netlink
+import SystemError
 
 /// What one `DataplaneReconciler.apply` did: the kernel writes that succeeded, the failures with the object
 /// each concerns, and how long it took.
@@ -52,26 +53,24 @@ public struct DataplaneWrite: Sendable, Hashable, CustomStringConvertible {
 /// Something the reconciler could not program, with the object it concerns and the kernel's reason.
 public struct DataplaneFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public var object: DataplaneObject
-    /// The errno's symbolic name ("ENETUNREACH") when the kernel refused a request; nil for problems found
-    /// before asking the kernel (a missing interface).
-    public var errno: String?
+    /// The errno (`ENETUNREACH`) when the kernel refused a request; nil for problems found before asking the
+    /// kernel (a missing interface).
+    public var errno: Errno?
     /// The full reason: the operation with its key, the errno and the kernel's extended-ack text.
     public var reason: String
 
-    public init(object: DataplaneObject, errno: String? = nil, reason: String) {
+    public init(object: DataplaneObject, errno: Errno? = nil, reason: String) {
         self.object = object
         self.errno = errno
         self.reason = reason
     }
 
     init(object: DataplaneObject, _ error: NetlinkError) {
-        self.init(object: object, errno: error.name, reason: error.description)
+        self.init(object: object, errno: error.errno, reason: error.description)
     }
 
     init(object: DataplaneObject, _ error: SysctlError) {
-        var name: String?
-        if case .system(_, _, let code) = error { name = NetlinkError(code: code, operation: "").name }
-        self.init(object: object, errno: name, reason: error.description)
+        self.init(object: object, errno: error.errno, reason: error.description)
     }
 
     public var description: String { "\(object): \(reason)" }

@@ -16,17 +16,22 @@ extension DataplaneReconciler {
         public var workloadRouteGracePeriod: Duration
         /// Tabby's own devices: every route through them is Tabby's.
         public var deviceNames: [String]
+        /// A periodic resync reads back the sysctls of one in this many workload interfaces (by a hash of the
+        /// name), so each interface's are compared with the kernel at least every this many resyncs; interfaces
+        /// that are new or recreated are read at once, and the global sysctls on every resync.
+        public var sysctlReadBackRounds: Int
 
         public init(
             workloadInterfacePrefixes: [String] = ["cali"], deviceRouteProtocol: UInt8 = 3,
             removeExternalRoutes: Bool = true, workloadRouteGracePeriod: Duration = .seconds(10),
-            deviceNames: [String] = [VXLANDevice.name, IPIPDevice.name]
+            deviceNames: [String] = [VXLANDevice.name, IPIPDevice.name], sysctlReadBackRounds: Int = 8
         ) {
             self.workloadInterfacePrefixes = workloadInterfacePrefixes
             self.deviceRouteProtocol = deviceRouteProtocol
             self.removeExternalRoutes = removeExternalRoutes
             self.workloadRouteGracePeriod = workloadRouteGracePeriod
             self.deviceNames = deviceNames
+            self.sysctlReadBackRounds = sysctlReadBackRounds
         }
     }
 }

@@ -1,6 +1,7 @@
 import Calculation
 import Glibc
 import Netlink
+import SystemError
 
 /// What the plan does with `vxlan.calico`.
 enum VXLANIntent {
@@ -37,7 +38,7 @@ extension DataplaneReconciler {
             do {
                 // ENODEV: someone removed it already, which is what was wanted.
                 if let failure = try kernel.apply([.deleteLink(index: existing.index)]).first,
-                    failure.error.code != ENODEV
+                    failure.error.errno != Errno(ENODEV)
                 {
                     report.failures.append(DataplaneFailure(object: object, failure.error))
                     return .leaveAlone
@@ -59,7 +60,7 @@ extension DataplaneReconciler {
             return .keep(spec, index: link.index)
         } catch {
             // EEXIST: a device of that name appeared since the view was made; learn what it is.
-            if error.code == EEXIST { requestResync() }
+            if error.errno == Errno(EEXIST) { requestResync() }
             report.failures.append(DataplaneFailure(object: object, error))
             return .leaveAlone
         }

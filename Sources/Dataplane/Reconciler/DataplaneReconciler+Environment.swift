@@ -11,11 +11,10 @@ extension DataplaneReconciler {
     {
         if isResyncPending { try resync() }
         let links = view.links.values
-        let pattern = try? Regex(mtuInterfacePattern)
-        let mtus = links.filter { link in
-            guard link.isUp, let pattern else { return false }
-            return (try? pattern.firstMatch(in: link.name)) != nil
-        }.map { Int($0.mtu) }
+        var hostMTU: Int?
+        for link in links where link.isUp && mtuInterfaceMatcher.matches(link.name, pattern: mtuInterfacePattern) {
+            hostMTU = min(hostMTU ?? Int(link.mtu), Int(link.mtu))
+        }
         var underlay: String?
         if let nodeAddress {
             let wanted = Netlink.IPAddress(nodeAddress)
@@ -24,6 +23,6 @@ extension DataplaneReconciler {
             }
         }
         return NodeEnvironment(
-            interfaces: Set(links.map(\.name)), hostMTU: mtus.min() ?? 1460, underlayInterface: underlay)
+            interfaces: Set(links.map(\.name)), hostMTU: hostMTU ?? 1460, underlayInterface: underlay)
     }
 }

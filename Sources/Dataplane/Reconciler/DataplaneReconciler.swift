@@ -2,6 +2,7 @@ import Calculation
 import CalicoAPI
 import Glibc
 import Netlink
+import SystemError
 
 /// Makes the kernel match a desired dataplane, changing only the difference and only Tabby-owned state
 /// (DESIGN.md rules 3 and 4).
@@ -29,6 +30,8 @@ public final class DataplaneReconciler {
     /// the reconciler's own writes are in the view, so a "down" in them is compared with the previous report,
     /// not with the view: creating a device down and then setting it up is not a device going down.
     private var reportedUp: [Int32: Bool] = [:]
+    /// Felix's `mtuIfacePattern` over the link names, for `environment` (internal for that extension).
+    var mtuInterfaceMatcher = InterfacePatternMatcher()
 
     /// - Parameters:
     ///   - clock: the time used for the grace period of workload routes (injectable for tests).
@@ -49,7 +52,9 @@ public final class DataplaneReconciler {
     public func requestResync() { needsDump = true }
 
     /// Dumps the kernel now and replaces the view: links, addresses, main-table routes, neighbours, and the
-    /// VXLAN device's FDB. Known sysctl values are forgotten (they are read again).
+    /// VXLAN device's FDB. The global sysctls are read again on the next apply, and so are the per-interface
+    /// ones of interfaces that are new or were recreated, and of this resync's slice of the others (each
+    /// interface's every `Configuration.sysctlReadBackRounds` resyncs).
     public func resync() throws(NetlinkError) {
         let links = try kernel.links()
         let addresses = try kernel.addresses()
@@ -59,9 +64,11 @@ public final class DataplaneReconciler {
         if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
             fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
         }
+        let previousIndexes = view.indexByName
         view.reset(links: links, addresses: addresses, routes: routes, neighbors: neighbors, fdb: fdb, now: clock())
         reportedUp = Dictionary(links.map { ($0.index, $0.isUp) }, uniquingKeysWith: { $1 })
-        sysctls.forgetAll()
+        sysctls.resync(
+            previous: previousIndexes, current: view.indexByName, rounds: configuration.sysctlReadBackRounds)
         needsDump = false
     }
 
@@ -130,7 +137,7 @@ public final class DataplaneReconciler {
     private func execute(_ plan: DataplanePlan, report: inout ApplyReport) {
         let ordered = plan.ordered
         guard !ordered.isEmpty else { return }
-        let failures: [OperationFailure]
+        let failures: [NetlinkOperationFailure]
         do {
             failures = try kernel.apply(ordered.map(\.operation))
         } catch {
@@ -147,30 +154,33 @@ public final class DataplaneReconciler {
                 report.writes.append(planned.write)
                 continue
             }
-            if planned.isRemoval, Self.meansAlreadyGone(error.code) {
+            if planned.isRemoval, Self.meansAlreadyGone(error.errno) {
                 view.record(planned.operation)
             } else {
                 report.failures.append(DataplaneFailure(object: planned.object, error))
                 // A device the view still has is gone (its deletion not yet seen): learn the truth before the
                 // next plan rather than aiming at the old interface index again.
-                if error.code == ENODEV { needsDump = true }
+                if error.errno == Errno(ENODEV) { needsDump = true }
             }
         }
     }
 
     /// The errors of a removal whose object is already gone: the wanted state holds.
-    private static func meansAlreadyGone(_ code: Int32) -> Bool {
-        code == ESRCH || code == ENOENT || code == EADDRNOTAVAIL || code == ENODEV
+    private static func meansAlreadyGone(_ errno: Errno) -> Bool {
+        [Errno(ESRCH), Errno(ENOENT), Errno(EADDRNOTAVAIL), Errno(ENODEV)].contains(errno)
     }
 
     // MARK: Sysctls
 
-    /// Writes the sysctls whose kernel value differs; values known from an earlier apply are not even read.
+    /// Writes the sysctls whose kernel value differs; values known from an earlier apply are not even read, and
+    /// the others are read in one batch.
     private func applySysctls(_ desired: [String: String], report: inout ApplyReport) {
-        let unknown = desired.filter { !sysctls.isKnown($0.key, as: $0.value) }
-        for (path, value) in unknown.sorted(by: { $0.key < $1.key }) {
-            do {
-                let current = try kernel.readSysctl(path)
+        let unknown = desired.filter { !sysctls.isKnown($0.key, as: $0.value) }.sorted { $0.key < $1.key }
+        guard !unknown.isEmpty else { return }
+        let values = kernel.readSysctls(unknown.map(\.key))
+        for ((path, value), read) in zip(unknown, values) {
+            do throws(SysctlError) {
+                let current = try read.get()
                 if SysctlState.sameValue(current, value) {
                     sysctls.remember(path, current)
                     continue
@@ -256,7 +266,7 @@ public final class DataplaneReconciler {
     private func ipv6Routes() throws(NetlinkError) -> [Route] {
         do {
             return try kernel.mainTableRoutes(family: .ipv6)
-        } catch  where error.code == EAFNOSUPPORT {
+        } catch  where error.errno == Errno(EAFNOSUPPORT) {
             return []
         }
     }
@@ -265,7 +275,7 @@ public final class DataplaneReconciler {
     private func ipv6Neighbors() throws(NetlinkError) -> [Neighbor] {
         do {
             return try kernel.neighbors(family: .ipv6)
-        } catch  where error.code == EAFNOSUPPORT {
+        } catch  where error.errno == Errno(EAFNOSUPPORT) {
             return []
         }
     }

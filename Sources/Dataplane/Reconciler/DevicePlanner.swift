@@ -46,7 +46,7 @@ struct DevicePlanner {
         guard change.isUp != nil || change.mtu != nil else { return }
         plan.add(
             .deviceChange, .changeLink(index: link.index, change),
-            DataplaneWrite(action: .change, object: .device(link.name), detail: change.text))
+            DataplaneWrite(action: .change, object: .device(link.name), detail: change.description))
     }
 
     /// Adds `desired` when missing and removes every other address that `removable` selects.

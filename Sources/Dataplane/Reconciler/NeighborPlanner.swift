@@ -42,7 +42,8 @@ struct NeighborPlanner {
         }) {
             plan.add(
                 .neighborProgramming, .replaceNeighbor(entry),
-                DataplaneWrite(action: .replace, object: object, detail: entry.text(naming: view.displayName)))
+                DataplaneWrite(
+                    action: .replace, object: object, detail: entry.describe(interfaceName: view.displayName)))
         }
 
         guard let vxlanIndex else { return }
@@ -84,7 +85,8 @@ struct NeighborPlanner {
         }) {
             plan.add(
                 .neighborProgramming, .replaceFDB(entry),
-                DataplaneWrite(action: .replace, object: object, detail: entry.text(naming: view.displayName)))
+                DataplaneWrite(
+                    action: .replace, object: object, detail: entry.describe(interfaceName: view.displayName)))
         }
 
         guard let vxlanIndex else { return }

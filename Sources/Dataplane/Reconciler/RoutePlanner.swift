@@ -38,7 +38,8 @@ struct RoutePlanner {
         for (destination, route) in programming.sorted(by: { $0.0 < $1.0 }) {
             plan.add(
                 .routeProgramming, .replaceRoute(route),
-                DataplaneWrite(action: .replace, object: .route(destination), detail: route.text(naming: name)))
+                DataplaneWrite(
+                    action: .replace, object: .route(destination), detail: route.describe(interfaceName: name)))
         }
 
         guard desiredOwned < view.ownedRoutes.count else { return desiredKeys }
@@ -55,7 +56,8 @@ struct RoutePlanner {
             plan.add(
                 .routeRemoval, .deleteRoute(route),
                 DataplaneWrite(
-                    action: .delete, object: .route(CIDR(route.destination)), detail: route.text(naming: name)))
+                    action: .delete, object: .route(CIDR(route.destination)),
+                    detail: route.describe(interfaceName: name)))
         }
         return desiredKeys
     }

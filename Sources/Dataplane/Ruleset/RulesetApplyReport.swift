@@ -8,21 +8,27 @@ public struct RulesetApplyReport: Sendable, Equatable {
     public var messages: Int
     /// Whether the tables were listed from the kernel first (start, periodic check, after a failure).
     public var listed: Bool
+    /// Whether a requested resync found the ruleset generation where the last commit or listing left it, so the
+    /// kernel holds exactly the reconciler's view and nothing had to be listed.
+    public var verifiedByGeneration: Bool
     /// Tables that were found different from the view and repaired, as "ip tabby".
     public var repaired: [String]
     /// Tables deleted and built again in the transaction (a changed hook or set type, repeated failures).
     public var rebuilt: [String]
-    /// Why the apply failed: the listing or the commit, with the kernel's errno and the object; nil on success.
-    public var failure: String?
+    /// Why the apply failed: the listing or the commit, with the kernel's errno, its extended ack and the
+    /// refused operation; nil on success.
+    public var failure: RulesetFailure?
     public var duration: Duration
 
     public init(
-        operations: Int = 0, messages: Int = 0, listed: Bool = false, repaired: [String] = [], rebuilt: [String] = [],
-        failure: String? = nil, duration: Duration = .zero
+        operations: Int = 0, messages: Int = 0, listed: Bool = false, verifiedByGeneration: Bool = false,
+        repaired: [String] = [], rebuilt: [String] = [],
+        failure: RulesetFailure? = nil, duration: Duration = .zero
     ) {
         self.operations = operations
         self.messages = messages
         self.listed = listed
+        self.verifiedByGeneration = verifiedByGeneration
         self.repaired = repaired
         self.rebuilt = rebuilt
         self.failure = failure

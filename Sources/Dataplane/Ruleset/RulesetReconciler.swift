@@ -11,6 +11,11 @@ import PolicyRendering
 /// commits often), a full listing after one is made at most every `fullCheckInterval`; a missing or added table,
 /// chain or set of Tabby's shows in a cheap listing of names and is repaired at once.
 ///
+/// nf_tables changes only by committed transactions, and every commit moves the generation by exactly one. So
+/// when a requested resync finds the generation where the reconciler's own last commit (or listing) left it,
+/// nobody has changed anything since and the kernel holds exactly the view: the resync costs one GETGEN and lists
+/// nothing. Any other generation means a full listing and comparison.
+///
 /// It only ever names its own tables (`ownedTables`): other tables are never listed, written or deleted.
 /// Non-Sendable: the agent's actor owns it together with the socket (DESIGN.md rule 6).
 public final class RulesetReconciler {
@@ -18,9 +23,15 @@ public final class RulesetReconciler {
     public let ownedTables: [Table]
     private let kernel: any RulesetKernel
     private var view: [Table: DesiredTable] = [:]
+    /// The digest of each chain's rules from the last listing, for chains the reconciler has not changed since:
+    /// the next listing takes their rules from the view instead of decoding them.
+    private var ruleDigests: [Table: [String: Int]] = [:]
     private var needsListing = true
+    private var resyncRequested = false
     private var rebuildNext = false
     private var failureStreak = 0
+    /// The generation at which the kernel is known to hold exactly the view; nil when that is not known (someone
+    /// may have committed between the reconciler's last look and its own commit).
     private var knownGeneration: UInt32?
     private var lastMessages = 0
     private var lastListing: ContinuousClock.Instant?
@@ -51,8 +62,10 @@ public final class RulesetReconciler {
             lastTransactionMessages: lastMessages)
     }
 
-    /// The next apply lists the tables from the kernel first, and repairs whatever differs.
-    public func requestResync() { needsListing = true }
+    /// The next apply makes sure the tables are as the view says, and repairs whatever differs: it lists them
+    /// from the kernel, unless the ruleset generation shows that nobody committed since the reconciler's last
+    /// commit or listing.
+    public func requestResync() { resyncRequested = true }
 
     /// Whether the next apply should list the tables and repair them; the caller should then apply soon.
     ///
@@ -97,22 +110,35 @@ public final class RulesetReconciler {
         defer { report.duration = ContinuousClock.now - started }
         let desiredTables = Dictionary(desired.tables.map { ($0.table, $0) }, uniquingKeysWith: { first, _ in first })
         if let foreign = desiredTables.keys.first(where: { !ownedTables.contains($0) }) {
-            report.failure = "table \(foreign) is not one of the reconciler's own tables"
+            report.failure = RulesetFailure(
+                step: .checkingDesired, error: .invalid("table \(foreign) is not one of the reconciler's own tables"))
             return report
         }
+        if resyncRequested, !needsListing {
+            resyncRequested = false
+            switch Result(catching: { () throws(NFTablesError) in try kernel.generation() }) {
+            case .success(let generation) where generation == knownGeneration: report.verifiedByGeneration = true
+            case .success, .failure: needsListing = true
+            }
+        }
+        resyncRequested = false
         if needsListing {
             report.listed = true
-            do {
+            do throws(NFTablesError) {
                 let generation = try kernel.generation()
                 var listed: [Table: DesiredTable] = [:]
-                for table in ownedTables { listed[table] = try kernel.listTable(table) }
+                for table in ownedTables {
+                    let found = try kernel.listTable(table, reusing: knownRules(of: table))
+                    listed[table] = found?.table
+                    ruleDigests[table] = found?.ruleDigests
+                }
                 report.repaired = ownedTables.filter { view[$0] != nil && listed[$0] != view[$0] }.map(\.description)
                 view = listed
                 knownGeneration = generation
                 needsListing = false
                 lastListing = clock()
             } catch {
-                report.failure = "listing the tables: \(error)"
+                report.failure = RulesetFailure(step: .listing, error: error)
                 return report
             }
         }
@@ -132,14 +158,17 @@ public final class RulesetReconciler {
         guard !transaction.isEmpty else {
             rebuildNext = false
             failureStreak = 0
+            // Equal values, but the desired ones share storage with what the renderer gives next time, so the
+            // next comparison is a pointer check per chain and set instead of a walk through every rule.
+            for table in ownedTables { view[table] = desiredTables[table] }
             return report
         }
         report.operations = transaction.operations.count
         report.messages = TransactionSize.messages(transaction)
-        do {
+        do throws(NFTablesError) {
             try kernel.commit(transaction)
         } catch {
-            report.failure = "\(error)"
+            report.failure = RulesetFailure(step: .commit, error: error)
             failureStreak += 1
             // The kernel applied nothing, but the view may be wrong (someone changed the table): list again,
             // and if the same goes wrong once more, start the tables over.
@@ -148,10 +177,46 @@ public final class RulesetReconciler {
             return report
         }
         lastMessages = report.messages
+        forgetDigests(changedBy: transaction)
         failureStreak = 0
         rebuildNext = false
         for table in ownedTables { view[table] = desiredTables[table] }
-        if let generation = try? kernel.generation() { knownGeneration = generation } else { needsListing = true }
+        // The view is exact at the generation of this commit only if it was exact just before it.
+        let generation = try? kernel.generation()
+        if let generation, let known = knownGeneration, generation == Self.generation(after: known) {
+            knownGeneration = generation
+        } else {
+            knownGeneration = nil
+            if generation == nil { needsListing = true }
+        }
         return report
+    }
+
+    /// The view's rules of the chains whose digest is known, to be reused by the next listing.
+    private func knownRules(of table: Table) -> [String: KnownChainRules] {
+        guard let digests = ruleDigests[table], let chains = view[table]?.chains else { return [:] }
+        var known: [String: KnownChainRules] = [:]
+        for (name, digest) in digests {
+            if let rules = chains[name]?.rules { known[name] = KnownChainRules(digest: digest, rules: rules) }
+        }
+        return known
+    }
+
+    /// Forgets the digests of the chains whose rules a committed transaction changed.
+    private func forgetDigests(changedBy transaction: Transaction) {
+        for operation in transaction.operations {
+            switch operation {
+            case .deleteTable(let table), .flushTable(let table): ruleDigests[table] = nil
+            case .addChain(let chain), .deleteChain(let chain), .flushChain(let chain):
+                ruleDigests[chain.table]?[chain.name] = nil
+            case .addRule(let rule), .deleteRule(let rule): ruleDigests[rule.table]?[rule.chain] = nil
+            case .addTable, .addSet, .deleteSet, .flushSet, .addElements, .deleteElements: break
+            }
+        }
+    }
+
+    /// The generation the kernel moves to with the next commit (it skips 0 when it wraps).
+    static func generation(after generation: UInt32) -> UInt32 {
+        generation == UInt32.max ? 1 : generation + 1
     }
 }

@@ -1,5 +1,6 @@
 import CNftnl
 import Glibc
+import SystemError
 
 extension NFTablesSocket {
     static let dumpAttempts = 8

@@ -1,5 +1,6 @@
 import CNftnl
 import Glibc
+import SystemError
 
 extension NFTablesSocket {
     /// All tables, or those of one family.
@@ -115,35 +116,43 @@ extension NFTablesSocket {
             let scope = ObjectEncoding.ruleScope(table: table, chain: chain)
             withExtendedLifetime(scope) { nftnl_rule_nlmsg_build_payload(message, scope.pointer) }
         } parse: { (message, rules: inout [Rule]) throws(NFTablesError) in
-            let object = NftnlRule()
-            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            guard nftnl_rule_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWRULE") }
-            let pointer = object.pointer
-            let ruleChain = string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_CHAIN)))
-            guard string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_TABLE))) == table.name,
-                chain == nil || chain == ruleChain
-            else { return }
-            var comment: String?
-            if nftnl_rule_is_set(pointer, attribute(NFTNL_RULE_USERDATA)) {
-                var length: UInt32 = 0
-                let data = nftnl_rule_get_data(pointer, attribute(NFTNL_RULE_USERDATA), &length)
-                comment = RuleUserData.comment(in: bytes(data, length))
-            }
-            var expressions: [Expression] = []
-            var counter: CounterValues?
-            if let iterator = nftnl_expr_iter_create(pointer) {
-                while let expression = nftnl_expr_iter_next(iterator) {
-                    let (decoded, values) = ExpressionCoding.decode(expression)
-                    expressions.append(decoded)
-                    if counter == nil { counter = values }
-                }
-                nftnl_expr_iter_destroy(iterator)
-            }
-            var rule = Rule(table: table, chain: ruleChain, comment: comment, expressions: expressions)
-            rule.handle = nftnl_rule_get_u64(pointer, attribute(NFTNL_RULE_HANDLE))
-            rule.counterValues = counter
-            rules.append(rule)
+            if let rule = try Self.decodeRule(message, table: table, chain: chain) { rules.append(rule) }
         }
+    }
+
+    /// A listed rule of `table` (and of `chain`, when given) with its handle, comment, expressions and counter
+    /// values; nil for a rule of another table or chain.
+    static func decodeRule(_ message: UnsafePointer<nlmsghdr>, table: Table, chain: String?) throws(NFTablesError)
+        -> Rule?
+    {
+        let object = NftnlRule()
+        defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+        guard nftnl_rule_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWRULE") }
+        let pointer = object.pointer
+        let ruleChain = string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_CHAIN)))
+        guard string(nftnl_rule_get_str(pointer, attribute(NFTNL_RULE_TABLE))) == table.name,
+            chain == nil || chain == ruleChain
+        else { return nil }
+        var comment: String?
+        if nftnl_rule_is_set(pointer, attribute(NFTNL_RULE_USERDATA)) {
+            var length: UInt32 = 0
+            let data = nftnl_rule_get_data(pointer, attribute(NFTNL_RULE_USERDATA), &length)
+            comment = RuleUserData.comment(in: bytes(data, length))
+        }
+        var expressions: [Expression] = []
+        var counter: CounterValues?
+        if let iterator = nftnl_expr_iter_create(pointer) {
+            while let expression = nftnl_expr_iter_next(iterator) {
+                let (decoded, values) = ExpressionCoding.decode(expression)
+                expressions.append(decoded)
+                if counter == nil { counter = values }
+            }
+            nftnl_expr_iter_destroy(iterator)
+        }
+        var rule = Rule(table: table, chain: ruleChain, comment: comment, expressions: expressions)
+        rule.handle = nftnl_rule_get_u64(pointer, attribute(NFTNL_RULE_HANDLE))
+        rule.counterValues = counter
+        return rule
     }
 
     /// Everything in one table, read at a single ruleset generation (retried if a commit lands in between);

@@ -1,5 +1,6 @@
 import CNftnl
 import Glibc
+import SystemError
 
 /// A NETLINK_NETFILTER socket that commits transactions and lists the ruleset.
 ///
@@ -95,7 +96,9 @@ public final class NFTablesSocket {
 
     /// Reads replies until the barrier's ACK. nfnetlink processes a batch inside sendmsg, so the replies are
     /// normally queued already; an error on the BEGIN message with nothing after it ends the batch early.
-    private func readAcknowledgements(until barrier: UInt32, begin: UInt32) throws(NFTablesError)
+    private func readAcknowledgements(
+        until barrier: UInt32, begin: UInt32
+    ) throws(NFTablesError)
         -> [NetlinkAcknowledgement]
     {
         var replies: [NetlinkAcknowledgement] = []
@@ -141,7 +144,7 @@ public final class NFTablesSocket {
     private func raiseFailures(_ replies: [NetlinkAcknowledgement], encoder: BatchEncoder, transaction: Transaction)
         throws(NFTablesError)
     {
-        var failures: [OperationFailure] = []
+        var failures: [RejectedOperation] = []
         for reply in replies {
             guard let code = reply.errno else { continue }
             if reply.sequence == encoder.beginSequence {
@@ -152,7 +155,7 @@ public final class NFTablesSocket {
             let operation = transaction.operations[origin.operation]
             let located = FailureLocator.locate(reply.attributeOffset, in: origin, operation: operation)
             failures.append(
-                OperationFailure(
+                RejectedOperation(
                     index: origin.operation, verb: operation.verb, object: located.object, errno: code,
                     message: reply.message, attributeOffset: reply.attributeOffset, detail: located.detail))
         }

@@ -1,5 +1,6 @@
 import CNftnl
 import Glibc
+import SystemError
 
 /// Opens a NETLINK_NETFILTER socket inside the network namespace at `path` (such as /run/netns/NAME).
 ///

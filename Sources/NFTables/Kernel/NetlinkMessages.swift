@@ -1,4 +1,5 @@
 import CNftnl
+import SystemError
 
 /// Netlink framing read in Swift: cheaper than a C call per attribute, and macros do not import.
 enum Netlink {

@@ -1,19 +1,4 @@
-import CLinuxSupport
-
-/// An errno value that prints as its symbolic name ("ENOENT").
-public struct Errno: Hashable, Sendable, CustomStringConvertible {
-    public let code: Int32
-
-    public init(_ code: Int32) { self.code = code }
-
-    /// "ENOENT", or "errno 4242" for a value glibc does not name.
-    public var name: String {
-        guard let name = tabby_errno_name(code) else { return "errno \(code)" }
-        return String(cString: name)
-    }
-
-    public var description: String { name }
-}
+import SystemError
 
 /// The object an operation or a failure refers to.
 public enum ObjectReference: Hashable, Sendable, CustomStringConvertible {
@@ -48,8 +33,8 @@ extension Rule {
     }
 }
 
-/// One operation the kernel refused, with everything it said about why.
-public struct OperationFailure: Hashable, Sendable, CustomStringConvertible {
+/// One operation of a transaction that the kernel refused, with everything it said about why.
+public struct RejectedOperation: Hashable, Sendable, CustomStringConvertible {
     /// Index of the operation in `Transaction.operations`.
     public let index: Int
     /// "add", "delete" or "flush".
@@ -63,9 +48,24 @@ public struct OperationFailure: Hashable, Sendable, CustomStringConvertible {
     /// What that offset points at, when the module could tell ("expression 5 (immediate)").
     public let detail: String?
 
+    public init(
+        index: Int, verb: String, object: ObjectReference, errno: Errno, message: String? = nil,
+        attributeOffset: UInt32? = nil, detail: String? = nil
+    ) {
+        self.index = index
+        self.verb = verb
+        self.object = object
+        self.errno = errno
+        self.message = message
+        self.attributeOffset = attributeOffset
+        self.detail = detail
+    }
+
+    /// "add rule in chain ip tabby fw-cali1 (comment "x"): ENOENT (No such file or directory) at expression 5
+    /// (lookup @s)": the operation, the errno, the kernel's extended ack (the C library's text when it sent
+    /// none) and what the ack's offset points at.
     public var description: String {
-        var text = "\(verb) \(object): \(errno)"
-        if let message, !message.isEmpty { text += " (\(message))" }
+        var text = "\(verb) \(object): \(errno.name) (\(message.flatMap { $0.isEmpty ? nil : $0 } ?? errno.message))"
         if let detail { text += " at \(detail)" }
         return text
     }
@@ -75,7 +75,7 @@ public struct OperationFailure: Hashable, Sendable, CustomStringConvertible {
 public enum NFTablesError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kernel refused at least one operation; the transaction was aborted and nothing changed.
     /// The first failure is the cause; later ones are often its consequences.
-    case rejected([OperationFailure])
+    case rejected([RejectedOperation])
     /// The kernel accepted every operation but the commit failed; nothing changed.
     case commitFailed(Errno, message: String?)
     /// Replies were lost (ENOBUFS) or never came: the transaction's outcome is unknown; list to resync.
@@ -94,18 +94,28 @@ public enum NFTablesError: Error, Hashable, Sendable, CustomStringConvertible {
         case .rejected(let failures):
             "nf_tables transaction rejected: " + failures.map(\.description).joined(separator: "; ")
         case .commitFailed(let errno, let message):
-            "nf_tables commit failed: \(errno)" + (message.map { " (\($0))" } ?? "")
+            "nf_tables commit failed: \(errno.name) (\(message ?? errno.message))"
         case .acknowledgementsLost(let detail): "nf_tables replies lost, outcome unknown: \(detail)"
-        case .system(let call, let errno): "\(call): \(errno)"
+        case .system(let call, let errno): "\(call): \(errno.explained)"
         case .listFailed(let what, let errno, let message):
-            "listing \(what): \(errno)" + (message.map { " (\($0))" } ?? "")
+            "listing \(what): \(errno.name) (\(message ?? errno.message))"
         case .invalid(let detail): "invalid nf_tables request: \(detail)"
         case .malformedReply(let detail): "malformed nf_tables reply: \(detail)"
         }
     }
 
+    /// The errno of the failure: the first refused operation's for a rejected transaction; nil for the
+    /// failures that have none (lost replies, invalid requests, malformed replies).
+    public var errno: Errno? {
+        switch self {
+        case .rejected(let failures): failures.first?.errno
+        case .commitFailed(let errno, _), .system(_, let errno), .listFailed(_, let errno, _): errno
+        case .acknowledgementsLost, .invalid, .malformedReply: nil
+        }
+    }
+
     /// The failure that caused a rejected transaction.
-    public var firstFailure: OperationFailure? {
+    public var firstFailure: RejectedOperation? {
         if case .rejected(let failures) = self { return failures.first }
         return nil
     }

@@ -1,12 +1,12 @@
-import CLinuxSupport
 import Glibc
+import SystemError
 
 /// A failed netlink operation: the errno (by name), what the kernel said in its extended ack, and the
 /// operation with its key, e.g. `route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico: ENETUNREACH
 /// (Nexthop has invalid gateway)`.
 public struct NetlinkError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The errno value (positive).
-    public var code: Int32
+    /// The errno the kernel (or a system call of this module) returned.
+    public var errno: Errno
     /// The kernel's extended-ack text, when it sent one.
     public var message: String?
     /// The extended-ack offset of the offending attribute, in bytes from the start of the request.
@@ -14,43 +14,39 @@ public struct NetlinkError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The operation and its key: "route replace 10.0.1.0/26 dev vxlan.calico".
     public var operation: String
 
-    public init(code: Int32, message: String? = nil, offset: UInt32? = nil, operation: String) {
-        self.code = code
+    public init(_ errno: Errno, message: String? = nil, offset: UInt32? = nil, operation: String) {
+        self.errno = errno
         self.message = message
         self.offset = offset
         self.operation = operation
     }
 
-    /// The errno's symbolic name ("EEXIST").
-    public var name: String { errnoName(code) }
-
-    /// The C library's text for the errno ("File exists").
-    public var reason: String { String(cString: strerror(code)) }
-
+    /// "route replace 10.0.1.0/26 dev vxlan.calico: ENETUNREACH (Nexthop has invalid gateway)"; the C
+    /// library's text stands in for the extended ack when the kernel sent none.
     public var description: String {
-        var text = "\(operation): \(name) (\(message ?? reason))"
+        var text = "\(operation): \(errno.name) (\(message ?? errno.message))"
         if let offset { text += " at byte \(offset)" }
         return text
     }
 
-    /// An error from a system call made by this module (not a kernel netlink reply).
-    static func system(_ operation: String, code: Int32 = errno) -> NetlinkError {
-        NetlinkError(code: code, operation: operation)
+    /// An error from a system call made by this module (not a kernel netlink reply), with the thread's errno.
+    static func system(_ operation: String, errno: Errno = .current) -> NetlinkError {
+        NetlinkError(errno, operation: operation)
     }
 }
 
-/// The symbolic name of an errno value, "EEXIST"; "errno 1234" for values the C library does not name.
-func errnoName(_ code: Int32) -> String {
-    guard let name = tabby_errno_name(code) else { return "errno \(code)" }
-    return String(cString: name)
-}
-
-/// A failure reported for one operation of a batch.
-public struct NetlinkFailure: Error, Sendable, Hashable, CustomStringConvertible {
+/// One operation of a batch that the kernel refused: its position in the batch, the operation, and the error.
+public struct NetlinkOperationFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// The position of the operation in the batch passed to `apply`.
     public var index: Int
     public var operation: NetlinkOperation
     public var error: NetlinkError
+
+    public init(index: Int, operation: NetlinkOperation, error: NetlinkError) {
+        self.index = index
+        self.operation = operation
+        self.error = error
+    }
 
     public var description: String { error.description }
 }
@@ -96,6 +92,6 @@ struct KernelErrorReply {
     }
 
     func error(operation: String) -> NetlinkError {
-        NetlinkError(code: -errorCode, message: message, offset: offset, operation: operation)
+        NetlinkError(Errno(-errorCode), message: message, offset: offset, operation: operation)
     }
 }

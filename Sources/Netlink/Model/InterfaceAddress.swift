@@ -21,7 +21,10 @@ public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { describe { "if\($0)" } }
 
-    func describe(interfaceName: (Int32) -> String) -> String { "\(prefix) dev \(interfaceName(interfaceIndex))" }
+    /// "192.0.2.1/24 dev eth0", with interfaces named by `interfaceName`.
+    public func describe(interfaceName: (Int32) -> String) -> String {
+        "\(prefix) dev \(interfaceName(interfaceIndex))"
+    }
 }
 
 /// Address flags (`IFA_F_*`).

@@ -14,7 +14,8 @@ public struct NewLink: Hashable, Sendable {
         case vxlan(VXLANAttributes)
         case ipip(IPIPAttributes)
 
-        var name: String {
+        /// The `ip link add ... type` name: "veth", "vxlan", "ipip".
+        public var name: String {
             switch self {
             case .veth: "veth"
             case .vxlan: "vxlan"
@@ -33,7 +34,7 @@ public struct NewLink: Hashable, Sendable {
 }
 
 /// Changes to an existing link (`ip link set`); nil fields stay as they are.
-public struct LinkChange: Hashable, Sendable {
+public struct LinkChange: Hashable, Sendable, CustomStringConvertible {
     public var isUp: Bool?
     public var mtu: UInt32?
     public var macAddress: MACAddress?
@@ -47,7 +48,8 @@ public struct LinkChange: Hashable, Sendable {
         self.name = name
     }
 
-    var description: String {
+    /// The `ip link set` arguments: "up mtu 1450".
+    public var description: String {
         var parts: [String] = []
         if let name { parts.append("name \(name)") }
         if let isUp { parts.append(isUp ? "up" : "down") }

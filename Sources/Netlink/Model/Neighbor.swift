@@ -19,7 +19,8 @@ public struct Neighbor: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { describe { "if\($0)" } }
 
-    func describe(interfaceName: (Int32) -> String) -> String {
+    /// "192.0.2.9 lladdr 66:e4:5a:c9:41:01 dev vxlan.calico", with interfaces named by `interfaceName`.
+    public func describe(interfaceName: (Int32) -> String) -> String {
         var text = "\(address)"
         if let linkLayerAddress { text += " lladdr \(linkLayerAddress)" }
         return text + " dev \(interfaceName(interfaceIndex))"
@@ -56,7 +57,8 @@ public struct FDBEntry: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { describe { "if\($0)" } }
 
-    func describe(interfaceName: (Int32) -> String) -> String {
+    /// "66:e4:5a:c9:41:0b dev vxlan.calico dst 192.0.2.7", with interfaces named by `interfaceName`.
+    public func describe(interfaceName: (Int32) -> String) -> String {
         var text = "\(macAddress) dev \(interfaceName(interfaceIndex))"
         if let destination { text += " dst \(destination)" }
         if let vni { text += " vni \(vni)" }

@@ -28,8 +28,9 @@ public enum NetlinkOperation: Hashable, Sendable {
     case appendFDB(FDBEntry)
     case deleteFDB(FDBEntry)
 
-    /// "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico", naming interfaces through `interfaceName`.
-    func describe(interfaceName: (Int32) -> String) -> String {
+    /// "route replace 10.0.1.0/26 via 192.0.2.2 dev vxlan.calico", naming interfaces through `interfaceName`:
+    /// the one text of an operation, for errors, logs and write reports.
+    public func describe(interfaceName: (Int32) -> String) -> String {
         switch self {
         case .createLink(let link): "link add \(link.name) type \(link.kind.name)"
         case .changeLink(let index, let change): "link set dev \(interfaceName(index)) \(change.description)"

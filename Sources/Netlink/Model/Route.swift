@@ -52,13 +52,15 @@ public struct Route: Hashable, Sendable, CustomStringConvertible {
     /// `ip route` style, with the interface shown by index; operations and errors name the device.
     public var description: String { describe { "if\($0)" } }
 
-    func describe(interfaceName: (Int32) -> String) -> String {
+    /// `ip route` style with interfaces named by `interfaceName`: "10.0.1.0/26 via 192.0.2.2 dev vxlan.calico
+    /// proto 80 onlink". The protocol is left out when it is `boot`, the metric when it is the family's default.
+    public func describe(interfaceName: (Int32) -> String) -> String {
         var text = type == .unicast ? destination.description : "\(type) \(destination)"
         if let gateway { text += " via \(gateway)" }
         if let outputInterface { text += " dev \(interfaceName(outputInterface))" }
         if table != .main { text += " table \(table)" }
         if `protocol` != .boot { text += " proto \(`protocol`)" }
-        if let metric { text += " metric \(metric)" }
+        if let metric, metric != (family == .ipv4 ? 0 : 1024) { text += " metric \(metric)" }
         if isOnLink { text += " onlink" }
         if let mtu { text += " mtu \(mtu)" }
         return text

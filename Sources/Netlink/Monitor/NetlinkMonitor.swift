@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import SystemError
 
 /// Notifications of link, address, route, neighbour and FDB changes, as an `AsyncStream` of parsed events.
 ///
@@ -67,7 +68,7 @@ public final class NetlinkMonitor {
         let operation = "netlink monitor start"
         guard let socket else {
             throw NetlinkError(
-                code: EALREADY, message: "events() was already called or the monitor stopped",
+                Errno(EALREADY), message: "events() was already called or the monitor stopped",
                 operation: operation)
         }
         var pipeEnds: [Int32] = [-1, -1]
@@ -81,7 +82,7 @@ public final class NetlinkMonitor {
         guard created == 0 else {
             context.release()
             close(pipeEnds[1])
-            throw .system(operation, code: created)
+            throw .system(operation, errno: Errno(created))
         }
         pthread_detach(thread)
         self.socket = nil
@@ -142,9 +143,9 @@ private final class MonitorReader {
             let count: Int
             do {
                 count = try socket.receive(into: buffer, operation: "netlink monitor receive")
-            } catch  where error.code == EAGAIN {
+            } catch  where error.errno == Errno(EAGAIN) {
                 return true
-            } catch  where error.code == ENOBUFS {
+            } catch  where error.errno == Errno(ENOBUFS) {
                 if case .terminated = continuation.yield(.resyncNeeded) { return false }
                 continue
             } catch {

@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import SystemError
 
 /// A bound `NETLINK_ROUTE` socket, owned through libmnl. Not thread-safe: one owner at a time.
 final class NetlinkSocket {
@@ -60,7 +61,7 @@ final class NetlinkSocket {
             let sent = mnl_socket_sendto(handle, bytes.baseAddress, bytes.count)
             if sent == bytes.count { return }
             if sent < 0 && errno == EINTR { continue }
-            throw .system(operation(), code: sent < 0 ? errno : EMSGSIZE)
+            throw .system(operation(), errno: Errno(sent < 0 ? errno : EMSGSIZE))
         }
     }
 

@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import SystemError
 
 extension RouteSocket {
     /// Applies operations in order, many per `sendmsg`, and returns the ones the kernel refused.
@@ -10,7 +11,7 @@ extension RouteSocket {
     ///
     /// Throws only when the outcome is unknown (the socket failed, or replies were dropped); then dump to learn
     /// the kernel's state.
-    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkFailure] {
+    public func apply(_ operations: [NetlinkOperation]) throws(NetlinkError) -> [NetlinkOperationFailure] {
         var refused: [(index: Int, reply: KernelErrorReply)] = []
         var start = 0
         while start < operations.count {
@@ -34,7 +35,7 @@ extension RouteSocket {
         return refused.map { index, reply in
             let operation = operations[index]
             let text = operation.describe { names.name(of: $0) }
-            return NetlinkFailure(index: index, operation: operation, error: reply.error(operation: text))
+            return NetlinkOperationFailure(index: index, operation: operation, error: reply.error(operation: text))
         }
     }
 
@@ -55,7 +56,7 @@ extension RouteSocket {
                 // Replies to earlier, abandoned requests carry other sequence numbers.
                 guard offset < UInt32(count) else { continue }
                 guard let reply = KernelErrorReply(errorPayload: message.payload, flags: message.flags) else {
-                    throw NetlinkError(code: EBADMSG, message: "truncated error reply", operation: description)
+                    throw NetlinkError(Errno(EBADMSG), message: "truncated error reply", operation: description)
                 }
                 if reply.errorCode != 0 { record(Int(offset), reply) }
                 if offset == barrier { return }

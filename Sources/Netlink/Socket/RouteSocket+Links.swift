@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import SystemError
 
 extension RouteSocket {
     /// All links (`ip link show`).
@@ -35,7 +36,7 @@ extension RouteSocket {
             try request(type: MessageType.getLink, operation: operation, build: build) { message in
                 if message.type == MessageType.newLink { link = Link(linkPayload: message.payload) }
             }
-        } catch  where error.code == ENODEV {
+        } catch  where error.errno == Errno(ENODEV) {
             return nil
         }
         return link
@@ -46,7 +47,7 @@ extension RouteSocket {
     public func createLink(_ link: NewLink) throws(NetlinkError) -> Link {
         try perform(.createLink(link))
         guard let created = try self.link(named: link.name) else {
-            throw NetlinkError(code: ENODEV, message: "created link vanished", operation: "link get dev \(link.name)")
+            throw NetlinkError(Errno(ENODEV), message: "created link vanished", operation: "link get dev \(link.name)")
         }
         return created
     }
@@ -76,7 +77,7 @@ extension RouteSocket {
     ) throws(NetlinkError) -> Link {
         do {
             return try createLink(NewLink(name: name, kind: .ipip(attributes), mtu: mtu, isUp: isUp))
-        } catch  where error.code == EEXIST {
+        } catch  where error.errno == Errno(EEXIST) {
             guard let existing = try link(named: name), case .ipip = existing.kind else { throw error }
             try perform(.changeLink(index: existing.index, LinkChange(isUp: isUp ? true : nil, mtu: mtu)))
             return try link(index: existing.index) ?? existing

@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import SystemError
 
 /// A `NETLINK_ROUTE` socket for requests and dumps: links, addresses, routes, neighbours and FDB entries.
 ///
@@ -80,9 +81,9 @@ public final class RouteSocket {
         let count: Int
         do {
             count = try socket.receive(into: receiveBuffer, operation: operation())
-        } catch  where error.code == ENOBUFS {
+        } catch  where error.errno == Errno(ENOBUFS) {
             throw NetlinkError(
-                code: ENOBUFS, message: "replies were dropped (receive queue full); kernel state unknown, dump again",
+                Errno(ENOBUFS), message: "replies were dropped (receive queue full); kernel state unknown, dump again",
                 operation: operation())
         }
         return MessageSequence(UnsafeRawBufferPointer(start: receiveBuffer.baseAddress, count: count))
@@ -105,7 +106,7 @@ public final class RouteSocket {
                     continue
                 }
                 guard let reply = KernelErrorReply(errorPayload: message.payload, flags: message.flags) else {
-                    throw NetlinkError(code: EBADMSG, message: "truncated error reply", operation: operation())
+                    throw NetlinkError(Errno(EBADMSG), message: "truncated error reply", operation: operation())
                 }
                 if reply.errorCode != 0 { throw reply.error(operation: operation()) }
                 return
@@ -139,7 +140,7 @@ public final class RouteSocket {
                         done = true
                     case MessageType.error:
                         guard let reply = KernelErrorReply(errorPayload: message.payload, flags: message.flags)
-                        else { throw NetlinkError(code: EBADMSG, operation: operation()) }
+                        else { throw NetlinkError(Errno(EBADMSG), operation: operation()) }
                         throw reply.error(operation: operation())
                     default:
                         if let value = decode(message) { results.append(value) }
@@ -149,6 +150,6 @@ public final class RouteSocket {
             if !interrupted { return results }
         }
         throw NetlinkError(
-            code: EINTR, message: "dump interrupted \(attempts) times by concurrent changes", operation: operation())
+            Errno(EINTR), message: "dump interrupted \(attempts) times by concurrent changes", operation: operation())
     }
 }

@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import SystemError
 
 /// An open network namespace: a file descriptor on `/run/netns/NAME` (what `ip netns add` creates) or
 /// `/proc/PID/ns/net`. Links move into it by this descriptor, and sockets opened on a thread that entered it
@@ -29,7 +30,7 @@ public final class NetworkNamespace {
     public func perform<T>(_ body: () throws -> T) throws -> T {
         var result: Result<T, any Error>?
         let code = runOnThreadInside { result = Result { try body() } }
-        guard code == 0, let result else { throw NetlinkError.system("setns \(path)", code: code) }
+        guard code == 0, let result else { throw NetlinkError.system("setns \(path)", errno: Errno(code)) }
         return try result.get()
     }
 
@@ -37,7 +38,7 @@ public final class NetworkNamespace {
     func openSocket() throws(NetlinkError) -> NetlinkSocket {
         var opened: Result<NetlinkSocket, NetlinkError>?
         let code = runOnThreadInside { opened = Result { () throws(NetlinkError) in try NetlinkSocket() } }
-        guard code == 0, let opened else { throw .system("setns \(path)", code: code) }
+        guard code == 0, let opened else { throw .system("setns \(path)", errno: Errno(code)) }
         return try opened.get()
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import SystemError
 
 /// Writes and reads network sysctls under `/proc/sys/net`, per interface or global.
 ///
@@ -34,11 +35,11 @@ public struct Sysctl: Sendable {
     public func write(_ key: String, _ value: String) throws(SysctlError) -> String {
         let path = try Self.path(for: key)
         let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(path: path, step: "open", code: errno) }
+        guard fd >= 0 else { throw .system(path: path, step: "open", errno: .current) }
         defer { close(fd) }
         let bytes = Array(value.utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw .system(path: path, step: "write \(value)", code: errno) }
+        guard written == bytes.count else { throw .system(path: path, step: "write \(value)", errno: .current) }
         let readBack = try Self.readFile(path)
         guard Self.sameValue(value, readBack) else {
             throw .readBackMismatch(path: path, wrote: value, read: readBack)
@@ -58,13 +59,13 @@ public struct Sysctl: Sendable {
 
     private static func readFile(_ path: String) throws(SysctlError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(path: path, step: "open", code: errno) }
+        guard fd >= 0 else { throw .system(path: path, step: "open", errno: .current) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 { throw .system(path: path, step: "read", code: errno) }
+            if count < 0 { throw .system(path: path, step: "read", errno: .current) }
             if count == 0 { break }
             bytes += chunk[..<count]
         }
@@ -84,16 +85,22 @@ public enum SysctlError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The key is not under `/proc/sys/net`.
     case notANetworkSysctl(String)
     /// A system call failed (`ENOENT`: no such sysctl or interface; `EINVAL`: value refused).
-    case system(path: String, step: String, code: Int32)
+    case system(path: String, step: String, errno: Errno)
     /// The kernel accepted the write but kept another value.
     case readBackMismatch(path: String, wrote: String, read: String)
+
+    /// The errno of a failed system call; nil for the other failures.
+    public var errno: Errno? {
+        if case .system(_, _, let errno) = self { return errno }
+        return nil
+    }
 
     public var description: String {
         switch self {
         case .notANetworkSysctl(let key):
             "sysctl \(key): not a network sysctl (only \(Sysctl.root) is written)"
-        case .system(let path, let step, let code):
-            "sysctl \(path) \(step): \(errnoName(code)) (\(String(cString: strerror(code))))"
+        case .system(let path, let step, let errno):
+            "sysctl \(path) \(step): \(errno.explained)"
         case .readBackMismatch(let path, let wrote, let read):
             "sysctl \(path): wrote \"\(wrote)\" but reads back \"\(read)\""
         }
