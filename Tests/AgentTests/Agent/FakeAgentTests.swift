@@ -116,7 +116,7 @@ struct FakeAgentTests {
         // it), then its WorkloadEndpoint, and its route follows.
         await harness.agent.withKernels { kernel, _ in _ = (kernel as! FakeKernel).addLink(name: "calinewa") }
         await harness.agent.requestResync()
-        try await harness.store.create(
+        _ = try await harness.store.create(
             try AgentCluster.resource(
                 AgentCluster.endpoint("newa", node: "node-a", ip: "198.51.100.5", labels: "app: web")))
         try await waitFor("the new endpoint's route") {
