@@ -141,7 +141,9 @@ let package = Package(
             name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],
             swiftSettings: strict),
         .testTarget(
-            name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
+            name: "AgentTests",
+            dependencies: ["Agent", "CalicoAPI", "Datastore", "Dataplane", "Netlink", "NFTables", "SystemError"],
+            swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemError"], swiftSettings: strict),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "SystemError"], swiftSettings: strict),
         .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),

@@ -62,7 +62,7 @@ extension ApplyReport {
                     detail: "nf_tables transaction: \(ruleset.operations) operations, \(ruleset.messages) messages"))
         }
         if let failure = ruleset.failure {
-            failures.append(DataplaneFailure(object: .kernel, reason: "nf_tables: \(failure)"))
+            failures.append(DataplaneFailure(object: .kernel, errno: failure.errno, reason: "nf_tables: \(failure)"))
         }
     }
 }

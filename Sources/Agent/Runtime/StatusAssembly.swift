@@ -59,7 +59,9 @@ struct StatusAssembly {
     ) -> [StatusReport.Problem] {
         var errors = agent
         errors += desired.problems.map { StatusReport.Problem(resource: $0.resource, reason: $0.reason) }
-        errors += report.failures.map { StatusReport.Problem(resource: "\($0.object)", reason: $0.reason) }
+        errors += report.failures.map {
+            StatusReport.Problem(resource: "\($0.object)", reason: $0.reason, errno: $0.errno?.name)
+        }
         errors += settings.map { StatusReport.Problem(resource: $0.source, reason: "\($0.parameter): \($0.reason)") }
         errors += unusablePolicy.sorted { $0.key < $1.key }.map {
             StatusReport.Problem(resource: "\($0.key)", reason: $0.value)

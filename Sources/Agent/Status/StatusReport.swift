@@ -67,10 +67,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public struct Problem: Codable, Sendable, Equatable {
         public var resource: String
         public var reason: String
+        /// The kernel's errno (`EEXIST`) when the kernel refused a write; absent otherwise.
+        public var errno: String?
 
-        public init(resource: String, reason: String) {
+        public init(resource: String, reason: String, errno: String? = nil) {
             self.resource = resource
             self.reason = reason
+            self.errno = errno
         }
     }
 

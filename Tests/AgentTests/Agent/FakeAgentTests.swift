@@ -4,6 +4,7 @@ import Datastore
 import Foundation
 import NFTables
 import Netlink
+import SystemError
 import Testing
 
 @testable import Agent
@@ -174,6 +175,31 @@ struct FakeAgentTests {
         try await waitFor("the ruleset repair") { try await !harness.setElements().isEmpty }
         await harness.agent.requestResync()
         try await waitFor("the route repair") { await harness.routes().contains { $0.hasPrefix("198.51.100.2/32 ") } }
+        try await harness.stop()
+    }
+
+    @Test func aRefusedRulesetCommitIsInTheStatusWithItsErrno() async throws {
+        let harness = try await Harness()
+        await harness.agent.withKernels { _, ruleset in
+            (ruleset as! FakeRulesetKernel).injectFailure = { operation in
+                if case .addElements = operation { return Errno(ENOMEM) }
+                return nil
+            }
+        }
+        try await harness.write(
+            AgentCluster.endpoint("webb", node: "node-b", ip: "198.51.100.18", labels: "app: cache"))
+        try await harness.write(
+            AgentCluster.endpoint("dbb", node: "node-b", ip: "198.51.100.19", labels: "app: web"))
+        try await waitFor("the refusal in the status") {
+            harness.agent.board.statusReport().errors.contains { $0.errno == "ENOMEM" }
+        }
+        let problem = harness.agent.board.statusReport().errors.first { $0.errno == "ENOMEM" }
+        #expect(problem?.reason.contains("nf_tables") == true, "\(String(describing: problem))")
+        // Once the kernel takes it again, the retry commits and the error goes.
+        await harness.agent.withKernels { _, ruleset in (ruleset as! FakeRulesetKernel).injectFailure = nil }
+        try await waitFor("the retry") { harness.agent.board.statusReport().errors.isEmpty }
+        let sets = try await harness.setElements()
+        #expect(sets.values.contains { $0.contains("198.51.100.19") }, "\(sets)")
         try await harness.stop()
     }
 
