@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 // Tabby: a Calico-compatible node agent. Layering (each target imports only those below it):
 //   CMnl, CNftnl, CLinuxSupport   C at the edge
-//   CalicoAPI                     resources, IP types, selectors (pure)
+//   NetworkAddress                IPv4, IPv6, CIDR and MAC values, shared by the model and the kernel modules
+//   CalicoAPI                     resources, selectors (pure)
 //   Datastore                     the Datastore protocol and the file datastore
 //   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "IPAM", targets: ["IPAM"]),
         .library(name: "Netlink", targets: ["Netlink"]),
         .library(name: "NFTables", targets: ["NFTables"]),
+        .library(name: "NetworkAddress", targets: ["NetworkAddress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -36,37 +38,44 @@ let package = Package(
         .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .target(name: "CLinuxSupport"),
 
+        // Addresses, below everything else.
+        .target(name: "NetworkAddress", swiftSettings: strict),
+
         // The pure core.
         .target(
             name: "CalicoAPI",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["NetworkAddress", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "Datastore", dependencies: ["CalicoAPI", "CLinuxSupport"], swiftSettings: strict),
-        .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
-        .target(name: "Calculation", dependencies: ["CalicoAPI"], swiftSettings: strict),
-        .target(name: "Policy", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore", "NetworkAddress"], swiftSettings: strict),
+        .target(name: "Calculation", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .target(
-            name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables"], swiftSettings: strict),
+            name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables", "NetworkAddress"],
+            swiftSettings: strict),
         .target(
-            name: "Dataplane", dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering"],
+            name: "Dataplane",
+            dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering", "NetworkAddress"],
             swiftSettings: strict),
         .target(
             name: "Agent",
             dependencies: [
                 "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "Netlink", "CLinuxSupport", "NFTables",
-                "Policy", "PolicyRendering",
+                "Policy", "PolicyRendering", "NetworkAddress",
             ],
             swiftSettings: strict),
 
         // The kernel.
-        .target(name: "Netlink", dependencies: ["CMnl", "CLinuxSupport"], swiftSettings: strict),
-        .target(name: "NFTables", dependencies: ["CNftnl", "CMnl", "CLinuxSupport"], swiftSettings: strict),
+        .target(name: "Netlink", dependencies: ["CMnl", "CLinuxSupport", "NetworkAddress"], swiftSettings: strict),
+        .target(
+            name: "NFTables", dependencies: ["CNftnl", "CMnl", "CLinuxSupport", "NetworkAddress"],
+            swiftSettings: strict),
 
         // Executables and their commands.
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM", "Policy",
+                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -78,54 +87,71 @@ let package = Package(
         .executableTarget(
             name: "selector-bench", dependencies: ["CalicoAPI"], path: "bench/selector", swiftSettings: strict),
         .executableTarget(
-            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI"], path: "bench/ipam",
+            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI", "NetworkAddress"], path: "bench/ipam",
             swiftSettings: strict),
         .executableTarget(
-            name: "netlink-bench", dependencies: ["Netlink"], path: "bench/netlink", exclude: ["run.sh"],
-            swiftSettings: strict),
+            name: "netlink-bench", dependencies: ["Netlink", "NetworkAddress"], path: "bench/netlink",
+            exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "dataplane-bench", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
+            name: "dataplane-bench",
+            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NetworkAddress"],
             path: "bench/dataplane", exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
-            swiftSettings: strict),
+            name: "nftables-bench", dependencies: ["NFTables", "CNftnl", "NetworkAddress"], path: "bench/nftables",
+            exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "policy-bench", dependencies: ["Policy", "CalicoAPI"], path: "bench/policy", swiftSettings: strict),
+            name: "policy-bench", dependencies: ["Policy", "CalicoAPI", "NetworkAddress"], path: "bench/policy",
+            swiftSettings: strict),
         .executableTarget(
             name: "policy-dataplane-bench",
-            dependencies: ["Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI"],
+            dependencies: [
+                "Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI", "NetworkAddress",
+            ],
             path: "bench/policy-dataplane", exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI"], path: "bench/calculation",
-            swiftSettings: strict),
+            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI", "NetworkAddress"],
+            path: "bench/calculation", swiftSettings: strict),
         .executableTarget(
-            name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink"], path: "bench/agent",
-            exclude: ["run.sh"], swiftSettings: strict),
+            name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink", "NetworkAddress"],
+            path: "bench/agent", exclude: ["run.sh"], swiftSettings: strict),
 
         // Tests.
-        .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], swiftSettings: strict),
+        .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .testTarget(
-            name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI", "datastore-probe"], swiftSettings: strict),
+            name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI", "NetworkAddress", "datastore-probe"],
+            swiftSettings: strict),
         // A second process for DatastoreTests: writes, increments and gets killed while writing.
         .executableTarget(
             name: "datastore-probe", dependencies: ["Datastore", "CalicoAPI"], path: "Tests/DatastoreProbe",
             swiftSettings: strict),
         .testTarget(
-            name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
-        .testTarget(name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI"], swiftSettings: strict),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI"], swiftSettings: strict),
+            name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "NetworkAddress", "ipam-bench"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI", "NetworkAddress"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PolicyTests", dependencies: ["Policy", "CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests",
-            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering"],
+            dependencies: [
+                "Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering",
+                "NetworkAddress",
+            ],
             swiftSettings: strict),
         .testTarget(
-            name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],
+            name: "PolicyRenderingTests",
+            dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables", "NetworkAddress"],
             swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink"], swiftSettings: strict),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"], swiftSettings: strict),
-        .testTarget(name: "NFTablesTests", dependencies: ["NFTables"], swiftSettings: strict),
         .testTarget(
-            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "tabbyctl"],
+            name: "AgentTests", dependencies: ["Agent", "CalicoAPI", "Datastore", "Netlink", "NetworkAddress"],
+            swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetworkAddress"], swiftSettings: strict),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "NetworkAddress"], swiftSettings: strict),
+        .testTarget(
+            name: "TabbyctlTests",
+            dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "NetworkAddress", "tabbyctl"],
             swiftSettings: strict),
     ]
 )

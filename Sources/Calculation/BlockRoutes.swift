@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 extension DataplaneBuilder {
     /// A blackhole for each block affine to this node, a route to each other node's block, and a /32 (/128)

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// What the calculation reads of an IPPool, parsed once when the pool arrives. Records hold no resource, so
 /// walking them copies a few references, not whole resources.
@@ -9,7 +10,7 @@ struct PoolRecord: Sendable, Equatable {
     let ipipMode: EncapsulationMode
 
     init?(_ pool: IPPool) {
-        guard let cidr = try? CIDR(parsing: pool.spec.cidr) else { return nil }
+        guard let cidr = pool.spec.cidr else { return nil }
         name = pool.metadata.name
         self.cidr = cidr.masked
         vxlanMode = pool.spec.effectiveVXLANMode
@@ -27,26 +28,27 @@ struct NodeRecord: Sendable {
     let ipv6: CIDR?
     let vxlanTunnelAddress: IPAddress?
     let ipipTunnelAddress: IPAddress?
-    /// The VTEP MAC: the Node's `vxlanTunnelMACAddr` when it is a valid MAC, else Felix's derivation.
-    let vxlanMAC: String
+    /// The VTEP MAC: the Node's `vxlanTunnelMACAddr` when it is set, else Felix's derivation.
+    let vxlanMAC: MACAddress
     /// Fields that are set but cannot be used, as `field: reason`.
     let problems: [String]
 
     init(_ node: Node) {
         name = node.metadata.name
         var problems: [String] = []
-        func cidr(_ field: String, _ text: String?, _ family: IPFamily) -> CIDR? {
-            guard let text else { return nil }
-            guard let value = try? CIDR(parsing: text), value.family == family else {
-                problems.append("\(field) \"\(text)\" is not an \(family) address with a prefix length")
+        // Validation rejects a Node whose addresses are of the wrong family; a record never relies on that.
+        func cidr(_ field: String, _ value: CIDR?, _ family: IPFamily) -> CIDR? {
+            guard let value else { return nil }
+            guard value.family == family else {
+                problems.append("\(field) \"\(value)\" is not an \(family) address with a prefix length")
                 return nil
             }
             return value
         }
-        func address(_ field: String, _ text: String?) -> IPAddress? {
-            guard let text else { return nil }
-            guard let value = IPAddress(text), value.family == .v4 else {
-                problems.append("\(field) \"\(text)\" is not an IPv4 address")
+        func address(_ field: String, _ value: IPAddress?) -> IPAddress? {
+            guard let value else { return nil }
+            guard value.family == .v4 else {
+                problems.append("\(field) \"\(value)\" is not an IPv4 address")
                 return nil
             }
             return value
@@ -55,16 +57,7 @@ struct NodeRecord: Sendable {
         ipv6 = cidr("spec.bgp.ipv6Address", node.spec.bgp?.ipv6Address, .v6)
         vxlanTunnelAddress = address("spec.ipv4VXLANTunnelAddr", node.spec.ipv4VXLANTunnelAddr)
         ipipTunnelAddress = address("spec.bgp.ipv4IPIPTunnelAddr", node.spec.bgp?.ipv4IPIPTunnelAddr)
-        if let text = node.spec.vxlanTunnelMACAddr {
-            if let mac = MACAddressText.normalized(text) {
-                vxlanMAC = mac
-            } else {
-                problems.append("spec.vxlanTunnelMACAddr \"\(text)\" is not a MAC address; using the derived one")
-                vxlanMAC = FelixConventions.vxlanMAC(node: node.metadata.name)
-            }
-        } else {
-            vxlanMAC = FelixConventions.vxlanMAC(node: node.metadata.name)
-        }
+        vxlanMAC = node.spec.vxlanTunnelMACAddr ?? FelixConventions.vxlanMAC(node: node.metadata.name)
         self.problems = problems
     }
 
@@ -88,7 +81,7 @@ struct NodeRecord: Sendable {
 /// A node's VXLAN tunnel endpoint as other nodes see it.
 struct RemoteVTEP: Sendable, Hashable {
     let tunnelAddress: IPAddress
-    let mac: String
+    let mac: MACAddress
     let nodeAddress: IPAddress
 }
 
@@ -112,7 +105,7 @@ struct BlockRecord: Sendable {
     let borrowed: [BorrowedAddress]
 
     init?(_ block: IPAMBlock) {
-        guard let cidr = try? CIDR(parsing: block.spec.cidr) else { return nil }
+        guard let cidr = block.spec.cidr else { return nil }
         name = block.metadata.name
         self.cidr = cidr.masked
         let spec = block.spec
@@ -144,8 +137,7 @@ struct WorkloadRecord: Sendable {
     let interface: String
     /// The endpoint's addresses; entries that are not single addresses are in `problems` instead.
     let addresses: [CIDR]
-    /// The MAC in canonical form, when the endpoint has a valid one.
-    let mac: String?
+    let mac: MACAddress?
     /// Whether the endpoint lists `allowSpoofedSourcePrefixes`.
     let listsSpoofedSources: Bool
     let problems: [String]
@@ -155,67 +147,16 @@ struct WorkloadRecord: Sendable {
         interface = spec.interfaceName
         var problems: [String] = []
         var addresses: [CIDR] = []
-        for text in spec.ipNetworks ?? [] {
-            guard let network = (try? CIDR(parsing: text)) ?? IPAddress(text).map({ CIDR(host: $0) }) else {
-                problems.append("ipNetworks entry \"\(text)\" is not an address")
-                continue
-            }
+        for network in spec.ipNetworks ?? [] {
             guard network.prefixLength == network.address.bitWidth else {
-                problems.append("ipNetworks entry \(text) is not a single address (/32 or /128)")
+                problems.append("ipNetworks entry \(network) is not a single address (/32 or /128)")
                 continue
             }
             addresses.append(network)
         }
-        if let text = spec.mac {
-            mac = MACAddressText.normalized(text)
-            if mac == nil { problems.append("mac \"\(text)\" is not a MAC address; no neighbour entry for it") }
-        } else {
-            mac = nil
-        }
+        mac = spec.mac
         self.addresses = addresses
         listsSpoofedSources = !(spec.allowSpoofedSourcePrefixes ?? []).isEmpty
         self.problems = problems
-    }
-}
-
-/// MAC address text as the kernel prints it: six lowercase hex pairs joined by colons.
-enum MACAddressText {
-    /// The MAC in canonical form, or nil when `text` is not six hex pairs separated by `:` (or all by `-`).
-    static func normalized(_ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        guard bytes.count == 17 else { return nil }
-        let separator = bytes[2]
-        guard separator == UInt8(ascii: ":") || separator == UInt8(ascii: "-") else { return nil }
-        for index in bytes.indices {
-            if index % 3 == 2 {
-                guard bytes[index] == separator else { return nil }
-                bytes[index] = UInt8(ascii: ":")
-                continue
-            }
-            switch bytes[index] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): bytes[index] += 0x20
-            default: return nil
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension DesiredNeighbor {
-    /// For a MAC already in canonical form (skips the public initialiser's lowercasing).
-    init(interface: String, address: IPAddress, canonicalMAC: String) {
-        self.interface = interface
-        self.address = address
-        self.mac = canonicalMAC
-    }
-}
-
-extension DesiredFDBEntry {
-    /// For a MAC already in canonical form (skips the public initialiser's lowercasing).
-    init(interface: String, canonicalMAC: String, destination: IPAddress) {
-        self.interface = interface
-        self.mac = canonicalMAC
-        self.destination = destination
     }
 }

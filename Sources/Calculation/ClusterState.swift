@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The cluster's resources that the calculation reads, indexed so that one change costs work proportional to
 /// that change and a node's desired dataplane costs work proportional to that node's endpoints plus the number
@@ -142,7 +143,7 @@ extension ClusterState {
         if poolResources[name] == pool { return false }
         guard let record = PoolRecord(pool) else {
             let removed = removePool(name)
-            return markUnusable(pool.key, "spec.cidr \"\(pool.spec.cidr)\" is not a CIDR") || removed
+            return markUnusable(pool.key, "spec.cidr is missing") || removed
         }
         unusable.removeValue(forKey: pool.key)
         poolResources[name] = pool
@@ -185,7 +186,7 @@ extension ClusterState {
         if let cidr = blockCIDRByName[name], blockResources[cidr] == block { return false }
         guard let record = BlockRecord(block) else {
             let removed = removeBlock(name)
-            return markUnusable(block.key, "spec.cidr \"\(block.spec.cidr)\" is not a CIDR") || removed
+            return markUnusable(block.key, "spec.cidr is missing") || removed
         }
         unusable.removeValue(forKey: block.key)
         if let old = blockCIDRByName[name], old != record.cidr {

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The cluster's resources that network policy reads, kept as parsed records with the selector index up to
 /// date, so that one change costs work proportional to that change.
@@ -272,7 +273,7 @@ extension PolicyState {
         if let orchestrator = spec.orchestrator, labels[SelectorRewriting.orchestratorLabel] == nil {
             labels[SelectorRewriting.orchestratorLabel] = orchestrator
         }
-        let addresses = (spec.ipNetworks ?? []).compactMap { NetworkText.parse($0).map { CIDR(host: $0.address) } }
+        let addresses = (spec.ipNetworks ?? []).map { CIDR(host: $0.address) }
         let info = WorkloadInfo(
             node: spec.node, interfaceName: spec.interfaceName, addresses: addresses, profiles: spec.profiles ?? [])
         let source = ItemSource(
@@ -296,7 +297,7 @@ extension PolicyState {
     private mutating func upsertHostEndpoint(_ endpoint: HostEndpoint) -> Bool {
         let name = endpoint.metadata.name
         let spec = endpoint.spec
-        let addresses = (spec.expectedIPs ?? []).compactMap { IPAddress($0).map { CIDR(host: $0) } }
+        let addresses = (spec.expectedIPs ?? []).map { CIDR(host: $0) }
         let info = HostEndpointInfo(
             node: spec.node, interfaceName: spec.interfaceName ?? "", addresses: addresses,
             profiles: spec.profiles ?? [])
@@ -323,23 +324,23 @@ extension PolicyState {
 
     /// A NetworkSet inherits its namespace's labels (as Calico gives it the `kns.<namespace>` profile) and carries
     /// `projectcalico.org/namespace`; a GlobalNetworkSet has only its own labels.
-    private mutating func upsertNetworkSet(_ key: ResourceKey, labels: Labels?, nets: [String]?, namespace: String?)
-        -> Bool
-    {
+    private mutating func upsertNetworkSet(
+        _ key: ResourceKey, labels: Labels?, nets: [IPNetwork]?, namespace: String?
+    ) -> Bool {
         var own = labels ?? [:]
         var parents: [String] = []
         if let namespace {
             own[SelectorRewriting.namespaceLabel] = namespace
             parents = [ProfileRecord.namespacePrefix + namespace]
         }
-        let addresses = (nets ?? []).compactMap { NetworkText.parse($0)?.masked }
+        let addresses = (nets ?? []).map(\.cidr.masked)
         return setItem(key, ItemSource(ownLabels: own, parents: parents, addresses: addresses, ports: []))
     }
 
     private mutating func upsertPool(_ pool: IPPool) -> Bool {
-        guard let cidr = pool.spec.network?.masked else {
+        guard let cidr = pool.spec.cidr?.masked else {
             let removed = pools.removeValue(forKey: pool.metadata.name) != nil
-            return markUnusable(pool.key, "spec.cidr \"\(pool.spec.cidr)\" is not a CIDR") || removed
+            return markUnusable(pool.key, "spec.cidr is missing") || removed
         }
         unusable.removeValue(forKey: pool.key)
         let natOutgoing = pool.spec.natOutgoing ?? false
@@ -348,8 +349,8 @@ extension PolicyState {
     }
 
     private mutating func upsertNode(_ node: Node) -> Bool {
-        let addresses = [node.spec.bgp?.ipv4Address, node.spec.bgp?.ipv6Address].compactMap { text in
-            text.flatMap { NetworkText.parse($0) }.map { CIDR(host: $0.address) }
+        let addresses = [node.spec.bgp?.ipv4Address, node.spec.bgp?.ipv6Address].compactMap { cidr in
+            cidr.map { CIDR(host: $0.address) }
         }
         return nodeAddresses.updateValue(addresses, forKey: node.metadata.name) != addresses
     }

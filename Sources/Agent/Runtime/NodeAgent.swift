@@ -1,10 +1,11 @@
-import CalicoAPI
 import Calculation
+import CalicoAPI
 import Dataplane
 import Datastore
 import Foundation
 import IPAM
 import Netlink
+import NetworkAddress
 import Policy
 
 /// tabbyd's main loop: the one owner of the agent's view of the cluster and of the kernel (DESIGN.md rule 6).
@@ -135,7 +136,8 @@ public actor NodeAgent {
             let tunnels = try await ipam.ensureTunnelAddresses(node: configuration.nodeName)
             board.update {
                 $0.tunnelAddresses = StatusReport.TunnelAddresses(
-                    ipip: tunnels.ipip?.description, vxlan: tunnels.vxlan?.description, vxlanMAC: tunnels.vxlanMAC)
+                    ipip: tunnels.ipip?.description, vxlan: tunnels.vxlan?.description,
+                    vxlanMAC: tunnels.vxlanMAC?.description)
             }
         } catch {
             log.error("cannot claim tunnel addresses", ["error": error.description])

@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import NetworkAddress
 
 extension RouteSocket {
     /// All links (`ip link show`).
