@@ -1,16 +1,18 @@
 // swift-tools-version: 6.0
-// Tabby: a Calico-compatible node agent. Layering (each target imports only those below it):
+// Tabby: a Calico-compatible node agent. Layering (each target imports only those below it; data flows
+// datastore -> ResourceCache -> Calculation/Policy -> Dataplane -> kernel, see Docs/architecture.md):
 //   CMnl, CNftnl, CLinuxSupport   C at the edge
-//   SystemError                   the errno type every module's errors use
-//   CalicoAPI                     resources, IP types, selectors (pure)
-//   Datastore                     the Datastore protocol and the file datastore
+//   NetworkAddress, SystemError   IPv4/IPv6/CIDR/MAC values and the errno type, shared by everything above
+//   CalicoAPI                     resources, YAML/JSON coding, defaults, validation, selectors (pure)
+//   Datastore                     the Datastore protocol, the file datastore, an in-memory one
 //   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
-//   Calculation                   cluster state -> desired dataplane of one node (pure)
-//   Policy                        Calico policy semantics -> what one node must enforce (pure)
-//   Dataplane                     reconcilers: desired vs the kernel, applying only the difference
-//   Agent                         tabbyd's runtime: start-up, event loop, reload, status, health, metrics
-//   TabbyCtlCommands              tabbyctl's commands; tabbyctl is argument wiring only
+//   ResourceCache                 the one cache of interpreted, indexed resources; changes as deltas (pure)
+//   Calculation, Policy           deltas -> one node's desired dataplane / policy program, incrementally (pure)
+//   PolicyRendering               policy program -> nf_tables ruleset values (pure)
+//   Dataplane                     reconcilers over the Kernel and RulesetKernel protocols, real and fake kernels
+//   Agent                         tabbyd's runtime: wiring, event loop, reload, status, health, metrics, logs
+//   TabbyCtlCommands              tabbyctl's commands; tabbyd and tabbyctl are argument wiring only
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -21,6 +23,7 @@ let package = Package(
     products: [
         .executable(name: "tabbyctl", targets: ["tabbyctl"]),
         .executable(name: "tabbyd", targets: ["tabbyd"]),
+        .library(name: "NetworkAddress", targets: ["NetworkAddress"]),
         .library(name: "CalicoAPI", targets: ["CalicoAPI"]),
         .library(name: "Datastore", targets: ["Datastore"]),
         .library(name: "IPAM", targets: ["IPAM"]),
@@ -40,29 +43,37 @@ let package = Package(
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .target(name: "CLinuxSupport"),
+
+        // Below everything else.
+        .target(name: "NetworkAddress", swiftSettings: strict),
         .target(name: "SystemError", dependencies: ["CLinuxSupport"], swiftSettings: strict),
 
         // The pure core.
         .target(
             name: "CalicoAPI",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["NetworkAddress", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "Datastore", dependencies: ["CalicoAPI", "SystemError"], swiftSettings: strict),
-        .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore"], swiftSettings: strict),
-        .target(name: "ResourceCache", dependencies: ["CalicoAPI"], swiftSettings: strict),
-        .target(name: "Calculation", dependencies: ["CalicoAPI", "ResourceCache"], swiftSettings: strict),
-        .target(name: "Policy", dependencies: ["CalicoAPI", "ResourceCache"], swiftSettings: strict),
+        .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore", "NetworkAddress"], swiftSettings: strict),
+        .target(name: "ResourceCache", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .target(
-            name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables"], swiftSettings: strict),
+            name: "Calculation", dependencies: ["CalicoAPI", "NetworkAddress", "ResourceCache"],
+            swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["CalicoAPI", "NetworkAddress", "ResourceCache"], swiftSettings: strict),
+        .target(
+            name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables", "NetworkAddress"],
+            swiftSettings: strict),
         .target(
             name: "Dataplane",
-            dependencies: ["Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering", "SystemError"],
+            dependencies: [
+                "Calculation", "CalicoAPI", "Netlink", "NFTables", "PolicyRendering", "NetworkAddress", "SystemError",
+            ],
             swiftSettings: strict),
         .target(
             name: "Agent",
             dependencies: [
-                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "ResourceCache", "Policy",
-                "PolicyRendering", "SystemError",
+                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "NetworkAddress", "ResourceCache",
+                "Policy", "PolicyRendering", "SystemError",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -73,14 +84,16 @@ let package = Package(
             swiftSettings: strict),
 
         // The kernel.
-        .target(name: "Netlink", dependencies: ["CMnl", "SystemError"], swiftSettings: strict),
-        .target(name: "NFTables", dependencies: ["CNftnl", "CMnl", "SystemError"], swiftSettings: strict),
+        .target(name: "Netlink", dependencies: ["CMnl", "NetworkAddress", "SystemError"], swiftSettings: strict),
+        .target(
+            name: "NFTables", dependencies: ["CNftnl", "CMnl", "NetworkAddress", "SystemError"],
+            swiftSettings: strict),
 
         // Executables and their commands.
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM", "Policy",
+                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -92,63 +105,81 @@ let package = Package(
         .executableTarget(
             name: "selector-bench", dependencies: ["CalicoAPI"], path: "bench/selector", swiftSettings: strict),
         .executableTarget(
-            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI"], path: "bench/ipam",
+            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI", "NetworkAddress"], path: "bench/ipam",
             swiftSettings: strict),
         .executableTarget(
-            name: "netlink-bench", dependencies: ["Netlink"], path: "bench/netlink", exclude: ["run.sh"],
-            swiftSettings: strict),
+            name: "netlink-bench", dependencies: ["Netlink", "NetworkAddress"], path: "bench/netlink",
+            exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "dataplane-bench", dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink"],
+            name: "dataplane-bench",
+            dependencies: ["Dataplane", "Calculation", "CalicoAPI", "Netlink", "NetworkAddress"],
             path: "bench/dataplane", exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "nftables-bench", dependencies: ["NFTables", "CNftnl"], path: "bench/nftables", exclude: ["run.sh"],
-            swiftSettings: strict),
+            name: "nftables-bench", dependencies: ["NFTables", "CNftnl", "NetworkAddress"], path: "bench/nftables",
+            exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "policy-bench", dependencies: ["Policy", "CalicoAPI"], path: "bench/policy", swiftSettings: strict),
+            name: "policy-bench", dependencies: ["Policy", "CalicoAPI", "NetworkAddress"], path: "bench/policy",
+            swiftSettings: strict),
         .executableTarget(
             name: "policy-dataplane-bench",
-            dependencies: ["Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI"],
+            dependencies: [
+                "Dataplane", "PolicyRendering", "Policy", "NFTables", "CNftnl", "CalicoAPI", "NetworkAddress",
+            ],
             path: "bench/policy-dataplane", exclude: ["run.sh"], swiftSettings: strict),
         .executableTarget(
-            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI", "ResourceCache"], path: "bench/calculation",
-            swiftSettings: strict),
+            name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI", "NetworkAddress", "ResourceCache"],
+            path: "bench/calculation", swiftSettings: strict),
         .executableTarget(
-            name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink"], path: "bench/agent",
-            exclude: ["run.sh"], swiftSettings: strict),
+            name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink", "NetworkAddress"],
+            path: "bench/agent", exclude: ["run.sh"], swiftSettings: strict),
 
         // Tests.
-        .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI"], swiftSettings: strict),
+        .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], swiftSettings: strict),
+        .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
+        .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .testTarget(
-            name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI", "datastore-probe"], swiftSettings: strict),
+            name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI", "NetworkAddress", "datastore-probe"],
+            swiftSettings: strict),
         // A second process for DatastoreTests: writes, increments and gets killed while writing.
         .executableTarget(
             name: "datastore-probe", dependencies: ["Datastore", "CalicoAPI"], path: "Tests/DatastoreProbe",
             swiftSettings: strict),
         .testTarget(
-            name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "ipam-bench"], swiftSettings: strict),
+            name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "NetworkAddress", "ipam-bench"],
+            swiftSettings: strict),
         .testTarget(
-            name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI", "ResourceCache"], swiftSettings: strict),
-        .testTarget(name: "ResourceCacheTests", dependencies: ["ResourceCache", "CalicoAPI"], swiftSettings: strict),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CalicoAPI", "ResourceCache"], swiftSettings: strict),
+            name: "ResourceCacheTests", dependencies: ["ResourceCache", "CalicoAPI", "NetworkAddress"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CalculationTests", dependencies: ["Calculation", "CalicoAPI", "NetworkAddress", "ResourceCache"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PolicyTests", dependencies: ["Policy", "CalicoAPI", "NetworkAddress", "ResourceCache"],
+            swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests",
             dependencies: [
                 "Dataplane", "Calculation", "CalicoAPI", "Netlink", "NFTables", "Policy", "PolicyRendering",
-                "SystemError",
+                "NetworkAddress", "SystemError",
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "PolicyRenderingTests", dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables"],
+            name: "PolicyRenderingTests",
+            dependencies: ["PolicyRendering", "Policy", "CalicoAPI", "NFTables", "NetworkAddress"],
             swiftSettings: strict),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "CalicoAPI", "Datastore", "Dataplane", "Netlink", "NFTables", "SystemError"],
+            dependencies: [
+                "Agent", "CalicoAPI", "Datastore", "Dataplane", "Netlink", "NFTables", "NetworkAddress", "SystemError",
+            ],
             swiftSettings: strict),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemError"], swiftSettings: strict),
-        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "SystemError"], swiftSettings: strict),
-        .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
         .testTarget(
-            name: "TabbyctlTests", dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "tabbyctl"],
+            name: "NetlinkTests", dependencies: ["Netlink", "NetworkAddress", "SystemError"], swiftSettings: strict),
+        .testTarget(
+            name: "NFTablesTests", dependencies: ["NFTables", "NetworkAddress", "SystemError"], swiftSettings: strict),
+        .testTarget(
+            name: "TabbyctlTests",
+            dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "NetworkAddress", "tabbyctl"],
             swiftSettings: strict),
     ]
 )

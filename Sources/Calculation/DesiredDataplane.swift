@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// What the kernel of one node should hold, as computed from the cluster's resources. Plain values: the
 /// Dataplane module compares them with what the kernel has and applies only the difference.
@@ -77,7 +78,7 @@ public struct VXLANDevice: Sendable, Hashable {
 
     public var vni: UInt32
     public var port: UInt16
-    public var mac: String
+    public var mac: MACAddress
     /// The node's VXLAN tunnel address, assigned as /32.
     public var address: IPAddress
     public var mtu: Int
@@ -86,7 +87,7 @@ public struct VXLANDevice: Sendable, Hashable {
     public var localAddress: IPAddress?
 
     public init(
-        vni: UInt32, port: UInt16, mac: String, address: IPAddress, mtu: Int, parentInterface: String?,
+        vni: UInt32, port: UInt16, mac: MACAddress, address: IPAddress, mtu: Int, parentInterface: String?,
         localAddress: IPAddress?
     ) {
         self.vni = vni
@@ -117,25 +118,24 @@ public struct IPIPDevice: Sendable, Hashable {
 public struct DesiredNeighbor: Sendable, Hashable {
     public var interface: String
     public var address: IPAddress
-    /// Six colon-separated hex pairs, lowercase.
-    public var mac: String
+    public var mac: MACAddress
 
-    public init(interface: String, address: IPAddress, mac: String) {
+    public init(interface: String, address: IPAddress, mac: MACAddress) {
         self.interface = interface
         self.address = address
-        self.mac = mac.lowercased()
+        self.mac = mac
     }
 }
 
 /// A bridge FDB entry (`<mac> dst <destination> self permanent`) on an interface.
 public struct DesiredFDBEntry: Sendable, Hashable {
     public var interface: String
-    public var mac: String
+    public var mac: MACAddress
     public var destination: IPAddress
 
-    public init(interface: String, mac: String, destination: IPAddress) {
+    public init(interface: String, mac: MACAddress, destination: IPAddress) {
         self.interface = interface
-        self.mac = mac.lowercased()
+        self.mac = mac
         self.destination = destination
     }
 }

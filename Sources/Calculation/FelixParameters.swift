@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// Why a parameter's text was rejected.
 struct FelixParameterRejection: Error, Sendable {

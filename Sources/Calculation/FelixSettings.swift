@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The effective Felix parameters of one node: Felix's built-in defaults, overlaid by FelixConfiguration
 /// `default`, then `node.<nodename>`, then the agent's local overrides (see `resolve`).

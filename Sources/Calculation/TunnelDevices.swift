@@ -32,9 +32,9 @@ extension DataplaneBuilder {
         for (name, record) in cache.nodes where name != nodeName {
             guard let vtep = record.vtep else { continue }
             result.neighbors.insert(
-                DesiredNeighbor(interface: VXLANDevice.name, address: vtep.tunnelAddress, canonicalMAC: vtep.mac))
+                DesiredNeighbor(interface: VXLANDevice.name, address: vtep.tunnelAddress, mac: vtep.mac))
             result.fdb.insert(
-                DesiredFDBEntry(interface: VXLANDevice.name, canonicalMAC: vtep.mac, destination: vtep.nodeAddress))
+                DesiredFDBEntry(interface: VXLANDevice.name, mac: vtep.mac, destination: vtep.nodeAddress))
         }
     }
 }

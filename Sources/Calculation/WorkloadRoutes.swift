@@ -35,7 +35,7 @@ extension DataplaneBuilder {
             // Felix's route table writes static ARP entries for IPv4 only.
             if let mac = endpoint.mac, address.family == .v4 {
                 result.neighbors.insert(
-                    DesiredNeighbor(interface: endpoint.interface, address: address.address, canonicalMAC: mac))
+                    DesiredNeighbor(interface: endpoint.interface, address: address.address, mac: mac))
             }
         }
     }

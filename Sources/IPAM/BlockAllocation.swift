@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The secondary attributes of an allocation: who it is for (`node`, `namespace`, `pod`, `type`, ...).
 public typealias AllocationAttributes = [String: String]
@@ -10,7 +11,7 @@ extension IPAMBlockSpec {
     public static func empty(cidr: CIDR, affinity: String?, claimTime: String?, sequenceNumber: UInt64) -> IPAMBlockSpec {
         var block = IPAMBlockSpec()
         let size = Int(cidr.addressCount ?? 0)
-        block.cidr = cidr.description
+        block.cidr = cidr
         block.affinity = affinity
         block.affinityClaimTime = claimTime
         block.allocations = Array(repeating: nil, count: size)
@@ -21,9 +22,6 @@ extension IPAMBlockSpec {
         block.deleted = false
         return block
     }
-
-    /// The block's CIDR (validated on the way in).
-    public var network: CIDR? { try? CIDR(parsing: cidr) }
 
     /// The node this block is affine to, when it is a host affinity.
     public var affineNode: String? {

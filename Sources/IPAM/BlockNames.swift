@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// How IPAM objects are named in the datastore (Calico's KDD names).
 public enum IPAMNames {

@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import NetworkAddress
 
 /// One inconsistency `ipam check` finds.
 public enum IPAMProblem: Sendable, Equatable, CustomStringConvertible {
@@ -14,7 +15,7 @@ public enum IPAMProblem: Sendable, Equatable, CustomStringConvertible {
     /// A block affine to a node that has no confirmed affinity for it.
     case blockWithoutAffinity(block: CIDR, node: String)
     /// An affinity whose block does not exist.
-    case affinityWithoutBlock(name: String, node: String, block: String)
+    case affinityWithoutBlock(name: String, node: String, block: CIDR)
 
     public var description: String {
         switch self {
@@ -58,7 +59,7 @@ extension IPAMClient {
         var actual: [String: [String: Int]] = [:]
         var owners: [IPAddress: CIDR] = [:]
         for block in blocks {
-            guard let cidr = block.spec.network else { continue }
+            guard let cidr = block.spec.cidr else { continue }
             for problem in Self.structuralProblems(block.spec, cidr: cidr) { report.problems.append(problem) }
             for ordinal in block.spec.allocations.indices where block.spec.allocations[ordinal] != nil {
                 guard let address = cidr.address(at: UInt64(ordinal)) else { continue }
@@ -75,7 +76,7 @@ extension IPAMClient {
         var recorded: [String: [String: Int]] = [:]
         for handle in handles { recorded[handle.spec.handleID] = handle.spec.block }
         for block in blocks {
-            guard let cidr = block.spec.network else { continue }
+            guard let cidr = block.spec.cidr else { continue }
             for ordinal in block.spec.allocations.indices where block.spec.allocations[ordinal] != nil {
                 let handle = block.spec.handle(of: ordinal)
                 let counted = handle.flatMap { recorded[$0]?[cidr.description] } ?? 0
@@ -92,17 +93,18 @@ extension IPAMClient {
                     .handleWithoutAllocations(handle: handle.spec.handleID, block: cidr, counted: counted, actual: held))
             }
         }
-        let blockCIDRs = Set(blocks.compactMap { $0.spec.network?.description })
+        let blockCIDRs = Set(blocks.compactMap(\.spec.cidr))
         for block in blocks {
-            guard let cidr = block.spec.network, let node = block.spec.affineNode else { continue }
+            guard let cidr = block.spec.cidr, let node = block.spec.affineNode else { continue }
             let confirmed = affinities.contains {
-                $0.spec.node == node && $0.spec.cidr == cidr.description && $0.spec.state == .confirmed
+                $0.spec.node == node && $0.spec.cidr == cidr && $0.spec.state == .confirmed
             }
             if !confirmed { report.problems.append(.blockWithoutAffinity(block: cidr, node: node)) }
         }
-        for affinity in affinities where !blockCIDRs.contains(affinity.spec.cidr) {
+        for affinity in affinities {
+            guard let cidr = affinity.spec.cidr, !blockCIDRs.contains(cidr) else { continue }
             report.problems.append(
-                .affinityWithoutBlock(name: affinity.metadata.name, node: affinity.spec.node, block: affinity.spec.cidr))
+                .affinityWithoutBlock(name: affinity.metadata.name, node: affinity.spec.node, block: cidr))
         }
 
         if repair && !report.problems.isEmpty {
@@ -163,7 +165,7 @@ extension IPAMClient {
 
     private func repairBlocks(_ blocks: [IPAMBlock], into report: inout IPAMCheckReport) async throws(IPAMError) {
         for var block in blocks {
-            guard let cidr = block.spec.network, !Self.structuralProblems(block.spec, cidr: cidr).isEmpty else {
+            guard let cidr = block.spec.cidr, !Self.structuralProblems(block.spec, cidr: cidr).isEmpty else {
                 continue
             }
             var seen: Set<Int> = []
@@ -190,13 +192,13 @@ extension IPAMClient {
             do {
                 switch problem {
                 case .blockWithoutAffinity(let block, let node):
-                    if var existing = affinities.first(where: { $0.spec.node == node && $0.spec.cidr == block.description }) {
+                    if var existing = affinities.first(where: { $0.spec.node == node && $0.spec.cidr == block }) {
                         existing.spec.state = .confirmed
                         _ = try await datastore.update(AnyResource(existing))
                     } else {
                         var affinity = BlockAffinity(
                             name: IPAMNames.affinity(node: node, block: block),
-                            spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: block.description))
+                            spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: block))
                         affinity.spec.type = "host"
                         affinity.spec.deleted = false
                         _ = try await datastore.create(AnyResource(affinity))

@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import NetworkAddress
 
 /// Calico-compatible address management over a ``Datastore``: nodes claim blocks of their pools and hand out
 /// addresses from them. Every write is a compare-and-swap, retried on conflict, so any number of processes may
@@ -57,7 +58,7 @@ public struct IPAMClient: Sendable {
         address: IPAddress, handle: String, attributes: AllocationAttributes = [:], node: String
     ) async throws(IPAMError) {
         let pools = try await listPools()
-        guard let pool = pools.first(where: { $0.spec.network?.contains(address) ?? false }) else {
+        guard let pool = pools.first(where: { $0.spec.cidr?.contains(address) ?? false }) else {
             throw .notInPool(address)
         }
         let blockCIDR = try! CIDR(address: address, prefixLength: pool.spec.effectiveBlockSize).masked
@@ -106,7 +107,7 @@ public struct IPAMClient: Sendable {
         into assigned: inout [IPAddress]
     ) async throws(IPAMError) {
         var held = context.allAffinitiesOfNode
-        var taken = Set(try await listBlocks().compactMap(\.spec.network))
+        var taken = Set(try await listBlocks().compactMap(\.spec.cidr))
         for pool in context.pools where assigned.count < count {
             while assigned.count < count {
                 if held >= context.config.effectiveMaxBlocksPerHost { return }
@@ -126,14 +127,14 @@ public struct IPAMClient: Sendable {
         into assigned: inout [IPAddress]
     ) async throws(IPAMError) {
         let blocks = try await listBlocks().filter { block in
-            guard let network = block.spec.network, block.spec.freeCount > 0, block.spec.deleted != true else {
+            guard let network = block.spec.cidr, block.spec.freeCount > 0, block.spec.deleted != true else {
                 return false
             }
             return block.spec.affinity != "host:\(context.node)"
-                && context.pools.contains { $0.spec.network?.contains(network) ?? false }
+                && context.pools.contains { $0.spec.cidr?.contains(network) ?? false }
         }
         for block in blocks where assigned.count < count {
-            guard let network = block.spec.network else { continue }
+            guard let network = block.spec.cidr else { continue }
             assigned += try await allocate(
                 from: network, count: count - assigned.count, handle: handle, attributes: attributes, affinity: nil)
         }
@@ -171,7 +172,7 @@ public struct IPAMClient: Sendable {
     func claim(_ cidr: CIDR, node: String) async throws(IPAMError) -> Bool {
         let affinityName = IPAMNames.affinity(node: node, block: cidr)
         var affinity = BlockAffinity(
-            name: affinityName, spec: BlockAffinitySpec(state: .pending, node: node, cidr: cidr.description))
+            name: affinityName, spec: BlockAffinitySpec(state: .pending, node: node, cidr: cidr))
         affinity.spec.type = "host"
         affinity.spec.deleted = false
         do {
@@ -269,8 +270,8 @@ public struct IPAMClient: Sendable {
     /// release never frees an address that was handed out again). Returns the handle it was allocated to.
     @discardableResult
     public func release(address: IPAddress, sequenceNumber: UInt64? = nil) async throws(IPAMError) -> String? {
-        guard let block = try await listBlocks().first(where: { $0.spec.network?.contains(address) ?? false }),
-            let cidr = block.spec.network, let ordinal = cidr.ordinal(of: address).map(Int.init)
+        guard let block = try await listBlocks().first(where: { $0.spec.cidr?.contains(address) ?? false }),
+            let cidr = block.spec.cidr, let ordinal = cidr.ordinal(of: address).map(Int.init)
         else { throw .notAllocated(address) }
         var handle: String?
         var failure: IPAMError?
@@ -321,7 +322,7 @@ public struct IPAMClient: Sendable {
         guard let block = try await getBlock(cidr), block.spec.isEmpty, let node = block.spec.affineNode else { return }
         let affinities = try await listAffinities().filter { $0.spec.node == node && $0.spec.state == .confirmed }
         guard affinities.count > 1,
-            var affinity = affinities.first(where: { $0.spec.cidr == cidr.description })
+            var affinity = affinities.first(where: { $0.spec.cidr == cidr })
         else { return }
         do {
             affinity.spec.state = .pendingDeletion
@@ -422,8 +423,8 @@ public struct IPAMClient: Sendable {
         let pools = PoolSelection.candidates(
             try await listPools(), family: family, use: use, nodeLabels: labels, names: names)
         let affinities = try await listAffinities().filter { $0.spec.node == node && $0.spec.deleted != true }
-        let affine = affinities.filter { $0.spec.state == .confirmed }.compactMap { try? CIDR(parsing: $0.spec.cidr) }
-            .filter { block in pools.contains { $0.spec.network?.contains(block) ?? false } }.sorted()
+        let affine = affinities.filter { $0.spec.state == .confirmed }.compactMap(\.spec.cidr)
+            .filter { block in pools.contains { $0.spec.cidr?.contains(block) ?? false } }.sorted()
         return Context(
             node: node, pools: pools, config: try await configuration(), affineBlocks: affine,
             allAffinitiesOfNode: affinities.count)

@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import NetworkAddress
 
 /// Why an IPAM operation failed.
 public enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {

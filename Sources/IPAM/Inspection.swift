@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import NetworkAddress
 
 /// One allocated address as IPAM records it.
 public struct Allocation: Sendable, Equatable {
@@ -38,7 +39,7 @@ extension IPAMClient {
     /// The allocation of `address`, or nil when it is free (or in no block).
     public func allocation(of address: IPAddress) async throws(IPAMError) -> Allocation? {
         for block in try await listBlocks() {
-            guard let cidr = block.spec.network, cidr.contains(address),
+            guard let cidr = block.spec.cidr, cidr.contains(address),
                 let ordinal = cidr.ordinal(of: address).map(Int.init)
             else { continue }
             guard block.spec.allocations.indices.contains(ordinal), block.spec.allocations[ordinal] != nil else {
@@ -56,7 +57,7 @@ extension IPAMClient {
     public func allocations() async throws(IPAMError) -> [Allocation] {
         var result: [Allocation] = []
         for block in try await listBlocks() {
-            guard let cidr = block.spec.network else { continue }
+            guard let cidr = block.spec.cidr else { continue }
             for ordinal in block.spec.allocations.indices where block.spec.allocations[ordinal] != nil {
                 guard let address = cidr.address(at: UInt64(ordinal)) else { continue }
                 result.append(
@@ -75,12 +76,12 @@ extension IPAMClient {
         let blocks = try await listBlocks()
         var report = IPAMReportOfUsage(pools: [])
         for pool in pools {
-            guard let network = pool.spec.network else { continue }
-            let inside = blocks.filter { block in block.spec.network.map { network.contains($0) } ?? false }
-                .sorted { ($0.spec.network!) < ($1.spec.network!) }
+            guard let network = pool.spec.cidr else { continue }
+            let inside = blocks.filter { block in block.spec.cidr.map { network.contains($0) } ?? false }
+                .sorted { ($0.spec.cidr!) < ($1.spec.cidr!) }
             let blockUsage = inside.map { block in
                 IPAMUsage(
-                    cidr: block.spec.network!, total: UInt64(block.spec.allocations.count),
+                    cidr: block.spec.cidr!, total: UInt64(block.spec.allocations.count),
                     inUse: UInt64(block.spec.inUseCount), owner: block.spec.affineNode)
             }
             let total = network.addressCount ?? UInt64.max

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// Which pools may serve a request, and in which order a node walks a pool's blocks.
 public enum PoolSelection {
@@ -9,11 +10,11 @@ public enum PoolSelection {
     ) -> [IPPool] {
         pools.filter { pool in
             let spec = pool.spec
-            guard let network = spec.network, network.family == family, !spec.isDisabled,
+            guard let network = spec.cidr, network.family == family, !spec.isDisabled,
                 spec.effectiveAllowedUses.contains(use)
             else { return false }
             if let names {
-                guard names.contains(pool.metadata.name) || names.contains(spec.cidr) else { return false }
+                guard names.contains(pool.metadata.name) || names.contains(network.description) else { return false }
             } else if spec.assignmentMode == .manual {
                 return false
             }
@@ -31,7 +32,7 @@ public enum PoolSelection {
 
     /// The first block of `pool` (walking from the node's start index, wrapping once) that is not in `taken`.
     public static func freeBlock(in pool: IPPool, node: String, taken: Set<CIDR>) -> CIDR? {
-        guard let network = pool.spec.network else { return nil }
+        guard let network = pool.spec.cidr else { return nil }
         let blockSize = pool.spec.effectiveBlockSize
         let count = network.subnetCount(prefixLength: blockSize) ?? UInt64.max
         let start = startIndex(node: node, blockCount: count)

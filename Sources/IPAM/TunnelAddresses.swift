@@ -1,13 +1,14 @@
 import CalicoAPI
 import Datastore
+import NetworkAddress
 
 /// A node's tunnel endpoints as IPAM keeps them in its Node resource.
 public struct TunnelAddresses: Sendable, Equatable {
     public var ipip: IPAddress?
     public var vxlan: IPAddress?
-    public var vxlanMAC: String?
+    public var vxlanMAC: MACAddress?
 
-    public init(ipip: IPAddress? = nil, vxlan: IPAddress? = nil, vxlanMAC: String? = nil) {
+    public init(ipip: IPAddress? = nil, vxlan: IPAddress? = nil, vxlanMAC: MACAddress? = nil) {
         self.ipip = ipip
         self.vxlan = vxlan
         self.vxlanMAC = vxlanMAC
@@ -48,10 +49,10 @@ extension IPAMClient {
             let before = node.spec
             if ipip != nil || node.spec.bgp != nil {
                 var bgp = node.spec.bgp ?? NodeSpec.BGP()
-                bgp.ipv4IPIPTunnelAddr = ipip?.description
+                bgp.ipv4IPIPTunnelAddr = ipip
                 node.spec.bgp = bgp
             }
-            node.spec.ipv4VXLANTunnelAddr = vxlan?.description
+            node.spec.ipv4VXLANTunnelAddr = vxlan
             node.spec.vxlanTunnelMACAddr = result.vxlanMAC
             if node.spec == before { return result }
             do {
@@ -67,10 +68,10 @@ extension IPAMClient {
     }
 
     private func reconcileTunnel(
-        current: String?, node: String, handle: String, type: String, pools: [IPPool]
+        current: IPAddress?, node: String, handle: String, type: String, pools: [IPPool]
     ) async throws(IPAMError) -> IPAddress? {
-        if let current, let address = IPAddress(current),
-            pools.contains(where: { $0.spec.network?.contains(address) ?? false }),
+        if let address = current,
+            pools.contains(where: { $0.spec.cidr?.contains(address) ?? false }),
             try await allocation(of: address)?.handle == handle
         {
             return address

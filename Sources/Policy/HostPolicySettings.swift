@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 import ResourceCache
 
 /// The Felix parameters that host endpoint policy reads, resolved from FelixConfiguration `node.<node>` over
@@ -41,7 +42,7 @@ public struct HostPolicySettings: Hashable, Sendable {
         self.init(
             failsafeInbound: pick(\.failsafeInboundHostPorts).map(Self.ports) ?? Self.defaultFailsafeInbound,
             failsafeOutbound: pick(\.failsafeOutboundHostPorts).map(Self.ports) ?? Self.defaultFailsafeOutbound,
-            externalNodes: (pick(\.externalNodesCIDRList) ?? []).compactMap { NetworkText.parse($0)?.masked })
+            externalNodes: (pick(\.externalNodesCIDRList) ?? []).map(\.cidr.masked))
     }
 
     private static func ports(_ list: [FelixConfigurationSpec.ProtoPort]) -> [FailsafePort] {
@@ -53,8 +54,7 @@ public struct HostPolicySettings: Hashable, Sendable {
             case "sctp": number = 132
             default: return nil
             }
-            return FailsafePort(
-                protocol: number, port: entry.port, net: entry.net.flatMap { NetworkText.parse($0)?.masked })
+            return FailsafePort(protocol: number, port: entry.port, net: entry.net?.masked)
         }
     }
 }

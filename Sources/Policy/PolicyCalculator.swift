@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 import ResourceCache
 
 /// Computes what one node must enforce for network policy, from a `PolicyState`. Pure: the same state and node

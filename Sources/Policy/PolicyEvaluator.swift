@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// One side of a packet: an address and, when it belongs to a Calico endpoint or network set, what selectors
 /// see of it.

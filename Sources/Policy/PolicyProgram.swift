@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 // The contract between the policy semantics (this module) and the nf_tables rendering: what one node must
 // enforce, as plain values. Everything Calico-specific (namespaces, profiles, label inheritance, selector

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 import ResourceCache
 
 /// What network policy derives from the resource cache, kept current one delta at a time: policies with their
@@ -246,14 +247,14 @@ extension PolicyState {
 
     /// A NetworkSet inherits its namespace's labels (as Calico gives it the `kns.<namespace>` profile) and carries
     /// `projectcalico.org/namespace`; a GlobalNetworkSet has only its own labels.
-    static func source(labels: Labels?, nets: [String]?, namespace: String?) -> ItemSource {
+    static func source(labels: Labels?, nets: [IPNetwork]?, namespace: String?) -> ItemSource {
         var own = labels ?? [:]
         var parents: [String] = []
         if let namespace {
             own[SelectorRewriting.namespaceLabel] = namespace
             parents = [ProfileRecord.namespacePrefix + namespace]
         }
-        let addresses = (nets ?? []).compactMap { NetworkText.parse($0)?.masked }
+        let addresses = (nets ?? []).map(\.cidr.masked)
         return ItemSource(ownLabels: own, parents: parents, addresses: addresses, ports: [])
     }
 

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// A set that a rule needs kept up to date: the addresses matched by a selector, or the named ports of the
 /// endpoints it matches.
@@ -117,9 +118,8 @@ enum RuleNormalizer {
     ) throws(SelectorParseError) -> NormalizedEntity? {
         guard let side else { return NormalizedEntity() }
         var entity = NormalizedEntity()
-        entity.nets = (side.nets ?? []).compactMap { NetworkText.parse($0)?.masked }
-        if !(side.nets ?? []).isEmpty && entity.nets.isEmpty { return nil }
-        entity.notNets = (side.notNets ?? []).compactMap { NetworkText.parse($0)?.masked }
+        entity.nets = (side.nets ?? []).map(\.cidr.masked)
+        entity.notNets = (side.notNets ?? []).map(\.cidr.masked)
         let selector = try SelectorRewriting.ruleSelector(side, policyNamespace: policyNamespace)
         if let selector {
             let requirement = SetRequirement.selector(selector)

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// A named port of an endpoint, as the index keeps it.
 struct ItemPort: Hashable, Sendable {

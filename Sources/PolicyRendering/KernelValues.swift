@@ -1,11 +1,10 @@
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 
-// CalicoAPI and NFTables both name a `Rule` and the address types; these aliases say which is meant.
+// CalicoAPI and NFTables both name a `Rule`; this alias says which is meant.
 typealias KernelRule = NFTables.Rule
-typealias KernelIPv4Address = NFTables.IPv4Address
-typealias KernelIPv6Address = NFTables.IPv6Address
 
 /// CIDRs and ports as nf_tables values: address matches, and the disjoint interval elements that interval sets
 /// need (the kernel refuses overlapping intervals, so overlapping CIDRs are merged first).
@@ -85,17 +84,11 @@ enum KernelValues {
 
     /// A `(address, protocol, port)` element of a named-port set.
     static func namedPortElement(_ address: IPAddress, protocol proto: UInt8, port: UInt16) -> SetElement {
-        let addressValue: SetKeyValue
-        switch address {
-        case .v4:
-            addressValue = .ipv4(KernelIPv4Address(address.bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
-        case .v6:
-            let bytes = address.bytes
-            addressValue = .ipv6(
-                KernelIPv6Address(
-                    high: bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) },
-                    low: bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }))
-        }
+        let addressValue: SetKeyValue =
+            switch address {
+            case .v4(let address): .ipv4(address)
+            case .v6(let address): .ipv6(address)
+            }
         return SetElement(addressValue, .inetProtocol(proto), .inetService(port))
     }
 }

@@ -1,5 +1,6 @@
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 
 /// Renders a node's `PolicyProgram` as the nf_tables ruleset that enforces it: `table ip tabby` (and

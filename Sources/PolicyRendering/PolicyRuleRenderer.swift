@@ -1,5 +1,6 @@
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 
 /// Turns the normalized rules of one policy or profile chain into nf_tables rules for one family.

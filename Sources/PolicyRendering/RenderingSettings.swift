@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The Felix parameters that shape the ruleset, besides the policy program itself.
 public struct RenderingSettings: Hashable, Sendable {

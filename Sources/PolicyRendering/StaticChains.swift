@@ -133,7 +133,7 @@ struct StaticChains {
             [builder.rule(RulesetNames.postrouting, "NAT outgoing", [.jump(RulesetNames.natOutgoing)])])
         var translation: Statement = .masquerade
         if family == .v4, case .v4(let address)? = settings.natOutgoingAddress {
-            translation = .snat(to: KernelIPv4Address(address.bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+            translation = .snat(to: address)
         }
         let source = KernelValues.addressKey(family, .saddr)
         let destination = KernelValues.addressKey(family, .daddr)

@@ -1,5 +1,6 @@
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 
 /// Collects one family's table while the renderer walks the program: chains with their rules, and the sets

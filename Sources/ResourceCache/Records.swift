@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 // What the calculations read of each resource, interpreted once, when the resource arrives. Route calculation
 // and policy calculation read the same records, so that they never disagree about a resource.
@@ -13,7 +14,7 @@ public struct PoolRecord: Sendable, Equatable {
     public var name: String { resource.metadata.name }
 
     init?(_ pool: IPPool) {
-        guard let cidr = try? CIDR(parsing: pool.spec.cidr) else { return nil }
+        guard let cidr = pool.spec.cidr else { return nil }
         resource = pool
         self.cidr = cidr.masked
         vxlanMode = pool.spec.effectiveVXLANMode
@@ -31,8 +32,8 @@ public struct NodeRecord: Sendable, Equatable {
     public let ipv6: CIDR?
     public let vxlanTunnelAddress: IPAddress?
     public let ipipTunnelAddress: IPAddress?
-    /// The VTEP MAC: the Node's `vxlanTunnelMACAddr` when it is a valid MAC, else Felix's derivation.
-    public let vxlanMAC: String
+    /// The VTEP MAC: the Node's `vxlanTunnelMACAddr` when it is set, else Felix's derivation.
+    public let vxlanMAC: MACAddress
     /// Fields that are set but cannot be used, as `field: reason`.
     public let problems: [String]
 
@@ -41,18 +42,19 @@ public struct NodeRecord: Sendable, Equatable {
     init(_ node: Node) {
         resource = node
         var problems: [String] = []
-        func cidr(_ field: String, _ text: String?, _ family: IPFamily) -> CIDR? {
-            guard let text else { return nil }
-            guard let value = try? CIDR(parsing: text), value.family == family else {
-                problems.append("\(field) \"\(text)\" is not an \(family) address with a prefix length")
+        // Validation rejects a Node whose addresses are of the wrong family; a record never relies on that.
+        func cidr(_ field: String, _ value: CIDR?, _ family: IPFamily) -> CIDR? {
+            guard let value else { return nil }
+            guard value.family == family else {
+                problems.append("\(field) \"\(value)\" is not an \(family) address with a prefix length")
                 return nil
             }
             return value
         }
-        func address(_ field: String, _ text: String?) -> IPAddress? {
-            guard let text else { return nil }
-            guard let value = IPAddress(text), value.family == .v4 else {
-                problems.append("\(field) \"\(text)\" is not an IPv4 address")
+        func address(_ field: String, _ value: IPAddress?) -> IPAddress? {
+            guard let value else { return nil }
+            guard value.family == .v4 else {
+                problems.append("\(field) \"\(value)\" is not an IPv4 address")
                 return nil
             }
             return value
@@ -61,16 +63,7 @@ public struct NodeRecord: Sendable, Equatable {
         ipv6 = cidr("spec.bgp.ipv6Address", node.spec.bgp?.ipv6Address, .v6)
         vxlanTunnelAddress = address("spec.ipv4VXLANTunnelAddr", node.spec.ipv4VXLANTunnelAddr)
         ipipTunnelAddress = address("spec.bgp.ipv4IPIPTunnelAddr", node.spec.bgp?.ipv4IPIPTunnelAddr)
-        if let text = node.spec.vxlanTunnelMACAddr {
-            if let mac = MACAddressText.normalized(text) {
-                vxlanMAC = mac
-            } else {
-                problems.append("spec.vxlanTunnelMACAddr \"\(text)\" is not a MAC address; using the derived one")
-                vxlanMAC = FelixConventions.vxlanMAC(node: node.metadata.name)
-            }
-        } else {
-            vxlanMAC = FelixConventions.vxlanMAC(node: node.metadata.name)
-        }
+        vxlanMAC = node.spec.vxlanTunnelMACAddr ?? FelixConventions.vxlanMAC(node: node.metadata.name)
         self.problems = problems
     }
 
@@ -99,7 +92,7 @@ public struct NodeRecord: Sendable, Equatable {
 /// A node's VXLAN tunnel endpoint as other nodes see it.
 public struct RemoteVTEP: Sendable, Hashable {
     public let tunnelAddress: IPAddress
-    public let mac: String
+    public let mac: MACAddress
     public let nodeAddress: IPAddress
 }
 
@@ -125,7 +118,7 @@ public struct BlockRecord: Sendable, Equatable {
     public var name: String { resource.metadata.name }
 
     init?(_ block: IPAMBlock) {
-        guard let cidr = try? CIDR(parsing: block.spec.cidr) else { return nil }
+        guard let cidr = block.spec.cidr else { return nil }
         resource = block
         self.cidr = cidr.masked
         let spec = block.spec
@@ -158,8 +151,7 @@ public struct WorkloadRecord: Sendable, Equatable {
     /// The endpoint's addresses, each a single address (/32 or /128); entries that are not are in `problems`
     /// instead, and neither routes nor policy use them.
     public let addresses: [CIDR]
-    /// The MAC in canonical form, when the endpoint has a valid one.
-    public let mac: String?
+    public let mac: MACAddress?
     public let problems: [String]
 
     public var key: ResourceKey { resource.key }
@@ -174,23 +166,14 @@ public struct WorkloadRecord: Sendable, Equatable {
         let spec = endpoint.spec
         var problems: [String] = []
         var addresses: [CIDR] = []
-        for text in spec.ipNetworks ?? [] {
-            guard let network = (try? CIDR(parsing: text)) ?? IPAddress(text).map({ CIDR(host: $0) }) else {
-                problems.append("ipNetworks entry \"\(text)\" is not an address")
-                continue
-            }
+        for network in spec.ipNetworks ?? [] {
             guard network.prefixLength == network.address.bitWidth else {
-                problems.append("ipNetworks entry \(text) is not a single address (/32 or /128)")
+                problems.append("ipNetworks entry \(network) is not a single address (/32 or /128)")
                 continue
             }
             addresses.append(network)
         }
-        if let text = spec.mac {
-            mac = MACAddressText.normalized(text)
-            if mac == nil { problems.append("mac \"\(text)\" is not a MAC address; no neighbour entry for it") }
-        } else {
-            mac = nil
-        }
+        mac = spec.mac
         self.addresses = addresses
         self.problems = problems
     }
@@ -211,30 +194,6 @@ public struct HostEndpointRecord: Sendable, Equatable {
 
     init(_ endpoint: HostEndpoint) {
         resource = endpoint
-        addresses = (endpoint.spec.expectedIPs ?? []).compactMap { IPAddress($0).map { CIDR(host: $0) } }
-    }
-}
-
-/// MAC address text as the kernel prints it: six lowercase hex pairs joined by colons.
-enum MACAddressText {
-    /// The MAC in canonical form, or nil when `text` is not six hex pairs separated by `:` (or all by `-`).
-    static func normalized(_ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        guard bytes.count == 17 else { return nil }
-        let separator = bytes[2]
-        guard separator == UInt8(ascii: ":") || separator == UInt8(ascii: "-") else { return nil }
-        for index in bytes.indices {
-            if index % 3 == 2 {
-                guard bytes[index] == separator else { return nil }
-                bytes[index] = UInt8(ascii: ":")
-                continue
-            }
-            switch bytes[index] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): bytes[index] += 0x20
-            default: return nil
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        addresses = (endpoint.spec.expectedIPs ?? []).map { CIDR(host: $0) }
     }
 }

@@ -1,3 +1,4 @@
+import NetworkAddress
 import CalicoAPI
 
 // Writing, kind by kind. Each writer returns the delta, or nil when the stored content is already the same.
@@ -20,7 +21,7 @@ extension ResourceCache {
         if pools[name]?.resource == pool { return nil }
         guard let record = PoolRecord(pool) else {
             let removed = removePool(name).map(AnyResource.init)
-            return markUnusable(pool.key, "spec.cidr \"\(pool.spec.cidr)\" is not a CIDR", previous: removed)
+            return markUnusable(pool.key, "spec.cidr is missing", previous: removed)
         }
         unusable.removeValue(forKey: pool.key)
         let previous = pools.updateValue(record, forKey: name)
@@ -54,7 +55,7 @@ extension ResourceCache {
         if let cidr = blockCIDRByName[name], blocks[cidr]?.resource == block { return nil }
         guard let record = BlockRecord(block) else {
             let removed = removeBlock(name).map(AnyResource.init)
-            return markUnusable(block.key, "spec.cidr \"\(block.spec.cidr)\" is not a CIDR", previous: removed)
+            return markUnusable(block.key, "spec.cidr is missing", previous: removed)
         }
         unusable.removeValue(forKey: block.key)
         let previous = removeBlock(name)

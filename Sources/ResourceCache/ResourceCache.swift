@@ -1,3 +1,4 @@
+import NetworkAddress
 import CalicoAPI
 
 /// The one place tabbyd keeps the cluster's resources: fed by the datastore watch, each resource interpreted

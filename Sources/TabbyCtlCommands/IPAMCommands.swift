@@ -2,6 +2,7 @@ import ArgumentParser
 import CalicoAPI
 import Datastore
 import IPAM
+import NetworkAddress
 
 struct IPAMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetworkAddress
 
 #if canImport(Glibc)
     @preconcurrency import Glibc

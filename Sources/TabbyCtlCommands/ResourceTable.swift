@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The `get` tables: per kind, the columns calicoctl shows (and more with `-o wide`).
 enum ResourceTable {
@@ -24,7 +25,11 @@ enum ResourceTable {
         }
     }
 
-    private static func list(_ items: [String]?) -> String { (items ?? []).joined(separator: ",") }
+    private static func list(_ items: [some CustomStringConvertible]?) -> String {
+        (items ?? []).map(\.description).joined(separator: ",")
+    }
+
+    private static func text(_ value: (some CustomStringConvertible)?) -> String { value?.description ?? "" }
 
     private static func order(_ order: Double?) -> String {
         guard let order else { return "" }
@@ -39,7 +44,7 @@ enum ResourceTable {
         switch kind {
         case .ipPool:
             return [
-                column("CIDR", IPPoolSpec.self) { $0.cidr },
+                column("CIDR", IPPoolSpec.self) { text($0.cidr) },
                 column("NAT", IPPoolSpec.self, wide: true) { String($0.natOutgoing ?? false) },
                 column("IPIPMODE", IPPoolSpec.self, wide: true) { $0.effectiveIPIPMode.rawValue },
                 column("VXLANMODE", IPPoolSpec.self, wide: true) { $0.effectiveVXLANMode.rawValue },
@@ -50,8 +55,8 @@ enum ResourceTable {
         case .node:
             return [
                 column("ASN", NodeSpec.self, wide: true) { $0.bgp?.asNumber.map(String.init) ?? "" },
-                column("IPV4", NodeSpec.self, wide: true) { $0.bgp?.ipv4Address ?? "" },
-                column("IPV6", NodeSpec.self, wide: true) { $0.bgp?.ipv6Address ?? "" },
+                column("IPV4", NodeSpec.self, wide: true) { text($0.bgp?.ipv4Address) },
+                column("IPV6", NodeSpec.self, wide: true) { text($0.bgp?.ipv6Address) },
             ]
         case .workloadEndpoint:
             return [
@@ -99,12 +104,12 @@ enum ResourceTable {
         case .blockAffinity:
             return [
                 column("NODE", BlockAffinitySpec.self) { $0.node },
-                column("CIDR", BlockAffinitySpec.self) { $0.cidr },
+                column("CIDR", BlockAffinitySpec.self) { text($0.cidr) },
                 column("STATE", BlockAffinitySpec.self) { $0.state.rawValue },
             ]
         case .ipamBlock:
             return [
-                column("CIDR", IPAMBlockSpec.self) { $0.cidr },
+                column("CIDR", IPAMBlockSpec.self) { text($0.cidr) },
                 column("AFFINITY", IPAMBlockSpec.self) { $0.affinity ?? "" },
                 column("IN USE", IPAMBlockSpec.self, wide: true) { String($0.allocations.count { $0 != nil }) },
             ]

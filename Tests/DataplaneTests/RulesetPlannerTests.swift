@@ -1,3 +1,4 @@
+import NetworkAddress
 import Dataplane
 import NFTables
 import PolicyRendering

@@ -1,3 +1,4 @@
+import NetworkAddress
 import NFTables
 import Testing
 

@@ -1,3 +1,4 @@
+import NetworkAddress
 import Foundation
 import NFTables
 import Testing

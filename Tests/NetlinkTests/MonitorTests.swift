@@ -1,3 +1,4 @@
+import NetworkAddress
 import Foundation
 import Netlink
 import Testing

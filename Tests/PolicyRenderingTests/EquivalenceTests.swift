@@ -1,3 +1,4 @@
+import NetworkAddress
 import CalicoAPI
 import NFTables
 import Policy

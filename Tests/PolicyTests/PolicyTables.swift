@@ -1,3 +1,4 @@
+import NetworkAddress
 import CalicoAPI
 
 @testable import Policy

@@ -1,3 +1,4 @@
+import NetworkAddress
 import CalicoAPI
 import ResourceCache
 import Testing
@@ -71,7 +72,7 @@ struct ResourceDeltaTests {
     @Test func workloadAddressesAreInterpretedOnce() throws {
         var cache = ResourceCache()
         var written = try #require(try endpoint("a", node: "n1").as(WorkloadEndpoint.self))
-        written.spec.ipNetworks = ["192.0.2.7/32", "192.0.2.0/24"]
+        written.spec.ipNetworks = [try CIDR(parsing: "192.0.2.7/32"), try CIDR(parsing: "192.0.2.0/24")]
         let delta = cache.upsert(AnyResource(written))
         let key = try #require(delta).key
         let record = try #require(cache.workloadEndpoint(key))
@@ -81,9 +82,10 @@ struct ResourceDeltaTests {
 
     @Test func anUnusablePoolIsReportedAndRemovedFromReaders() throws {
         var cache = ResourceCache()
-        var pool = IPPool(name: "p", spec: IPPoolSpec(cidr: "192.0.2.0/24"))
+        var pool = IPPool(name: "p", spec: IPPoolSpec(cidr: try CIDR(parsing: "192.0.2.0/24")))
         #expect(cache.upsert(AnyResource(pool))?.change == .added)
-        pool.spec.cidr = "192.0.2.0/99"
+        // A pool without a CIDR (validation refuses one; a resource can come from elsewhere).
+        pool.spec.cidr = nil
         let broken = cache.upsert(AnyResource(pool))
         #expect(broken?.change == .removed)
         #expect(cache.pools.isEmpty)

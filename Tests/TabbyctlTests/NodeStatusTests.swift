@@ -1,3 +1,4 @@
+import NetworkAddress
 import Agent
 import Foundation
 import Glibc

@@ -2,6 +2,7 @@ import CalicoAPI
 import Datastore
 import Foundation
 import IPAM
+import NetworkAddress
 
 /// A WorkloadEndpoint of the local node: its resource and the interface it needs in the node's namespace.
 struct LocalEndpoint {
@@ -39,7 +40,7 @@ struct Cluster {
         nodeCount = nodes
         remoteCount = remote
         let pool = try CIDR(parsing: Self.pool)
-        var poolSpec = IPPoolSpec(cidr: Self.pool)
+        var poolSpec = IPPoolSpec(cidr: pool)
         poolSpec.blockSize = Self.blockSize
         poolSpec.vxlanMode = .always
         poolSpec.ipipMode = .never
@@ -70,13 +71,13 @@ struct Cluster {
                     IPAMBlockSpec.empty(
                         cidr: cidr, affinity: "host:\(node)", claimTime: Self.claimTime, sequenceNumber: 0))
             }
-            func allocate(_ ordinal: Int, handle: String, attributes: [String: String]) throws -> String {
+            func allocate(_ ordinal: Int, handle: String, attributes: [String: String]) throws -> IPAddress {
                 let block = ordinal / blockAddresses
                 let inBlock = ordinal % blockAddresses
                 guard blocks[block].allocate(ordinal: inBlock, handle: handle, attributes: attributes),
                     let address = cidrs[block].address(at: UInt64(inBlock))
                 else { throw BenchError("cannot allocate ordinal \(ordinal) of \(node)") }
-                return address.description
+                return address
             }
             let tunnel = try allocate(
                 0, handle: IPAMNames.vxlanTunnelHandle(node: node),
@@ -86,7 +87,7 @@ struct Cluster {
                 index == 0
                 ? Self.localAddress
                 : index < 100 ? "192.0.2.\(index + 1)/24" : "198.51.100.\(index - 99)/24"
-            nodeSpec.bgp = NodeSpec.BGP(ipv4Address: nodeAddress)
+            nodeSpec.bgp = NodeSpec.BGP(ipv4Address: try CIDR(parsing: nodeAddress))
             nodeSpec.ipv4VXLANTunnelAddr = tunnel
             nodeSpec.vxlanTunnelMACAddr = FelixConventions.vxlanMAC(node: node)
             resources.append(AnyResource(Node(name: node, spec: nodeSpec)))
@@ -103,8 +104,8 @@ struct Cluster {
                 spec.pod = pod
                 spec.endpoint = "eth0"
                 spec.interfaceName = FelixConventions.workloadInterfaceName(namespace: namespace, pod: "\(node).\(pod)")
-                spec.ipNetworks = ["\(address)/32"]
-                spec.mac = String(format: "02:42:0a:%02x:%02x:%02x", index & 0xff, number >> 8, number & 0xff)
+                spec.ipNetworks = [CIDR(host: address)]
+                spec.mac = MACAddress(0x0242_0a00_0000 | UInt64(index & 0xff) << 16 | UInt64(number & 0xffff))
                 spec.profiles = ["kns.\(namespace)"]
                 var endpoint = WorkloadEndpoint(
                     name: "\(node.replacing("-", with: "--"))-k8s-\(pod.replacing("-", with: "--"))-eth0",
@@ -124,7 +125,7 @@ struct Cluster {
                     AnyResource(
                         BlockAffinity(
                             name: IPAMNames.affinity(node: node, block: cidr),
-                            spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: cidr.description))))
+                            spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: cidr))))
             }
             blockCount += blocks.count
         }

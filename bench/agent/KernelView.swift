@@ -19,12 +19,12 @@ struct KernelView {
         let socket = try RouteSocket(in: NetworkNamespace(named: namespace))
         let links = try socket.links()
         names = Dictionary(uniqueKeysWithValues: links.map { ($0.index, $0.name) })
-        routes = try socket.routes(family: .ipv4, table: .main).filter { $0.protocol != .kernel }
-        neighbors = try socket.neighbors(family: .ipv4).filter { $0.state == .permanent }
+        routes = try socket.routes(family: .v4, table: .main).filter { $0.protocol != .kernel }
+        neighbors = try socket.neighbors(family: .v4).filter { $0.state == .permanent }
         vxlan = links.first { $0.name == "vxlan.calico" }
         if let vxlan {
             fdb = try socket.fdbEntries(interfaceIndex: vxlan.index).filter { $0.destination != nil }
-            vxlanAddresses = try socket.addresses(family: .ipv4, interfaceIndex: vxlan.index)
+            vxlanAddresses = try socket.addresses(family: .v4, interfaceIndex: vxlan.index)
         } else {
             fdb = []
             vxlanAddresses = []

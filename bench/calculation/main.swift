@@ -1,4 +1,5 @@
 import Calculation
+import NetworkAddress
 import ResourceCache
 // calculation-bench: how long Tabby takes to compute one node's desired dataplane, and what one datastore change
 // costs the cluster state.
@@ -17,7 +18,8 @@ func makeCluster(
     nodes: Int, endpoints: Int, local: Int, blockSize: Int
 ) -> (resources: [AnyResource], localInterfaces: Set<String>, blocks: Int) {
     var resources: [AnyResource] = []
-    var pool = IPPoolSpec(cidr: "10.0.0.0/8")
+    let pool8 = try! CIDR(parsing: "10.0.0.0/8")
+    var pool = IPPoolSpec(cidr: pool8)
     pool.vxlanMode = .crossSubnet
     pool.blockSize = blockSize
     resources.append(AnyResource(IPPool(name: "default-ipv4-ippool", spec: pool)))
@@ -26,7 +28,6 @@ func makeCluster(
     // Ordinal 0 is the tunnel address; five more for borrowers.
     let blocksPerNode = (max(perNode, local) + 6 + blockAddresses - 1) / blockAddresses
     var localInterfaces: Set<String> = ["lo", "eth0"]
-    let pool8 = try! CIDR(parsing: "10.0.0.0/8")
     func blockCIDR(node: Int, ordinal: Int) -> CIDR {
         pool8.subnet(at: UInt64(node * blocksPerNode + ordinal / blockAddresses), prefixLength: blockSize)!
     }
@@ -37,7 +38,7 @@ func makeCluster(
             blocks[cidr]
             ?? {
                 var spec = IPAMBlockSpec()
-                spec.cidr = cidr.description
+                spec.cidr = cidr
                 spec.affinity = "host:node-\(node)"
                 spec.allocations = Array(repeating: nil, count: blockAddresses)
                 return spec
@@ -50,16 +51,16 @@ func makeCluster(
     for index in 0..<nodes {
         var spec = NodeSpec()
         let subnet = index % 2 == 0 ? "192.0.2" : "198.51.100"
-        spec.bgp = NodeSpec.BGP(ipv4Address: "\(subnet).\(index / 2 + 1)/24")
-        spec.ipv4VXLANTunnelAddr = allocate(index, ordinal: 0, to: index).description
+        spec.bgp = NodeSpec.BGP(ipv4Address: try! CIDR(parsing: "\(subnet).\(index / 2 + 1)/24"))
+        spec.ipv4VXLANTunnelAddr = allocate(index, ordinal: 0, to: index)
         resources.append(AnyResource(Node(name: "node-\(index)", spec: spec)))
         for endpoint in 0..<(index == 0 ? local : perNode) {
             let address = allocate(index, ordinal: endpoint + 1, to: index)
             var wep = WorkloadEndpointSpec()
             wep.node = "node-\(index)"
             wep.interfaceName = FelixConventions.workloadInterfaceName(namespace: "ns", pod: "pod-\(index)-\(endpoint)")
-            wep.ipNetworks = ["\(address)/32"]
-            wep.mac = "ee:ee:ee:ee:ee:ee"
+            wep.ipNetworks = [CIDR(host: address)]
+            wep.mac = MACAddress(0xeeee_eeee_eeee)
             wep.profiles = ["kns.ns"]
             if index == 0 { localInterfaces.insert(wep.interfaceName) }
             let name = "node--\(index)-k8s-pod--\(endpoint)-eth0"
@@ -136,7 +137,7 @@ for shape in shapes {
         var wep = WorkloadEndpointSpec()
         wep.node = "node-\(1 + counter % (nodeCount - 1))"
         wep.interfaceName = "calibench\(counter % 1000)"
-        wep.ipNetworks = ["10.250.\(counter / 256 % 256).\(counter % 256)/32"]
+        wep.ipNetworks = [CIDR(host: .v4(IPv4Address(10, 250, UInt8(counter / 256 % 256), UInt8(counter % 256))))]
         cluster.upsert(AnyResource(WorkloadEndpoint(name: "bench-\(counter)", namespace: "ns", spec: wep)))
     }
     // One endpoint added to node-0 and removed again, each followed by node-0's dataplane.
@@ -145,7 +146,7 @@ for shape in shapes {
         var wep = WorkloadEndpointSpec()
         wep.node = "node-0"
         wep.interfaceName = "calibench\(counter % 1000)"
-        wep.ipNetworks = ["10.251.\(counter / 256 % 256).\(counter % 256)/32"]
+        wep.ipNetworks = [CIDR(host: .v4(IPv4Address(10, 251, UInt8(counter / 256 % 256), UInt8(counter % 256))))]
         cluster.upsert(AnyResource(WorkloadEndpoint(name: "bench0-\(counter)", namespace: "ns", spec: wep)))
         result = Calculator.desired(cache: cluster, node: "node-0", environment: environment, settings: settings)
         cluster.remove(ResourceKey(kind: .workloadEndpoint, namespace: "ns", name: "bench0-\(counter)"))

@@ -1,3 +1,4 @@
+import NetworkAddress
 import Calculation
 import CalicoAPI
 import Dataplane
@@ -32,11 +33,11 @@ func desiredWorkloadNode(remoteBlocks: Int, workloads count: Int) -> DesiredData
     desired.sysctls["net/ipv6/conf/all/forwarding"] = "1"
     for index in 0..<count {
         let interface = workloadInterface(index)
-        let address = CalicoAPI.IPAddress(workloadAddress(index))!
+        let address = IPAddress(workloadAddress(index))!
         let destination = CIDR(host: address)
         desired.routes[destination] = DesiredRoute(
             destination: destination, target: .interface(interface), kind: .localWorkload, routeProtocol: 80)
-        desired.neighbors.insert(DesiredNeighbor(interface: interface, address: address, mac: workloadMAC(index)))
+        desired.neighbors.insert(DesiredNeighbor(interface: interface, address: address, mac: MACAddress(workloadMAC(index))!))
         for (path, value) in [
             ("ipv4/conf/\(interface)/proxy_arp", "1"), ("ipv4/neigh/\(interface)/proxy_delay", "0"),
             ("ipv4/conf/\(interface)/forwarding", "1"), ("ipv4/conf/\(interface)/route_localnet", "1"),

@@ -1,4 +1,5 @@
 import Calculation
+import NetworkAddress
 // dataplane-bench: the reconciler against `ip -batch` + `bridge -batch` in one run, in fresh network namespaces
 // (`tabby-bench-<pid>-*`) that it creates and deletes. A VXLAN node: vxlan.calico, 200 remote VTEPs (permanent
 // neighbours and FDB entries) and N remote-block routes via vxlan.calico onlink. Prints medians and ratios.
@@ -57,7 +58,7 @@ final class BenchNamespace {
 // MARK: - The desired node
 
 func vtepAddress(_ index: Int) -> String { "198.51.100.\(index + 1)" }
-func vtepMAC(_ index: Int) -> String { String(format: "66:00:00:00:%02x:%02x", index >> 8, index & 0xff) }
+func vtepMAC(_ index: Int) -> MACAddress { MACAddress(0x6600_0000_0000 | UInt64(index & 0xffff)) }
 func underlay(_ index: Int) -> String { "203.0.113.\(index + 1)" }
 /// The i-th /26 block in 10.0.0.0/8 (route destinations only; no packet goes there).
 func block(_ index: Int) -> String { "10.\(index >> 10).\((index >> 2) & 0xff).\((index & 3) * 64)/26" }
@@ -65,21 +66,21 @@ func block(_ index: Int) -> String { "10.\(index >> 10).\((index >> 2) & 0xff).\
 func desiredNode(routes: Int) -> DesiredDataplane {
     var desired = DesiredDataplane()
     desired.vxlan = VXLANDevice(
-        vni: 4096, port: 4789, mac: "66:aa:bb:cc:dd:01", address: CalicoAPI.IPAddress("198.51.100.250")!, mtu: 1450,
-        parentInterface: "eth0", localAddress: CalicoAPI.IPAddress("192.0.2.1")!)
+        vni: 4096, port: 4789, mac: MACAddress(0x66aa_bbcc_dd01), address: IPAddress("198.51.100.250")!, mtu: 1450,
+        parentInterface: "eth0", localAddress: IPAddress("192.0.2.1")!)
     for index in 0..<vtepCount {
         desired.neighbors.insert(
             DesiredNeighbor(
-                interface: VXLANDevice.name, address: CalicoAPI.IPAddress(vtepAddress(index))!, mac: vtepMAC(index)))
+                interface: VXLANDevice.name, address: IPAddress(vtepAddress(index))!, mac: vtepMAC(index)))
         desired.fdb.insert(
             DesiredFDBEntry(
-                interface: VXLANDevice.name, mac: vtepMAC(index), destination: CalicoAPI.IPAddress(underlay(index))!))
+                interface: VXLANDevice.name, mac: vtepMAC(index), destination: IPAddress(underlay(index))!))
     }
     for index in 0..<routes {
         let destination = try! CIDR(parsing: block(index))
         desired.routes[destination] = DesiredRoute(
             destination: destination,
-            target: .gateway(CalicoAPI.IPAddress(vtepAddress(index % vtepCount))!, interface: VXLANDevice.name),
+            target: .gateway(IPAddress(vtepAddress(index % vtepCount))!, interface: VXLANDevice.name),
             kind: .vxlanTunnel, routeProtocol: 3, mtu: 1450)
     }
     return desired
@@ -136,7 +137,7 @@ defer {
 var oneMore = desired
 let extra = try CIDR(parsing: "10.255.255.192/26")
 oneMore.routes[extra] = DesiredRoute(
-    destination: extra, target: .gateway(CalicoAPI.IPAddress(vtepAddress(0))!, interface: VXLANDevice.name),
+    destination: extra, target: .gateway(IPAddress(vtepAddress(0))!, interface: VXLANDevice.name),
     kind: .vxlanTunnel, routeProtocol: 3, mtu: 1450)
 
 var coldTool: [Duration] = []

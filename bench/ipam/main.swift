@@ -7,6 +7,7 @@ import CalicoAPI
 import Datastore
 import Foundation
 import IPAM
+import NetworkAddress
 
 #if canImport(Glibc)
     import Glibc
@@ -75,7 +76,7 @@ func worker(directory: String, node: String, operations: Int, seed: UInt64, logP
 func makeDatastore(nodes: Int) async throws -> String {
     let directory = "/tmp/tabby-ipam-bench-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
     let store = try FileDatastore(directory: directory)
-    var spec = IPPoolSpec(cidr: "10.128.0.0/16")
+    var spec = IPPoolSpec(cidr: try CIDR(parsing: "10.128.0.0/16"))
     spec.blockSize = 26
     _ = try await store.create(AnyResource(IPPool(name: "bench", spec: spec)))
     for index in 0..<nodes { _ = try await store.create(AnyResource(Node(name: "node-\(index)"))) }

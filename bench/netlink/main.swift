@@ -6,6 +6,7 @@
 // --quick runs fewer repetitions; --no-gate does not wait for a quiet machine before each measurement.
 import Foundation
 import Netlink
+import NetworkAddress
 
 let protocolNumber: UInt8 = 80
 
@@ -42,7 +43,7 @@ final class BenchNamespace {
 
     func routeCount() throws -> Int {
         try RouteSocket(in: namespace).routes(
-            family: .ipv4, table: .main, protocol: RouteProtocol(protocolNumber)
+            family: .v4, table: .main, protocol: RouteProtocol(protocolNumber)
         ).count
     }
 }
@@ -90,7 +91,7 @@ func run(_ arguments: String...) throws -> [UInt8] {
 
 // MARK: - Work
 
-func destination(_ i: Int) -> IPPrefix { IPPrefix(host: .v4(IPv4Address(0x0a00_0000 + UInt32(i) + 1))) }
+func destination(_ i: Int) -> CIDR { CIDR(host: .v4(IPv4Address(0x0a00_0000 + UInt32(i) + 1))) }
 
 func batchFile(_ verb: String, count: Int) throws -> String {
     let path = NSTemporaryDirectory() + "tabby-bench-\(getpid())-\(verb)-\(count).batch"
@@ -116,7 +117,7 @@ func tabbyApply(_ ns: BenchNamespace, count: Int, replace: Bool) throws {
 }
 
 func tabbyDump(_ ns: BenchNamespace) throws -> Int {
-    try RouteSocket(in: ns.namespace).routes(family: .ipv4, table: .main, protocol: RouteProtocol(protocolNumber))
+    try RouteSocket(in: ns.namespace).routes(family: .v4, table: .main, protocol: RouteProtocol(protocolNumber))
         .count
 }
 

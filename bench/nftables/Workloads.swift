@@ -1,5 +1,6 @@
 import Glibc
 import NFTables
+import NetworkAddress
 
 /// The workloads of perf-baselines.md, built both as a module transaction and as an `nft -f` file.
 enum Workload {

@@ -2,6 +2,7 @@
 // network namespaces (tabby-bench-nft-*), printing medians and ratios. Run as root: bench/nftables/run.sh.
 @preconcurrency import Glibc
 import NFTables
+import NetworkAddress
 
 setvbuf(stdout, nil, _IOLBF, 0)
 

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// The cluster, in the same shape as policy-bench (the policy calculation's benchmark) so the figures
 /// add up: `nodes` nodes with `perNode` WorkloadEndpoints each, `policies` policies (half NetworkPolicies in
@@ -25,7 +26,7 @@ struct Cluster {
         endpoint.metadata.labels = ["app": "app-\(app)", "tier": "t\(index % 5)", "zone": "z\(index % 3)"]
         endpoint.spec.node = "node-\(index % nodes)"
         endpoint.spec.interfaceName = interface(index)
-        endpoint.spec.ipNetworks = ["\(address(index))/32"]
+        endpoint.spec.ipNetworks = [CIDR(host: IPAddress(address(index))!)]
         endpoint.spec.profiles = ["kns.ns-\(index % Self.namespaces)"]
         endpoint.spec.ports = [EndpointPort(name: "http", protocol: .tcp, port: 8080)]
         return AnyResource(endpoint)
@@ -40,7 +41,7 @@ struct Cluster {
         from.destination?.ports = [.number(UInt16(1000 + index % 100)), .named("http")]
         var deny = Rule(action: .deny)
         deny.source = EntityRule()
-        deny.source?.nets = ["192.0.2.0/24"]
+        deny.source?.nets = [IPNetwork("192.0.2.0/24")!]
         if index % 2 == 0 {
             var spec = NetworkPolicySpec()
             spec.selector = "app == 'app-\(index % Self.apps)'"
@@ -61,13 +62,13 @@ struct Cluster {
 
     func resources() -> [AnyResource] {
         var resources: [AnyResource] = []
-        var pool = IPPoolSpec(cidr: "198.18.0.0/15")
+        var pool = IPPoolSpec(cidr: try! CIDR(parsing: "198.18.0.0/15"))
         pool.natOutgoing = true
         pool.vxlanMode = .always
         resources.append(AnyResource(IPPool(name: "pool", spec: pool)))
         for index in 0..<nodes {
             var spec = NodeSpec()
-            spec.bgp = NodeSpec.BGP(ipv4Address: "192.0.2.\(index + 1)/24")
+            spec.bgp = NodeSpec.BGP(ipv4Address: try! CIDR(parsing: "192.0.2.\(index + 1)/24"))
             resources.append(AnyResource(Node(name: "node-\(index)", spec: spec)))
         }
         resources += (0..<policies).map(policy)

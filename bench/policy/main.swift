@@ -3,6 +3,7 @@
 // change (state update plus the node's program again). There is no standard tool to compare with; the
 // numbers are medians of several runs, printed with the work done (selector evaluations, sets changed).
 import CalicoAPI
+import NetworkAddress
 import Policy
 
 #if canImport(Glibc)
@@ -29,7 +30,7 @@ func endpoint(_ index: Int, app: Int) -> AnyResource {
     endpoint.spec.node = "node-\(index % nodes)"
     endpoint.spec.interfaceName = "cali\(index)"
     let address = 0x0A00_0000 + UInt32(index) + 1
-    endpoint.spec.ipNetworks = ["\(address >> 24).\(address >> 16 & 255).\(address >> 8 & 255).\(address & 255)/32"]
+    endpoint.spec.ipNetworks = [CIDR(host: .v4(IPv4Address(address)))]
     endpoint.spec.profiles = ["kns.ns-\(index % namespaces)"]
     endpoint.spec.ports = [EndpointPort(name: "http", protocol: .tcp, port: 8080)]
     return AnyResource(endpoint)
@@ -44,7 +45,7 @@ func policy(_ index: Int) -> AnyResource {
     from.destination?.ports = [.number(UInt16(1000 + index % 100)), .named("http")]
     var deny = Rule(action: .deny)
     deny.source = EntityRule()
-    deny.source?.nets = ["192.0.2.0/24"]
+    deny.source?.nets = [IPNetwork("192.0.2.0/24")!]
     if index % 2 == 0 {
         var spec = NetworkPolicySpec()
         spec.selector = "app == 'app-\(index % apps)'"

@@ -1,5 +1,6 @@
 import CalicoAPI
 import Glibc
+import NetworkAddress
 
 /// How tabbyd runs on this node: from defaults, the YAML file (`/etc/tabby/tabbyd.yaml` or `--config`),
 /// `TABBYD_*` environment variables and command-line options, each winning over the ones before it.

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 extension AgentConfiguration {
     /// The merged settings checked field by field; the first problem is reported where it was written.

@@ -1,3 +1,4 @@
+import NetworkAddress
 import CalicoAPI
 import Dataplane
 import Datastore
@@ -119,7 +120,8 @@ extension NodeAgent {
             let tunnels = try await ipam.ensureTunnelAddresses(node: configuration.nodeName)
             board.update {
                 $0.tunnelAddresses = StatusReport.TunnelAddresses(
-                    ipip: tunnels.ipip?.description, vxlan: tunnels.vxlan?.description, vxlanMAC: tunnels.vxlanMAC)
+                    ipip: tunnels.ipip?.description, vxlan: tunnels.vxlan?.description,
+                    vxlanMAC: tunnels.vxlanMAC?.description)
             }
         } catch {
             log.error("cannot claim tunnel addresses", ["error": error.description])

@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import NetworkAddress
 
 /// Makes the agent's Node resource exist with the node's address and labels (compare-and-swap, retried).
 enum NodeRegistration {
@@ -13,7 +14,7 @@ enum NodeRegistration {
                 }
                 let before = node
                 var bgp = node.spec.bgp ?? NodeSpec.BGP()
-                bgp.ipv4Address = address.description
+                bgp.ipv4Address = address
                 node.spec.bgp = bgp
                 if !labels.isEmpty { node.metadata.labels = (node.metadata.labels ?? [:]).merging(labels) { $1 } }
                 if node == before { return node }
@@ -21,7 +22,7 @@ enum NodeRegistration {
             } catch .notFound {
                 var node = Node(name: name)
                 node.metadata.labels = labels.isEmpty ? nil : labels
-                node.spec.bgp = NodeSpec.BGP(ipv4Address: address.description)
+                node.spec.bgp = NodeSpec.BGP(ipv4Address: address)
                 do throws(DatastoreError) {
                     return try await store.create(AnyResource(node)).as(Node.self)!
                 } catch .alreadyExists {

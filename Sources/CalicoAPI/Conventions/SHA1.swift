@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// SHA-1 (FIPS 180-4), for the identifiers Calico derives from it: VXLAN tunnel MACs and workload interface
 /// names. Not for security.
 public enum SHA1 {
@@ -51,9 +53,8 @@ public enum SHA1 {
 public enum FelixConventions {
     /// The VXLAN device's MAC when the Node does not set one: 0x66 then the first five bytes of SHA-1 of the
     /// node name (a locally administered unicast address).
-    public static func vxlanMAC(node: String) -> String {
-        let bytes = [0x66] + SHA1.digest(node).prefix(5)
-        return bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
+    public static func vxlanMAC(node: String) -> MACAddress {
+        MACAddress(SHA1.digest(node).prefix(5).reduce(UInt64(0x66)) { $0 << 8 | UInt64($1) })
     }
 
     /// The host-side interface name of a Kubernetes pod's veth: the prefix then the first 11 hex characters of

@@ -1,10 +1,12 @@
+import NetworkAddress
+
 /// A named port of an endpoint, which policy rules can refer to by name.
 public struct EndpointPort: Codable, Sendable, Equatable {
     public var name: String
     public var `protocol`: ProtocolValue
     public var port: UInt16
     public var hostPort: UInt16?
-    public var hostIP: String?
+    public var hostIP: IPAddress?
 
     public init(name: String, protocol: ProtocolValue, port: UInt16) {
         self.name = name
@@ -18,7 +20,6 @@ public struct EndpointPort: Codable, Sendable, Equatable {
             validator.error("protocol", "a named port needs protocol TCP, UDP or SCTP (got \(`protocol`))")
         }
         if port == 0 { validator.error("port", "must be between 1 and 65535") }
-        if hostIP != nil { validator.address("hostIP", hostIP) }
     }
 }
 
@@ -29,8 +30,13 @@ public struct WorkloadEndpointSpec: ResourceSpec {
     public static let kind = ResourceKind.workloadEndpoint
 
     public struct IPNAT: Codable, Sendable, Equatable {
-        public var internalIP: String
-        public var externalIP: String
+        public var internalIP: IPAddress
+        public var externalIP: IPAddress
+
+        public init(internalIP: IPAddress, externalIP: IPAddress) {
+            self.internalIP = internalIP
+            self.externalIP = externalIP
+        }
     }
 
     public struct QoSControls: Codable, Sendable, Equatable {
@@ -58,15 +64,15 @@ public struct WorkloadEndpointSpec: ResourceSpec {
     public var pod: String?
     public var endpoint: String?
     public var serviceAccountName: String?
-    public var ipNetworks: [String]?
+    public var ipNetworks: [CIDR]?
     public var ipNATs: [IPNAT]?
-    public var ipv4Gateway: String?
-    public var ipv6Gateway: String?
+    public var ipv4Gateway: IPAddress?
+    public var ipv6Gateway: IPAddress?
     public var profiles: [String]?
     public var interfaceName: String = ""
-    public var mac: String?
+    public var mac: MACAddress?
     public var ports: [EndpointPort]?
-    public var allowSpoofedSourcePrefixes: [String]?
+    public var allowSpoofedSourcePrefixes: [CIDR]?
     public var qosControls: QoSControls?
 
     public init() {}
@@ -75,26 +81,14 @@ public struct WorkloadEndpointSpec: ResourceSpec {
         if node.isEmpty { validator.error("node", "the node the workload runs on is required") }
         InterfaceNameRules.check("interfaceName", interfaceName, required: true, into: validator)
         validator.within("ipNetworks") {
-            for (index, text) in (ipNetworks ?? []).enumerated() {
-                let field = "[\(index)]"
-                guard let cidr = validator.cidr(field, text) else { continue }
-                if cidr.prefixLength != cidr.address.bitWidth {
-                    validator.error(field, "workload addresses must be /32 (IPv4) or /128 (IPv6), got \(text)")
-                }
+            for (index, cidr) in (ipNetworks ?? []).enumerated() where cidr.prefixLength != cidr.address.bitWidth {
+                validator.error("[\(index)]", "workload addresses must be /32 (IPv4) or /128 (IPv6), got \(cidr)")
             }
         }
-        validator.each("ipNATs", ipNATs) { nat in
-            validator.address("internalIP", nat.internalIP)
-            validator.address("externalIP", nat.externalIP)
-        }
-        validator.address("ipv4Gateway", ipv4Gateway, family: .v4)
-        validator.address("ipv6Gateway", ipv6Gateway, family: .v6)
-        validator.mac("mac", mac)
+        validator.family("ipv4Gateway", ipv4Gateway, .v4)
+        validator.family("ipv6Gateway", ipv6Gateway, .v6)
         validator.each("ports", ports) { $0.validate(into: validator) }
         PortNameRules.unique(ports, into: validator)
-        validator.within("allowSpoofedSourcePrefixes") {
-            for (index, text) in (allowSpoofedSourcePrefixes ?? []).enumerated() { validator.cidr("[\(index)]", text) }
-        }
         validator.within("profiles") {
             for (index, name) in (profiles ?? []).enumerated() where name.isEmpty {
                 validator.error("[\(index)]", "a profile name must not be empty")
@@ -112,7 +106,7 @@ public struct HostEndpointSpec: ResourceSpec {
     public var node: String = ""
     /// An interface name, `*` for all of the host's interfaces, or empty to match by `expectedIPs`.
     public var interfaceName: String?
-    public var expectedIPs: [String]?
+    public var expectedIPs: [IPAddress]?
     public var profiles: [String]?
     public var ports: [EndpointPort]?
 
@@ -126,9 +120,6 @@ public struct HostEndpointSpec: ResourceSpec {
         }
         if !name.isEmpty && name != "*" {
             InterfaceNameRules.check("interfaceName", name, required: true, into: validator)
-        }
-        validator.within("expectedIPs") {
-            for (index, text) in (expectedIPs ?? []).enumerated() { validator.address("[\(index)]", text) }
         }
         validator.each("ports", ports) { $0.validate(into: validator) }
         PortNameRules.unique(ports, into: validator)

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// FelixConfiguration: the agent's settings, `default` for all nodes and `node.<name>` for one.
 ///
 /// Tabby reads the Felix parameters below. A parameter that is not listed is rejected as an unknown field
@@ -15,7 +17,7 @@ public struct FelixConfigurationSpec: ResourceSpec {
     public struct ProtoPort: Codable, Sendable, Equatable {
         public var `protocol`: String
         public var port: UInt16
-        public var net: String?
+        public var net: CIDR?
     }
 
     public struct HealthTimeoutOverride: Codable, Sendable, Equatable {
@@ -63,7 +65,7 @@ public struct FelixConfigurationSpec: ResourceSpec {
     public var mtuIfacePattern: String?
     public var allowVXLANPacketsFromWorkloads: Bool?
     public var allowIPIPPacketsFromWorkloads: Bool?
-    public var externalNodesCIDRList: [String]?
+    public var externalNodesCIDRList: [IPNetwork]?
 
     // Routes and interfaces.
     public var interfacePrefix: String?
@@ -71,8 +73,8 @@ public struct FelixConfigurationSpec: ResourceSpec {
     public var routeTableRanges: [RouteTableRange]?
     public var routeTableRange: RouteTableRange?
     public var deviceRouteProtocol: Int?
-    public var deviceRouteSourceAddress: String?
-    public var deviceRouteSourceAddressIPv6: String?
+    public var deviceRouteSourceAddress: IPAddress?
+    public var deviceRouteSourceAddressIPv6: IPAddress?
     public var removeExternalRoutes: Bool?
     public var programClusterRoutes: String?
     public var routeSource: String?
@@ -99,7 +101,7 @@ public struct FelixConfigurationSpec: ResourceSpec {
     public var logPrefix: String?
 
     // NAT.
-    public var natOutgoingAddress: String?
+    public var natOutgoingAddress: IPAddress?
     public var natOutgoingExclusions: String?
     public var natPortRange: String?
     public var floatingIPs: String?
@@ -207,17 +209,11 @@ public struct FelixConfigurationSpec: ResourceSpec {
                 if !["tcp", "udp", "sctp"].contains(entry.protocol.lowercased()) {
                     validator.error("protocol", "must be TCP, UDP or SCTP (got \(entry.protocol))")
                 }
-                if let net = entry.net { validator.cidr("net", net) }
             }
         }
-        validator.address("natOutgoingAddress", natOutgoingAddress, family: .v4)
-        validator.address("deviceRouteSourceAddress", deviceRouteSourceAddress, family: .v4)
-        validator.address("deviceRouteSourceAddressIPv6", deviceRouteSourceAddressIPv6, family: .v6)
-        validator.within("externalNodesCIDRList") {
-            for (index, text) in (externalNodesCIDRList ?? []).enumerated() where NetworkText.parse(text) == nil {
-                validator.error("[\(index)]", "invalid CIDR \"\(text)\"")
-            }
-        }
+        validator.family("natOutgoingAddress", natOutgoingAddress, .v4)
+        validator.family("deviceRouteSourceAddress", deviceRouteSourceAddress, .v4)
+        validator.family("deviceRouteSourceAddressIPv6", deviceRouteSourceAddressIPv6, .v6)
         if bpfEnabled == true { validator.error("bpfEnabled", "Tabby has no eBPF dataplane; it programs nf_tables") }
         if wireguardEnabled == true || wireguardEnabledV6 == true {
             validator.error("wireguardEnabled", "Tabby does not implement WireGuard encryption")

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// The state of a node's claim on a block.
 public enum BlockAffinityState: String, Codable, Sendable, CaseIterable {
     case pending
@@ -15,13 +17,14 @@ public struct BlockAffinitySpec: ResourceSpec {
     public var node: String = ""
     /// `host` (the default) or `virtual`.
     public var type: String?
-    public var cidr: String = ""
+    /// The block claimed; nil only in a spec decoded from a manifest without `spec:` (validation rejects it).
+    public var cidr: CIDR?
     /// Soft-delete mark; `crd.projectcalico.org/v1` writes it as the string "true" or "false".
     public var deleted: Bool?
 
     public init() {}
 
-    public init(state: BlockAffinityState, node: String, cidr: String) {
+    public init(state: BlockAffinityState, node: String, cidr: CIDR) {
         self.state = state
         self.node = node
         self.cidr = cidr
@@ -34,7 +37,7 @@ public struct BlockAffinitySpec: ResourceSpec {
         state = try container.decode(BlockAffinityState.self, forKey: .state)
         node = try container.decode(String.self, forKey: .node)
         type = try container.decodeIfPresent(String.self, forKey: .type)
-        cidr = try container.decode(String.self, forKey: .cidr)
+        cidr = try container.decode(CIDR.self, forKey: .cidr)
         if let flag = try? container.decodeIfPresent(Bool.self, forKey: .deleted) {
             deleted = flag
         } else if let text = try container.decodeIfPresent(String.self, forKey: .deleted) {
@@ -50,7 +53,8 @@ public struct BlockAffinitySpec: ResourceSpec {
 
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         if node.isEmpty { validator.error("node", "the node is required") }
-        validator.cidr("cidr", cidr, masked: true)
+        if cidr == nil { validator.error("cidr", "a cidr is required") }
+        validator.networkAddress("cidr", cidr)
         if let type, type != "host" && type != "virtual" {
             validator.error("type", "must be host or virtual (got \(type))")
         }
@@ -80,7 +84,8 @@ public struct IPAMBlockSpec: ResourceSpec {
         }
     }
 
-    public var cidr: String = ""
+    /// The block's network; nil only in a spec decoded from a manifest without `spec:` (validation rejects it).
+    public var cidr: CIDR?
     /// `host:<node>` or `virtual:<name>`; nil for a block no node owns.
     public var affinity: String?
     public var affinityClaimTime: String?
@@ -98,8 +103,33 @@ public struct IPAMBlockSpec: ResourceSpec {
 
     public init() {}
 
+    private enum CodingKeys: String, CodingKey {
+        case cidr, affinity, affinityClaimTime, allocations, unallocated, attributes, sequenceNumber,
+            sequenceNumberForAllocation, deleted, strictAffinity
+    }
+
+    /// Decodes a spec; `cidr`, `allocations`, `unallocated` and `attributes` must be present.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cidr = try container.decode(CIDR.self, forKey: .cidr)
+        affinity = try container.decodeIfPresent(String.self, forKey: .affinity)
+        affinityClaimTime = try container.decodeIfPresent(String.self, forKey: .affinityClaimTime)
+        allocations = try container.decode([Int?].self, forKey: .allocations)
+        unallocated = try container.decode([Int].self, forKey: .unallocated)
+        attributes = try container.decode([AllocationAttribute].self, forKey: .attributes)
+        sequenceNumber = try container.decodeIfPresent(UInt64.self, forKey: .sequenceNumber)
+        sequenceNumberForAllocation = try container.decodeIfPresent(
+            [String: UInt64].self, forKey: .sequenceNumberForAllocation)
+        deleted = try container.decodeIfPresent(Bool.self, forKey: .deleted)
+        strictAffinity = try container.decodeIfPresent(Bool.self, forKey: .strictAffinity)
+    }
+
     public func validate(metadata: ObjectMeta, into validator: Validator) {
-        guard let block = validator.cidr("cidr", cidr, masked: true) else { return }
+        guard let block = cidr else {
+            validator.error("cidr", "a cidr is required")
+            return
+        }
+        validator.networkAddress("cidr", block)
         guard let size = block.addressCount, size <= 1 << 16 else {
             validator.error("cidr", "a block holds at most 65536 addresses")
             return

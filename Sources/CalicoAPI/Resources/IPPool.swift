@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// How traffic to a pool's addresses on other nodes is encapsulated.
 public enum EncapsulationMode: String, Codable, Sendable, CaseIterable {
     case never = "Never"
@@ -25,7 +27,8 @@ public struct IPPoolSpec: ResourceSpec {
     public static let defaultBlockSizeV4 = 26
     public static let defaultBlockSizeV6 = 122
 
-    public var cidr: String = ""
+    /// The pool's network; nil only in a spec decoded from a manifest without `spec:` (validation rejects it).
+    public var cidr: CIDR?
     public var blockSize: Int?
     public var ipipMode: EncapsulationMode?
     public var vxlanMode: EncapsulationMode?
@@ -39,14 +42,32 @@ public struct IPPoolSpec: ResourceSpec {
 
     public init() {}
 
-    public init(cidr: String) { self.cidr = cidr }
+    public init(cidr: CIDR) { self.cidr = cidr }
 
-    /// The parsed CIDR; nil only for an invalid spec (validation reports it).
-    public var network: CIDR? { try? CIDR(parsing: cidr) }
+    private enum CodingKeys: String, CodingKey {
+        case cidr, blockSize, ipipMode, vxlanMode, natOutgoing, disabled, disableBGPExport, nodeSelector,
+            namespaceSelector, allowedUses, assignmentMode
+    }
+
+    /// Decodes a spec; unlike the other fields, `cidr` must be present.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cidr = try container.decode(CIDR.self, forKey: .cidr)
+        blockSize = try container.decodeIfPresent(Int.self, forKey: .blockSize)
+        ipipMode = try container.decodeIfPresent(EncapsulationMode.self, forKey: .ipipMode)
+        vxlanMode = try container.decodeIfPresent(EncapsulationMode.self, forKey: .vxlanMode)
+        natOutgoing = try container.decodeIfPresent(Bool.self, forKey: .natOutgoing)
+        disabled = try container.decodeIfPresent(Bool.self, forKey: .disabled)
+        disableBGPExport = try container.decodeIfPresent(Bool.self, forKey: .disableBGPExport)
+        nodeSelector = try container.decodeIfPresent(String.self, forKey: .nodeSelector)
+        namespaceSelector = try container.decodeIfPresent(String.self, forKey: .namespaceSelector)
+        allowedUses = try container.decodeIfPresent([IPPoolAllowedUse].self, forKey: .allowedUses)
+        assignmentMode = try container.decodeIfPresent(IPPoolAssignmentMode.self, forKey: .assignmentMode)
+    }
 
     /// The block size in effect (the default for the family when not set).
     public var effectiveBlockSize: Int {
-        blockSize ?? (network?.family == .v6 ? Self.defaultBlockSizeV6 : Self.defaultBlockSizeV4)
+        blockSize ?? (cidr?.family == .v6 ? Self.defaultBlockSizeV6 : Self.defaultBlockSizeV4)
     }
 
     public var effectiveIPIPMode: EncapsulationMode { ipipMode ?? .never }
@@ -55,7 +76,7 @@ public struct IPPoolSpec: ResourceSpec {
     public var effectiveAllowedUses: [IPPoolAllowedUse] { allowedUses ?? [.workload, .tunnel] }
 
     public mutating func applyDefaults(metadata: ObjectMeta) {
-        if blockSize == nil, let network { blockSize = network.family == .v6 ? 122 : 26 }
+        if blockSize == nil, let network = cidr { blockSize = network.family == .v6 ? 122 : 26 }
         if ipipMode == nil { ipipMode = .never }
         if vxlanMode == nil { vxlanMode = .never }
         if natOutgoing == nil { natOutgoing = false }
@@ -67,14 +88,14 @@ public struct IPPoolSpec: ResourceSpec {
     }
 
     public func validate(metadata: ObjectMeta, into validator: Validator) {
-        guard !cidr.isEmpty else {
+        guard let network = cidr else {
             validator.error("cidr", "a cidr is required")
             return
         }
-        guard let network = validator.cidr("cidr", cidr, masked: true) else { return }
+        validator.networkAddress("cidr", network)
         let linkLocal = network.family == .v4 ? "169.254.0.0/16" : "fe80::/10"
         if let reserved = try? CIDR(parsing: linkLocal), network.overlaps(reserved) {
-            validator.error("cidr", "\(cidr) overlaps the link-local range \(linkLocal)")
+            validator.error("cidr", "\(network) overlaps the link-local range \(linkLocal)")
         }
         let range = network.family == .v4 ? 20...32 : 116...128
         if let blockSize {
@@ -86,13 +107,13 @@ public struct IPPoolSpec: ResourceSpec {
             } else if network.prefixLength > blockSize && !isDisabled {
                 validator.error(
                     "blockSize",
-                    "the pool \(cidr) is smaller than one block of /\(blockSize); use a blockSize of at least "
+                    "the pool \(network) is smaller than one block of /\(blockSize); use a blockSize of at least "
                         + "\(network.prefixLength)")
             }
         } else if network.prefixLength > (network.family == .v4 ? 26 : 122) && !isDisabled {
             validator.error(
                 "blockSize",
-                "the pool \(cidr) is smaller than the default block size /\(effectiveBlockSize); "
+                "the pool \(network) is smaller than the default block size /\(effectiveBlockSize); "
                     + "set blockSize to at least \(network.prefixLength)")
         }
         if effectiveIPIPMode != .never && effectiveVXLANMode != .never {

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// A Calico Node: one host of the cluster, its addresses and tunnel endpoints.
 public typealias Node = Resource<NodeSpec>
 
@@ -7,18 +9,19 @@ public struct NodeSpec: ResourceSpec {
     public struct BGP: Codable, Sendable, Equatable {
         /// The node's IPv4 address with its subnet's prefix length (`192.0.2.10/24`): the underlay address
         /// used for tunnels and CrossSubnet decisions.
-        public var ipv4Address: String?
-        public var ipv6Address: String?
+        public var ipv4Address: CIDR?
+        public var ipv6Address: CIDR?
         public var asNumber: UInt32?
-        public var ipv4IPIPTunnelAddr: String?
+        public var ipv4IPIPTunnelAddr: IPAddress?
+        /// Written as an IPv4 address but an identifier, not an address; kept as text.
         public var routeReflectorClusterID: String?
 
-        public init(ipv4Address: String? = nil) { self.ipv4Address = ipv4Address }
+        public init(ipv4Address: CIDR? = nil) { self.ipv4Address = ipv4Address }
     }
 
     public struct Wireguard: Codable, Sendable, Equatable {
-        public var interfaceIPv4Address: String?
-        public var interfaceIPv6Address: String?
+        public var interfaceIPv4Address: IPAddress?
+        public var interfaceIPv6Address: IPAddress?
     }
 
     public struct OrchRef: Codable, Sendable, Equatable {
@@ -27,15 +30,31 @@ public struct NodeSpec: ResourceSpec {
     }
 
     public struct Address: Codable, Sendable, Equatable {
-        public var address: String
+        /// An IP address or a CIDR.
+        public var address: IPNetwork
         public var type: String?
+
+        public init(address: IPNetwork, type: String? = nil) {
+            self.address = address
+            self.type = type
+        }
+
+        private enum CodingKeys: String, CodingKey { case address, type }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            address = try IPNetwork(from: try container.superDecoder(forKey: .address)) {
+                "\"\($0)\" is neither an IP address nor a CIDR"
+            }
+            type = try container.decodeIfPresent(String.self, forKey: .type)
+        }
     }
 
     public var bgp: BGP?
-    public var ipv4VXLANTunnelAddr: String?
-    public var vxlanTunnelMACAddr: String?
-    public var ipv6VXLANTunnelAddr: String?
-    public var vxlanTunnelMACAddrV6: String?
+    public var ipv4VXLANTunnelAddr: IPAddress?
+    public var vxlanTunnelMACAddr: MACAddress?
+    public var ipv6VXLANTunnelAddr: IPAddress?
+    public var vxlanTunnelMACAddrV6: MACAddress?
     public var wireguard: Wireguard?
     public var orchRefs: [OrchRef]?
     public var addresses: [Address]?
@@ -45,13 +64,13 @@ public struct NodeSpec: ResourceSpec {
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         if let bgp {
             validator.within("bgp") {
-                if let cidr = validator.cidr("ipv4Address", bgp.ipv4Address), cidr.family != .v4 {
-                    validator.error("ipv4Address", "\(bgp.ipv4Address!) is not an IPv4 address")
+                if let cidr = bgp.ipv4Address, cidr.family != .v4 {
+                    validator.error("ipv4Address", "\(cidr) is not an IPv4 address")
                 }
-                if let cidr = validator.cidr("ipv6Address", bgp.ipv6Address), cidr.family != .v6 {
-                    validator.error("ipv6Address", "\(bgp.ipv6Address!) is not an IPv6 address")
+                if let cidr = bgp.ipv6Address, cidr.family != .v6 {
+                    validator.error("ipv6Address", "\(cidr) is not an IPv6 address")
                 }
-                validator.address("ipv4IPIPTunnelAddr", bgp.ipv4IPIPTunnelAddr, family: .v4)
+                validator.family("ipv4IPIPTunnelAddr", bgp.ipv4IPIPTunnelAddr, .v4)
                 if let asNumber = bgp.asNumber, asNumber == 0 {
                     validator.error("asNumber", "must be between 1 and 4294967295")
                 }
@@ -60,23 +79,18 @@ public struct NodeSpec: ResourceSpec {
                 }
             }
         }
-        validator.address("ipv4VXLANTunnelAddr", ipv4VXLANTunnelAddr, family: .v4)
-        validator.address("ipv6VXLANTunnelAddr", ipv6VXLANTunnelAddr, family: .v6)
-        validator.mac("vxlanTunnelMACAddr", vxlanTunnelMACAddr)
-        validator.mac("vxlanTunnelMACAddrV6", vxlanTunnelMACAddrV6)
+        validator.family("ipv4VXLANTunnelAddr", ipv4VXLANTunnelAddr, .v4)
+        validator.family("ipv6VXLANTunnelAddr", ipv6VXLANTunnelAddr, .v6)
         if let wireguard {
             validator.within("wireguard") {
-                validator.address("interfaceIPv4Address", wireguard.interfaceIPv4Address, family: .v4)
-                validator.address("interfaceIPv6Address", wireguard.interfaceIPv6Address, family: .v6)
+                validator.family("interfaceIPv4Address", wireguard.interfaceIPv4Address, .v4)
+                validator.family("interfaceIPv6Address", wireguard.interfaceIPv6Address, .v6)
             }
         }
         validator.each("orchRefs", orchRefs) { ref in
             if ref.orchestrator.isEmpty { validator.error("orchestrator", "must not be empty") }
         }
         validator.each("addresses", addresses) { address in
-            if IPAddress(address.address) == nil && (try? CIDR(parsing: address.address)) == nil {
-                validator.error("address", "\"\(address.address)\" is neither an IP address nor a CIDR")
-            }
             if let type = address.type, !["CalicoNodeIP", "InternalIP", "ExternalIP"].contains(type) {
                 validator.error("type", "must be CalicoNodeIP, InternalIP or ExternalIP (got \(type))")
             }

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 public enum PolicyType: String, Codable, Sendable, CaseIterable {
     case ingress = "Ingress"
     case egress = "Egress"
@@ -186,28 +188,37 @@ public typealias NetworkSet = Resource<NetworkSetSpec>
 
 public struct GlobalNetworkSetSpec: ResourceSpec {
     public static let kind = ResourceKind.globalNetworkSet
-    public var nets: [String]?
+    public var nets: [IPNetwork]?
     public init() {}
-    public func validate(metadata: ObjectMeta, into validator: Validator) {
-        NetworkSetRules.validate(nets, into: validator)
+
+    private enum CodingKeys: String, CodingKey { case nets }
+
+    public init(from decoder: any Decoder) throws {
+        nets = try NetworkSetNets.decode(from: decoder.container(keyedBy: CodingKeys.self), forKey: .nets)
     }
+
+    /// Nothing to check: every entry of `nets` was checked when it was decoded.
+    public func validate(metadata: ObjectMeta, into validator: Validator) {}
 }
 
 public struct NetworkSetSpec: ResourceSpec {
     public static let kind = ResourceKind.networkSet
-    public var nets: [String]?
+    public var nets: [IPNetwork]?
     public init() {}
-    public func validate(metadata: ObjectMeta, into validator: Validator) {
-        NetworkSetRules.validate(nets, into: validator)
+
+    private enum CodingKeys: String, CodingKey { case nets }
+
+    public init(from decoder: any Decoder) throws {
+        nets = try NetworkSetNets.decode(from: decoder.container(keyedBy: CodingKeys.self), forKey: .nets)
     }
+
+    /// Nothing to check: every entry of `nets` was checked when it was decoded.
+    public func validate(metadata: ObjectMeta, into validator: Validator) {}
 }
 
-enum NetworkSetRules {
-    static func validate(_ nets: [String]?, into validator: Validator) {
-        validator.within("nets") {
-            for (index, text) in (nets ?? []).enumerated() where NetworkText.parse(text) == nil {
-                validator.error("[\(index)]", "invalid network \"\(text)\" (expected a CIDR or an IP address)")
-            }
-        }
+/// A network set's `nets`, whose bad entries have always been reported in these words.
+enum NetworkSetNets {
+    static func decode<Key>(from container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> [IPNetwork]? {
+        try container.decodeNetworks(forKey: key) { "invalid network \"\($0)\" (expected a CIDR or an IP address)" }
     }
 }

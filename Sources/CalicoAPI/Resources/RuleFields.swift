@@ -134,8 +134,8 @@ public struct EntityRule: Codable, Sendable, Equatable {
         public var namespace: String?
     }
 
-    public var nets: [String]?
-    public var notNets: [String]?
+    public var nets: [IPNetwork]?
+    public var notNets: [IPNetwork]?
     public var selector: String?
     public var notSelector: String?
     public var namespaceSelector: String?

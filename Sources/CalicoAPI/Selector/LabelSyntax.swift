@@ -55,7 +55,8 @@ public enum LabelSyntax {
         text.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { part in
             guard let first = part.first, let last = part.last else { return false }
             let lowerAlphanumeric = { (byte: UInt8) in
-                byte.isASCIIDigit || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
             }
             return lowerAlphanumeric(first) && lowerAlphanumeric(last)
                 && part.allSatisfy { lowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
@@ -63,7 +64,7 @@ public enum LabelSyntax {
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        byte.isASCIIDigit || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
             || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
     }
 }

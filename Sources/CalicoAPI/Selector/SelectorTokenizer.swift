@@ -240,12 +240,23 @@ struct SelectorTokenizer {
             let note =
                 byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
                 ? " (only spaces and tabs may separate tokens)" : ""
-            return quotedCharacter(byte) + note
+            return Self.quoted(byte) + note
         }
         // A multi-byte character: show the whole scalar.
         var end = offset + 1
         while end < bytes.count, bytes[end] & 0xc0 == 0x80 { end += 1 }
         return "\"\(String(decoding: bytes[offset..<end], as: UTF8.self))\""
+    }
+
+    private static let escapes: [UInt8: String] = [
+        UInt8(ascii: "\n"): "\\n", UInt8(ascii: "\r"): "\\r", UInt8(ascii: "\t"): "\\t",
+    ]
+
+    /// One ASCII byte of the input for a message: printable as itself, a few escaped, the rest by number.
+    private static func quoted(_ byte: UInt8) -> String {
+        if (0x20...0x7e).contains(byte) { return "\"\(Character(Unicode.Scalar(byte)))\"" }
+        if let escape = escapes[byte] { return "\"\(escape)\"" }
+        return "byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 }
 

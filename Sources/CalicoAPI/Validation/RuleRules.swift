@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// Validation of policy and profile rules (Calico's rule field rules).
 enum RuleRules {
     static let maxNets = 256
@@ -85,13 +87,11 @@ enum RuleRules {
             guard let nets else { continue }
             if nets.count > maxNets { validator.error(field, "at most \(maxNets) CIDRs are allowed") }
             validator.within(field) {
-                for (index, text) in nets.enumerated() {
-                    guard let cidr = NetworkText.parse(text) else {
-                        validator.error("[\(index)]", "invalid CIDR \"\(text)\"")
-                        continue
-                    }
-                    if let family, cidr.family != family {
-                        validator.error("[\(index)]", "\(text) is not an IPv\(family.rawValue) network (ipVersion is \(family.rawValue))")
+                for (index, net) in nets.enumerated() {
+                    if let family, net.family != family {
+                        validator.error(
+                            "[\(index)]",
+                            "\(net) is not an IPv\(family.rawValue) network (ipVersion is \(family.rawValue))")
                     }
                 }
             }
@@ -133,14 +133,6 @@ enum RuleRules {
                 }
             }
         }
-    }
-}
-
-/// A network written in a rule or network set: a CIDR, or a bare address meaning /32 or /128.
-public enum NetworkText {
-    public static func parse(_ text: String) -> CIDR? {
-        if let cidr = try? CIDR(parsing: text) { return cidr }
-        return IPAddress(text).map { CIDR(host: $0) }
     }
 }
 

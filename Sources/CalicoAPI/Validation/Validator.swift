@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// Collects validation problems with their field paths.
 ///
 /// Not Sendable: one validation uses one validator, on one thread.
@@ -66,9 +68,7 @@ public final class Validator {
         guard let text else { return nil }
         do {
             let cidr = try CIDR(parsing: text)
-            if masked, !cidr.isMasked {
-                error(field, "\(text) is not a network address (host bits are set; did you mean \(cidr.masked)?)")
-            }
+            if masked { networkAddress(field, cidr) }
             return cidr
         } catch {
             self.error(field, "invalid CIDR \"\(text)\": \(error.reason)")
@@ -76,26 +76,16 @@ public final class Validator {
         }
     }
 
-    /// Checks that `text` is an IP address of the given family (either when nil).
-    @discardableResult
-    public func address(_ field: String, _ text: String?, family: IPFamily? = nil) -> IPAddress? {
-        guard let text else { return nil }
-        guard let address = IPAddress(text) else {
-            error(field, "invalid IP address \"\(text)\"")
-            return nil
-        }
-        if let family, address.family != family {
-            error(field, "\(text) is not an IPv\(family.rawValue) address")
-        }
-        return address
+    /// Checks that a pool or block CIDR has no host bits set.
+    public func networkAddress(_ field: String, _ cidr: CIDR?) {
+        guard let cidr, !cidr.isMasked else { return }
+        error(field, "\(cidr) is not a network address (host bits are set; did you mean \(cidr.masked)?)")
     }
 
-    /// Checks a MAC address written as six colon-separated hex pairs.
-    public func mac(_ field: String, _ text: String?) {
-        guard let text else { return }
-        if MACAddressSyntax.parse(text) == nil {
-            error(field, "invalid MAC address \"\(text)\" (expected six hex pairs like ee:ee:ee:ee:ee:ee)")
-        }
+    /// Checks that an address (already parsed when the resource was decoded) is of the family a field asks for.
+    public func family(_ field: String, _ address: IPAddress?, _ family: IPFamily) {
+        guard let address, address.family != family else { return }
+        error(field, "\(address) is not an IPv\(family.rawValue) address")
     }
 }
 
@@ -108,20 +98,5 @@ extension SelectorExpression {
         case .and(let operands), .or(let operands): operands.contains { $0.usesGlobal }
         default: false
         }
-    }
-}
-
-/// MAC address text: six colon- (or dash-) separated hex pairs.
-public enum MACAddressSyntax {
-    public static func parse(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        let pieces = parts.count == 6 ? parts : text.split(separator: "-", omittingEmptySubsequences: false)
-        guard pieces.count == 6 else { return nil }
-        var bytes: [UInt8] = []
-        for piece in pieces {
-            guard piece.count == 2, let byte = UInt8(piece, radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Netlink
+import NetworkAddress
 import SystemError
 
 // The fake kernel's rtnetlink semantics, one operation at a time.
@@ -144,7 +145,7 @@ extension FakeKernel {
 
     /// The route as the kernel would store and dump it, or the kernel's refusal.
     private func validated(_ route: Route, _ fail: (Int32, String?) -> NetlinkError) throws(NetlinkError) -> Route {
-        guard route.destination == route.destination.network else {
+        guard route.destination == route.destination.masked else {
             throw fail(EINVAL, "Invalid prefix for given prefix length")
         }
         if let index = route.outputInterface {
@@ -156,7 +157,7 @@ extension FakeKernel {
         var stored = route
         let metric = route.metric ?? Route.defaultMetric(route.family)
         // IPv4 dumps leave out a zero metric.
-        stored.metric = route.family == .ipv4 && metric == 0 ? nil : metric
+        stored.metric = route.family == .v4 && metric == 0 ? nil : metric
         return stored
     }
 }
@@ -181,13 +182,13 @@ extension Route {
     /// Whether adding `other` next to this route (same key) fails: always for IPv4; for IPv6 only on the same
     /// device (device routes such as fe80::/64 exist once per interface).
     fileprivate func conflicts(with other: Route) -> Bool {
-        family == .ipv4 || outputInterface == other.outputInterface
+        family == .v4 || outputInterface == other.outputInterface
     }
 
     /// What a delete request matches: destination, table and type, and protocol, gateway, device and metric
     /// when given.
     fileprivate func matchesDeletion(_ request: Route) -> Bool {
-        destination == request.destination.network && table == request.table && type == request.type
+        destination == request.destination.masked && table == request.table && type == request.type
             && (request.protocol == .unspecified || `protocol` == request.protocol)
             && (request.gateway == nil || gateway == request.gateway)
             && (request.outputInterface == nil || outputInterface == request.outputInterface)

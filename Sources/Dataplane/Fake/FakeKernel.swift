@@ -1,5 +1,6 @@
 import Glibc
 import Netlink
+import NetworkAddress
 import SystemError
 
 /// An in-memory kernel for unit tests (of this module and of the agent). It behaves like rtnetlink where the
@@ -118,12 +119,12 @@ public final class FakeKernel: Kernel {
         return state.addresses
     }
 
-    public func mainTableRoutes(family: AddressFamily) throws(NetlinkError) -> [Route] {
+    public func mainTableRoutes(family: IPFamily) throws(NetlinkError) -> [Route] {
         try checkDump("route list \(family) table main")
         return state.routes.filter { $0.table == .main && $0.family == family }
     }
 
-    public func neighbors(family: AddressFamily) throws(NetlinkError) -> [Neighbor] {
+    public func neighbors(family: IPFamily) throws(NetlinkError) -> [Neighbor] {
         try checkDump("neighbour list \(family)")
         return state.neighbors.filter { $0.address.family == family }
     }

@@ -1,4 +1,5 @@
 import Netlink
+import NetworkAddress
 
 /// The I/O seam of the dataplane reconcilers: the few kernel operations they need, in the Netlink module's
 /// value types. `NetlinkKernel` is the real kernel (optionally inside a network namespace); `FakeKernel` keeps
@@ -11,9 +12,9 @@ public protocol Kernel: AnyObject {
     /// All interface addresses of both families (`ip addr show`).
     func addresses() throws(NetlinkError) -> [InterfaceAddress]
     /// The routes of one family in the main table (`ip route show table main`).
-    func mainTableRoutes(family: AddressFamily) throws(NetlinkError) -> [Route]
+    func mainTableRoutes(family: IPFamily) throws(NetlinkError) -> [Route]
     /// The neighbour entries of one family (`ip neigh show`).
-    func neighbors(family: AddressFamily) throws(NetlinkError) -> [Neighbor]
+    func neighbors(family: IPFamily) throws(NetlinkError) -> [Neighbor]
     /// The forwarding-database entries of one device (`bridge fdb show dev NAME`).
     func fdbEntries(interfaceIndex: Int32) throws(NetlinkError) -> [FDBEntry]
 

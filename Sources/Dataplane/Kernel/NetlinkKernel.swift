@@ -1,5 +1,6 @@
 import Glibc
 import Netlink
+import NetworkAddress
 import SystemError
 
 /// The real kernel, over the Netlink module: one `RouteSocket` for dumps and batches, and `Sysctl` for
@@ -38,11 +39,11 @@ public final class NetlinkKernel: Kernel {
 
     public func addresses() throws(NetlinkError) -> [InterfaceAddress] { try socket.addresses() }
 
-    public func mainTableRoutes(family: AddressFamily) throws(NetlinkError) -> [Route] {
+    public func mainTableRoutes(family: IPFamily) throws(NetlinkError) -> [Route] {
         try socket.routes(family: family, table: .main)
     }
 
-    public func neighbors(family: AddressFamily) throws(NetlinkError) -> [Neighbor] {
+    public func neighbors(family: IPFamily) throws(NetlinkError) -> [Neighbor] {
         try socket.neighbors(family: family)
     }
 

@@ -1,12 +1,13 @@
 import CalicoAPI
 import Glibc
 import Netlink
+import NetworkAddress
 import SystemError
 
 /// The node address found by ``NodeIPDetection``.
 public struct DetectedNodeAddress: Sendable, Equatable, CustomStringConvertible {
     /// The address with its subnet, as a Node's `spec.bgp.ipv4Address` holds it (`192.0.2.10/24`).
-    public var address: CalicoAPI.CIDR
+    public var address: CIDR
     public var interfaceName: String
     public var interfaceIndex: Int32
     /// The default route's gateway, when it has one.
@@ -36,16 +37,13 @@ public enum NodeIPDetection {
             guard let route = defaultRoute(in: routes), let index = route.outputInterface else {
                 throw NodeIPDetectionError("there is no IPv4 default route in the main table")
             }
-            let addresses = try kernel.addresses().filter { $0.interfaceIndex == index && $0.prefix.family == .ipv4 }
+            let addresses = try kernel.addresses().filter { $0.interfaceIndex == index && $0.prefix.family == .v4 }
             let name = try kernel.links().first { $0.index == index }?.name ?? "if\(index)"
             guard let chosen = address(among: addresses, interfaceIndex: index, gateway: route.gateway) else {
                 throw NodeIPDetectionError("\(name), which holds the default route, has no global IPv4 address")
             }
-            guard let cidr = try? CalicoAPI.CIDR(parsing: chosen.prefix.description) else {
-                throw NodeIPDetectionError("the kernel reported an address Tabby cannot read: \(chosen.prefix)")
-            }
             return DetectedNodeAddress(
-                address: cidr, interfaceName: name, interfaceIndex: index, gateway: route.gateway?.description)
+                address: chosen.prefix, interfaceName: name, interfaceIndex: index, gateway: route.gateway?.description)
         } catch let error as NodeIPDetectionError {
             throw error
         } catch {
@@ -56,7 +54,7 @@ public enum NodeIPDetection {
     /// The main table's IPv4 routes; none when the table does not exist yet (a namespace that never had a route).
     private static func mainTableRoutes(_ kernel: any Kernel) throws(NetlinkError) -> [Route] {
         do {
-            return try kernel.mainTableRoutes(family: .ipv4)
+            return try kernel.mainTableRoutes(family: .v4)
         } catch {
             if error.errno == Errno(ENOENT) { return [] }
             throw error
@@ -65,23 +63,21 @@ public enum NodeIPDetection {
 
     /// The default route traffic takes: a unicast `0.0.0.0/0` through one interface, lowest metric first.
     static func defaultRoute(in routes: [Route]) -> Route? {
-        routes.filter { $0.destination.length == 0 && $0.type == .unicast && $0.outputInterface != nil }
+        routes.filter { $0.destination.prefixLength == 0 && $0.type == .unicast && $0.outputInterface != nil }
             .min { ($0.metric ?? 0) < ($1.metric ?? 0) }
     }
 
     /// The interface's global IPv4 address to use: a primary one whose subnet holds the gateway, else the
     /// first primary one, else the first secondary one.
-    static func address(among addresses: [InterfaceAddress], interfaceIndex: Int32, gateway: Netlink.IPAddress?)
+    static func address(among addresses: [InterfaceAddress], interfaceIndex: Int32, gateway: IPAddress?)
         -> InterfaceAddress?
     {
         let candidates = addresses.filter {
-            $0.interfaceIndex == interfaceIndex && $0.prefix.family == .ipv4 && $0.scope == .universe
+            $0.interfaceIndex == interfaceIndex && $0.prefix.family == .v4 && $0.scope == .universe
         }
         let primary = candidates.filter { !$0.flags.contains(.secondary) }
         if let gateway,
-            let covering = primary.first(where: {
-                $0.prefix.network.address == gateway.masked(to: $0.prefix.length)
-            })
+            let covering = primary.first(where: { $0.prefix.contains(gateway) })
         {
             return covering
         }

@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 /// A piece of kernel state the reconciler writes, named as an operator would look for it: what a write or a
 /// failure concerns.
@@ -12,7 +13,7 @@ public enum DataplaneObject: Hashable, Sendable, CustomStringConvertible {
     /// A neighbour entry on an interface.
     case neighbor(interface: String, IPAddress)
     /// A forwarding-database entry on a device.
-    case fdb(interface: String, mac: String, destination: IPAddress?)
+    case fdb(interface: String, mac: MACAddress, destination: IPAddress?)
     /// A sysctl, by its path below /proc/sys.
     case sysctl(String)
     /// The kernel as a whole: a dump, or a batch whose outcome is unknown.

@@ -1,12 +1,13 @@
-import CalicoAPI
 import Calculation
+import CalicoAPI
 import Netlink
+import NetworkAddress
 
 extension DataplaneReconciler {
     /// What the calculation needs to know of this node's kernel, from the reconciler's view (dumped first if a
     /// resync is pending): the interfaces that exist, Felix's host MTU (the smallest MTU of the up interfaces
     /// whose names match `mtuInterfacePattern`, 1460 when none does), and the interface holding `nodeAddress`.
-    public func environment(nodeAddress: CalicoAPI.IPAddress?, mtuInterfacePattern: String) throws(NetlinkError)
+    public func environment(nodeAddress: IPAddress?, mtuInterfacePattern: String) throws(NetlinkError)
         -> NodeEnvironment
     {
         if isResyncPending { try resync() }
@@ -16,9 +17,8 @@ extension DataplaneReconciler {
             hostMTU = min(hostMTU ?? Int(link.mtu), Int(link.mtu))
         }
         var underlay: String?
-        if let nodeAddress {
-            let wanted = Netlink.IPAddress(nodeAddress)
-            for (index, addresses) in view.addresses where addresses.keys.contains(where: { $0.address == wanted }) {
+        if let address = nodeAddress {
+            for (index, addresses) in view.addresses where addresses.keys.contains(where: { $0.address == address }) {
                 underlay = view.name(of: index)
             }
         }

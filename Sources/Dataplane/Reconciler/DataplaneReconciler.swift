@@ -58,8 +58,8 @@ public final class DataplaneReconciler {
     public func resync() throws(NetlinkError) {
         let links = try kernel.links()
         let addresses = try kernel.addresses()
-        let routes = try kernel.mainTableRoutes(family: .ipv4) + ipv6Routes()
-        let neighbors = try kernel.neighbors(family: .ipv4) + ipv6Neighbors()
+        let routes = try kernel.mainTableRoutes(family: .v4) + ipv6Routes()
+        let neighbors = try kernel.neighbors(family: .v4) + ipv6Neighbors()
         var fdb: [FDBEntry] = []
         if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
             fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
@@ -265,7 +265,7 @@ public final class DataplaneReconciler {
     /// The IPv6 main-table routes, or none when the kernel has IPv6 disabled.
     private func ipv6Routes() throws(NetlinkError) -> [Route] {
         do {
-            return try kernel.mainTableRoutes(family: .ipv6)
+            return try kernel.mainTableRoutes(family: .v6)
         } catch  where error.errno == Errno(EAFNOSUPPORT) {
             return []
         }
@@ -274,7 +274,7 @@ public final class DataplaneReconciler {
     /// The IPv6 neighbours, or none when the kernel has IPv6 disabled.
     private func ipv6Neighbors() throws(NetlinkError) -> [Neighbor] {
         do {
-            return try kernel.neighbors(family: .ipv6)
+            return try kernel.neighbors(family: .v6)
         } catch  where error.errno == Errno(EAFNOSUPPORT) {
             return []
         }

@@ -1,6 +1,7 @@
 import Calculation
 import CalicoAPI
 import Netlink
+import NetworkAddress
 
 /// Computes the in-place part of the devices' plan: MTU, up state and addresses of `vxlan.calico` and `tunl0`,
 /// and the removal of `vxlan.calico` when no pool needs it. Creating and recreating devices happens before
@@ -31,13 +32,13 @@ struct DevicePlanner {
     /// belongs to the ipip module and is never removed.
     func planIPIP(_ device: IPIPDevice?, into plan: inout DataplanePlan) {
         guard let link = view.link(named: IPIPDevice.name), case .ipip = link.kind else { return }
-        let isIPv4: (InterfaceAddress) -> Bool = { $0.prefix.family == .ipv4 }
+        let isIPv4: (InterfaceAddress) -> Bool = { $0.prefix.family == .v4 }
         guard let device else {
             planAddresses(link, desired: nil, removable: isIPv4, into: &plan)
             return
         }
         if let mtu = device.kernelMTU { planLinkState(link, mtu: mtu, into: &plan) }
-        let address = device.address.map { IPPrefix(host: Netlink.IPAddress($0)) }
+        let address = device.address.map { CIDR(host: $0) }
         planAddresses(link, desired: address, removable: isIPv4, into: &plan)
     }
 
@@ -51,18 +52,18 @@ struct DevicePlanner {
 
     /// Adds `desired` when missing and removes every other address that `removable` selects.
     private func planAddresses(
-        _ link: Link, desired: IPPrefix?, removable: (InterfaceAddress) -> Bool, into plan: inout DataplanePlan
+        _ link: Link, desired: CIDR?, removable: (InterfaceAddress) -> Bool, into plan: inout DataplanePlan
     ) {
         let existing = view.addresses(of: link.index)
         for address in existing.sorted(by: { $0.prefix.address < $1.prefix.address })
         where address.prefix != desired && removable(address) {
             plan.add(
                 .addressRemoval, .deleteAddress(address),
-                DataplaneWrite(action: .delete, object: .address(interface: link.name, CIDR(address.prefix))))
+                DataplaneWrite(action: .delete, object: .address(interface: link.name, address.prefix)))
         }
         guard let desired, !existing.contains(where: { $0.prefix == desired }) else { return }
         plan.add(
             .addressAddition, .addAddress(InterfaceAddress(interfaceIndex: link.index, prefix: desired)),
-            DataplaneWrite(action: .add, object: .address(interface: link.name, CIDR(desired))))
+            DataplaneWrite(action: .add, object: .address(interface: link.name, desired)))
     }
 }

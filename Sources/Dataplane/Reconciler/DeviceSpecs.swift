@@ -1,6 +1,7 @@
 import Calculation
 import CalicoAPI
 import Netlink
+import NetworkAddress
 
 /// The `vxlan.calico` device as the kernel should have it.
 struct VXLANSpec: Sendable, Hashable {
@@ -8,10 +9,9 @@ struct VXLANSpec: Sendable, Hashable {
     var macAddress: MACAddress
     var mtu: UInt32
     /// The device's only address (/32 or /128).
-    var address: IPPrefix
+    var address: CIDR
 
-    /// The kernel form of a desired device; a failure when its parent interface is missing or its MAC is not
-    /// a MAC.
+    /// The kernel form of a desired device; a failure when its parent interface is missing.
     static func make(_ device: VXLANDevice, view: KernelView) -> Result<VXLANSpec, DataplaneFailure> {
         let object = DataplaneObject.device(VXLANDevice.name)
         var parentIndex: Int32?
@@ -22,19 +22,16 @@ struct VXLANSpec: Sendable, Hashable {
             }
             parentIndex = index
         }
-        guard let mac = MACAddress(device.mac) else {
-            return .failure(DataplaneFailure(object: object, reason: "\"\(device.mac)\" is not a MAC address"))
-        }
         guard device.mtu > 0, device.mtu <= Int(UInt32.max) else {
             return .failure(DataplaneFailure(object: object, reason: "MTU \(device.mtu) is out of range"))
         }
         let attributes = VXLANAttributes(
             vni: device.vni, port: device.port, parentIndex: parentIndex,
-            local: device.localAddress.map { Netlink.IPAddress($0) }, learning: false)
+            local: device.localAddress, learning: false)
         return .success(
             VXLANSpec(
-                attributes: attributes, macAddress: mac, mtu: UInt32(device.mtu),
-                address: IPPrefix(host: Netlink.IPAddress(device.address))))
+                attributes: attributes, macAddress: device.mac, mtu: UInt32(device.mtu),
+                address: CIDR(host: device.address)))
     }
 
     /// Whether an existing link is this device apart from what can be changed in place (MTU, up state,

@@ -1,4 +1,5 @@
 import Netlink
+import NetworkAddress
 
 /// The reconciler's picture of the kernel: what the last dump showed, kept current by the reconciler's own
 /// writes and by netlink notifications. Routes are those of the main table; FDB entries those of the VXLAN
@@ -8,7 +9,7 @@ struct KernelView {
     private(set) var indexByName: [String: Int32] = [:]
     /// When each link (by index) was first seen, for the workload-route grace period.
     private(set) var firstSeen: [Int32: ContinuousClock.Instant] = [:]
-    private(set) var addresses: [Int32: [IPPrefix: InterfaceAddress]] = [:]
+    private(set) var addresses: [Int32: [CIDR: InterfaceAddress]] = [:]
     /// Main-table routes with whether each is Tabby's.
     private(set) var routes: [RouteKey: ViewRoute] = [:]
     /// The keys of routes that are Tabby's, kept as routes and link names change.

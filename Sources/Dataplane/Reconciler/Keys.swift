@@ -1,19 +1,20 @@
 import Netlink
+import NetworkAddress
 
 /// What identifies a main-table route to the kernel: destination and metric (TOS is not used by Tabby).
 /// A replace with the same key changes the route in place; another metric is another route.
 struct RouteKey: Hashable, Sendable {
-    var destination: IPPrefix
+    var destination: CIDR
     var metric: UInt32
 
     init(_ route: Route) {
-        destination = route.destination.network
+        destination = route.destination.masked
         metric = route.metric ?? Route.defaultMetric(route.family)
     }
 
     /// Two words per key instead of one `combine` per field: keys are hashed several times per route and apply.
     func hash(into hasher: inout Hasher) {
-        let tail = UInt64(metric) << 8 | UInt64(destination.length)
+        let tail = UInt64(metric) << 8 | UInt64(destination.prefixLength)
         switch destination.address {
         case .v4(let address):
             hasher.combine(UInt64(address.value) << 40 | tail)
@@ -46,12 +47,12 @@ struct FDBKey: Hashable, Sendable {
 
 extension Route {
     /// The metric the kernel gives a route added without one: 0 for IPv4, 1024 for IPv6.
-    static func defaultMetric(_ family: AddressFamily) -> UInt32 { family == .ipv4 ? 0 : 1024 }
+    static func defaultMetric(_ family: IPFamily) -> UInt32 { family == .v4 ? 0 : 1024 }
 
     /// The route as the kernel stores it: destination without host bits, metric explicit.
     var normalized: Route {
         var copy = self
-        copy.destination = destination.network
+        copy.destination = destination.masked
         copy.metric = metric ?? Route.defaultMetric(family)
         return copy
     }

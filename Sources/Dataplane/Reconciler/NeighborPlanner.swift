@@ -1,6 +1,7 @@
 import Calculation
 import CalicoAPI
 import Netlink
+import NetworkAddress
 
 /// Computes the plan for permanent neighbour entries (workload MACs on `cali*`, remote VTEPs on
 /// `vxlan.calico`) and the VXLAN device's FDB entries. Stale permanent neighbours and stale FDB entries are
@@ -21,20 +22,15 @@ struct NeighborPlanner {
                     DataplaneFailure(object: object, reason: "interface \(neighbor.interface) does not exist"))
                 continue
             }
-            guard let mac = MACAddress(neighbor.mac) else {
-                plan.failures.append(
-                    DataplaneFailure(object: object, reason: "\"\(neighbor.mac)\" is not a MAC address"))
-                continue
-            }
-            let key = NeighborKey(interfaceIndex: index, address: Netlink.IPAddress(neighbor.address))
+            let key = NeighborKey(interfaceIndex: index, address: neighbor.address)
             desiredKeys.insert(key)
             if let existing = view.neighbors[key], existing.state.contains(.permanent),
-                existing.linkLayerAddress == mac
+                existing.linkLayerAddress == neighbor.mac
             {
                 continue
             }
             let entry = Neighbor(
-                interfaceIndex: index, address: key.address, linkLayerAddress: mac, state: .permanent)
+                interfaceIndex: index, address: key.address, linkLayerAddress: neighbor.mac, state: .permanent)
             programming.append((object, entry))
         }
         for (object, entry) in programming.sorted(by: {
@@ -55,7 +51,7 @@ struct NeighborPlanner {
                 .neighborRemoval, .deleteNeighbor(neighbor),
                 DataplaneWrite(
                     action: .delete,
-                    object: .neighbor(interface: view.displayName(vxlanIndex), CalicoAPI.IPAddress(key.address))))
+                    object: .neighbor(interface: view.displayName(vxlanIndex), key.address)))
         }
     }
 
@@ -69,12 +65,7 @@ struct NeighborPlanner {
                     DataplaneFailure(object: object, reason: "interface \(entry.interface) does not exist"))
                 continue
             }
-            guard let mac = MACAddress(entry.mac) else {
-                plan.failures.append(DataplaneFailure(object: object, reason: "\"\(entry.mac)\" is not a MAC address"))
-                continue
-            }
-            let kernelEntry = FDBEntry(
-                interfaceIndex: index, macAddress: mac, destination: Netlink.IPAddress(entry.destination))
+            let kernelEntry = FDBEntry(interfaceIndex: index, macAddress: entry.mac, destination: entry.destination)
             let key = FDBKey(kernelEntry)
             desiredKeys.insert(key)
             if view.fdb[key] != nil { continue }
@@ -97,8 +88,8 @@ struct NeighborPlanner {
                 DataplaneWrite(
                     action: .delete,
                     object: .fdb(
-                        interface: view.displayName(vxlanIndex), mac: entry.macAddress.description,
-                        destination: entry.destination.map { CalicoAPI.IPAddress($0) })))
+                        interface: view.displayName(vxlanIndex), mac: entry.macAddress,
+                        destination: entry.destination)))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Netlink
+import NetworkAddress
 
 /// Which kernel routes are Tabby's (DESIGN.md rule 4, Felix's main-table ownership policy). Only owned routes
 /// that are not desired are ever deleted; everything else is left byte for byte.
@@ -43,10 +44,10 @@ struct OwnershipPolicy: Sendable, Hashable {
     }
 }
 
-extension IPPrefix {
+extension CIDR {
     /// Inside fe80::/10.
     var isIPv6LinkLocal: Bool {
-        guard case .v6(let address) = address, length >= 10 else { return false }
+        guard case .v6(let address) = address, prefixLength >= 10 else { return false }
         return address.high >> 54 == 0x3fa
     }
 }

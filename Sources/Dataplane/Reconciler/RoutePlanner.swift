@@ -1,6 +1,7 @@
 import Calculation
 import CalicoAPI
 import Netlink
+import NetworkAddress
 
 /// Computes the routes' plan: replace every desired route the kernel does not have exactly (which also takes
 /// over a foreign route with the same destination and metric, as Felix does), and delete every Tabby-owned
@@ -30,7 +31,7 @@ struct RoutePlanner {
                 programming.append((destination, kernelRoute))
             case .failure(let failure):
                 // Whatever the kernel has for this destination stays until the route can be built.
-                let key = RouteKey(Route(destination: IPPrefix(destination)))
+                let key = RouteKey(Route(destination: destination.masked))
                 if desiredKeys.insert(key).inserted, view.routes[key]?.isOwned == true { desiredOwned += 1 }
                 plan.failures.append(failure)
             }
@@ -56,7 +57,7 @@ struct RoutePlanner {
             plan.add(
                 .routeRemoval, .deleteRoute(route),
                 DataplaneWrite(
-                    action: .delete, object: .route(CIDR(route.destination)),
+                    action: .delete, object: .route(route.destination),
                     detail: route.describe(interfaceName: name)))
         }
         return desiredKeys
@@ -64,7 +65,7 @@ struct RoutePlanner {
 
     /// The kernel form of a desired route, with the kernel's default metric made explicit.
     func kernelRoute(_ desired: DesiredRoute, interfaces: inout InterfaceLookup) -> Result<Route, DataplaneFailure> {
-        let destination = IPPrefix(desired.destination)
+        let destination = desired.destination.masked
         let routeProtocol = RouteProtocol(desired.routeProtocol)
         let metric = Route.defaultMetric(destination.family)
         let mtu = desired.mtu.flatMap { $0 > 0 && $0 <= Int(UInt32.max) ? UInt32($0) : nil }
@@ -82,7 +83,7 @@ struct RoutePlanner {
             guard let index = interfaces.index(of: name) else { return .failure(missing(name, desired)) }
             return .success(
                 Route(
-                    destination: destination, gateway: Netlink.IPAddress(gateway), outputInterface: index,
+                    destination: destination, gateway: gateway, outputInterface: index,
                     protocol: routeProtocol, metric: metric, isOnLink: true, mtu: mtu))
         }
     }
@@ -100,8 +101,8 @@ struct RoutePlanner {
     }
 
     private static func destinationOrder(_ lhs: Route, _ rhs: Route) -> Bool {
-        (lhs.destination.address, lhs.destination.length, lhs.metric ?? 0)
-            < (rhs.destination.address, rhs.destination.length, rhs.metric ?? 0)
+        (lhs.destination.address, lhs.destination.prefixLength, lhs.metric ?? 0)
+            < (rhs.destination.address, rhs.destination.prefixLength, rhs.metric ?? 0)
     }
 
     private func name(_ index: Int32) -> String { view.displayName(index) }

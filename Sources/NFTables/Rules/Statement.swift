@@ -1,8 +1,10 @@
+import NetworkAddress
+
 /// One step of a rule in nft's sense: a match, an action or a verdict, lowered to kernel expressions.
 ///
 /// ```swift
 /// Rule(in: input, comment: "tabby:allow-web", [
-///     .meta(.iifname, .eq, "cali+"), .ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!),
+///     .meta(.iifname, .eq, "cali+"), .address(.saddr, .eq, try CIDR(parsing: "192.0.2.0/24")),
 ///     .tcp(.dport, .eq, 80), .counter, .accept,
 /// ])
 /// ```
@@ -46,20 +48,24 @@ extension Statement {
         return Statement(expressions)
     }
 
-    /// `ip saddr|daddr ==/!= PREFIX` (a /32 compares the address itself).
-    public static func ip(_ field: AddressField, _ op: MatchOperator, _ prefix: IPv4Prefix) -> Statement {
-        var expressions = nfproto(.ipv4).expressions + [KeySource.ipv4(field).load(into: .r1)]
-        if prefix.length < 32 {
-            expressions.append(
-                .bitwise(source: .r1, destination: .r1, mask: IPv4Address(prefix.mask).bytes, xor: [0, 0, 0, 0]))
+    /// `ip saddr|daddr ==/!= PREFIX` for an IPv4 prefix, `ip6 saddr|daddr ==/!= PREFIX` for an IPv6 one; the
+    /// prefix's host bits are ignored, and a full-length prefix compares the address itself. The match includes
+    /// the `meta nfproto` check of its family, so it is safe in an `inet` table.
+    public static func address(_ field: AddressField, _ op: MatchOperator, _ prefix: CIDR) -> Statement {
+        let v4 = prefix.family == .v4
+        var expressions =
+            nfproto(v4 ? .ipv4 : .ipv6).expressions + [(v4 ? KeySource.ipv4(field) : .ipv6(field)).load(into: .r1)]
+        if prefix.hostBitCount > 0 {
+            let zero = [UInt8](repeating: 0, count: prefix.address.bitWidth / 8)
+            expressions.append(.bitwise(source: .r1, destination: .r1, mask: prefix.netmask.bytes, xor: zero))
         }
-        expressions.append(.compare(.r1, op.compare, prefix.network.bytes))
+        expressions.append(.compare(.r1, op.compare, prefix.networkAddress.bytes))
         return Statement(expressions)
     }
 
     /// `ip saddr|daddr ==/!= ADDRESS`.
     public static func ip(_ field: AddressField, _ op: MatchOperator, _ address: IPv4Address) -> Statement {
-        ip(field, op, IPv4Prefix(address, length: 32)!)
+        Self.address(field, op, CIDR(host: .v4(address)))
     }
 
     /// `ip saddr|daddr ==/!= FIRST-LAST`.
@@ -71,20 +77,9 @@ extension Statement {
             ])
     }
 
-    /// `ip6 saddr|daddr ==/!= PREFIX`.
-    public static func ip6(_ field: AddressField, _ op: MatchOperator, _ prefix: IPv6Prefix) -> Statement {
-        var expressions = nfproto(.ipv6).expressions + [KeySource.ipv6(field).load(into: .r1)]
-        if prefix.length < 128 {
-            let zero = [UInt8](repeating: 0, count: 16)
-            expressions.append(.bitwise(source: .r1, destination: .r1, mask: prefix.maskBytes, xor: zero))
-        }
-        expressions.append(.compare(.r1, op.compare, prefix.network.bytes))
-        return Statement(expressions)
-    }
-
     /// `ip6 saddr|daddr ==/!= ADDRESS`.
     public static func ip6(_ field: AddressField, _ op: MatchOperator, _ address: IPv6Address) -> Statement {
-        ip6(field, op, IPv6Prefix(address, length: 128)!)
+        Self.address(field, op, CIDR(host: .v6(address)))
     }
 
     /// `ip6 saddr|daddr ==/!= FIRST-LAST`.

@@ -1,11 +1,14 @@
+import NetworkAddress
+
 /// A typed value for one field of a set key; ranges and prefixes make interval elements.
 public enum SetKeyValue: Hashable, Sendable {
     case ipv4(IPv4Address)
-    case ipv4Prefix(IPv4Prefix)
     case ipv4Range(IPv4Address, IPv4Address)
     case ipv6(IPv6Address)
-    case ipv6Prefix(IPv6Prefix)
     case ipv6Range(IPv6Address, IPv6Address)
+    /// Every address of the prefix (its host bits ignored): 4 key bytes for IPv4, 16 for IPv6, so it belongs in
+    /// a set of its family's address key type.
+    case prefix(CIDR)
     case inetProtocol(UInt8)
     case inetService(UInt16)
     case inetServiceRange(UInt16, UInt16)
@@ -16,11 +19,10 @@ public enum SetKeyValue: Hashable, Sendable {
     var bounds: (first: [UInt8], last: [UInt8]) {
         switch self {
         case .ipv4(let address): (address.bytes, address.bytes)
-        case .ipv4Prefix(let prefix): (prefix.first.bytes, prefix.last.bytes)
         case .ipv4Range(let first, let last): (first.bytes, last.bytes)
         case .ipv6(let address): (address.bytes, address.bytes)
-        case .ipv6Prefix(let prefix): (prefix.first.bytes, prefix.last.bytes)
         case .ipv6Range(let first, let last): (first.bytes, last.bytes)
+        case .prefix(let prefix): (prefix.networkAddress.bytes, prefix.lastAddress.bytes)
         case .inetProtocol(let proto): ([proto], [proto])
         case .inetService(let port): (port.networkBytes, port.networkBytes)
         case .inetServiceRange(let first, let last): (first.networkBytes, last.networkBytes)

@@ -1,15 +1,17 @@
+import NetworkAddress
+
 /// An address assigned to an interface (`ip addr`).
 public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
     public var interfaceIndex: Int32
     /// The address and its prefix length ("192.0.2.1/24"); host bits are kept.
-    public var prefix: IPPrefix
+    public var prefix: CIDR
     public var scope: RouteScope
     public var flags: AddressFlags
     /// The IPv4 label (`IFA_LABEL`); the interface name unless set otherwise.
     public var label: String?
 
     public init(
-        interfaceIndex: Int32, prefix: IPPrefix, scope: RouteScope = .universe, flags: AddressFlags = [],
+        interfaceIndex: Int32, prefix: CIDR, scope: RouteScope = .universe, flags: AddressFlags = [],
         label: String? = nil
     ) {
         self.interfaceIndex = interfaceIndex

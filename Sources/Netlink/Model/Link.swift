@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// A network interface as the kernel reports it.
 public struct Link: Hashable, Sendable, CustomStringConvertible {
     public var index: Int32

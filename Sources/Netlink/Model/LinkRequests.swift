@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// A link to create (`ip link add NAME type KIND ...`).
 public struct NewLink: Hashable, Sendable {
     public var name: String

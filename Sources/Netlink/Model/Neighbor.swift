@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// A neighbour (ARP or NDP) entry on an interface (`ip neigh`).
 public struct Neighbor: Hashable, Sendable, CustomStringConvertible {
     public var interfaceIndex: Int32

@@ -1,7 +1,9 @@
+import NetworkAddress
+
 /// A route in one of the kernel's routing tables.
 public struct Route: Hashable, Sendable, CustomStringConvertible {
     /// The destination; the kernel refuses IPv4 destinations with host bits set.
-    public var destination: IPPrefix
+    public var destination: CIDR
     /// The next hop; nil for a device route.
     public var gateway: IPAddress?
     /// The output interface index (`RTA_OIF`).
@@ -21,7 +23,7 @@ public struct Route: Hashable, Sendable, CustomStringConvertible {
     /// A route. A nil `scope` picks what `ip route` would: link scope for an IPv4 unicast route without a
     /// gateway, host scope for local routes, universe otherwise.
     public init(
-        destination: IPPrefix, gateway: IPAddress? = nil, outputInterface: Int32? = nil, scope: RouteScope? = nil,
+        destination: CIDR, gateway: IPAddress? = nil, outputInterface: Int32? = nil, scope: RouteScope? = nil,
         protocol: RouteProtocol = .boot, table: RouteTable = .main, metric: UInt32? = nil, type: RouteType = .unicast,
         isOnLink: Bool = false, mtu: UInt32? = nil
     ) {
@@ -37,10 +39,10 @@ public struct Route: Hashable, Sendable, CustomStringConvertible {
         self.scope = scope ?? Route.defaultScope(family: destination.family, type: type, hasGateway: gateway != nil)
     }
 
-    public var family: AddressFamily { destination.family }
+    public var family: IPFamily { destination.family }
 
-    static func defaultScope(family: AddressFamily, type: RouteType, hasGateway: Bool) -> RouteScope {
-        guard family == .ipv4 else { return .universe }
+    static func defaultScope(family: IPFamily, type: RouteType, hasGateway: Bool) -> RouteScope {
+        guard family == .v4 else { return .universe }
         switch type {
         case .local: return .host
         case .broadcast, .multicast, .anycast: return .link
@@ -60,7 +62,7 @@ public struct Route: Hashable, Sendable, CustomStringConvertible {
         if let outputInterface { text += " dev \(interfaceName(outputInterface))" }
         if table != .main { text += " table \(table)" }
         if `protocol` != .boot { text += " proto \(`protocol`)" }
-        if let metric, metric != (family == .ipv4 ? 0 : 1024) { text += " metric \(metric)" }
+        if let metric, metric != (family == .v4 ? 0 : 1024) { text += " metric \(metric)" }
         if isOnLink { text += " onlink" }
         if let mtu { text += " mtu \(mtu)" }
         return text

@@ -1,14 +1,15 @@
 import CMnl
+import NetworkAddress
 
 extension RouteSocket {
     /// Interface addresses (`ip addr`), of one family or both, of one interface or all.
-    public func addresses(family: AddressFamily? = nil, interfaceIndex: Int32? = nil) throws(NetlinkError)
+    public func addresses(family: IPFamily? = nil, interfaceIndex: Int32? = nil) throws(NetlinkError)
         -> [InterfaceAddress]
     {
-        let operation = "address list \(family?.description ?? "all")"
+        let operation = "address list \(family?.kernelName ?? "all")"
         return try dump(type: MessageType.getAddress, operation: operation) { message in
             var header = ifaddrmsg()
-            header.ifa_family = family?.rawValue ?? 0
+            header.ifa_family = family?.kernelFamily ?? 0
             header.ifa_index = UInt32(bitPattern: interfaceIndex ?? 0)
             message.putFamilyHeader(header)
         } decode: { message in

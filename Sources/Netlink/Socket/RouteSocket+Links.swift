@@ -1,5 +1,6 @@
 import CMnl
 import Glibc
+import NetworkAddress
 import SystemError
 
 extension RouteSocket {

@@ -1,13 +1,14 @@
 import CMnl
+import NetworkAddress
 
 extension RouteSocket {
     /// Neighbour entries of one family or both, of one interface or all.
-    public func neighbors(family: AddressFamily? = nil, interfaceIndex: Int32? = nil) throws(NetlinkError)
+    public func neighbors(family: IPFamily? = nil, interfaceIndex: Int32? = nil) throws(NetlinkError)
         -> [Neighbor]
     {
-        let operation = "neighbour list \(family?.description ?? "all")"
+        let operation = "neighbour list \(family?.kernelName ?? "all")"
         return try dump(type: MessageType.getNeighbor, operation: operation) { message in
-            message.neighborHeader(family: family?.rawValue ?? 0, index: 0, state: [], flags: [])
+            message.neighborHeader(family: family?.kernelFamily ?? 0, index: 0, state: [], flags: [])
             if let index = interfaceIndex {
                 message.put(NeighborAttribute.interfaceIndex, u32: UInt32(bitPattern: index))
             }

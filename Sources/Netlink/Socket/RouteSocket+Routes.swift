@@ -1,18 +1,20 @@
 import CMnl
+import NetworkAddress
 
 extension RouteSocket {
     /// The routes of a family, filtered by the kernel (strict dump checking) by table, protocol and device;
     /// `.unspecified` and nil mean "any". Cached (cloned) routes are not included.
     public func routes(
-        family: AddressFamily, table: RouteTable = .unspecified, protocol: RouteProtocol = .unspecified,
+        family: IPFamily, table: RouteTable = .unspecified, protocol: RouteProtocol = .unspecified,
         outputInterface: Int32? = nil
     ) throws(NetlinkError) -> [Route] {
         var operation: String {
-            "route list \(family) table \(table == .unspecified ? "all" : table.description) proto \(`protocol`)"
+            "route list \(family.kernelName) table \(table == .unspecified ? "all" : table.description) "
+                + "proto \(`protocol`)"
         }
         return try dump(type: MessageType.getRoute, operation: operation) { message in
             var header = rtmsg()
-            header.rtm_family = family.rawValue
+            header.rtm_family = family.kernelFamily
             header.rtm_table = table.rawValue < 256 ? UInt8(table.rawValue) : 0
             header.rtm_protocol = `protocol`.rawValue
             message.putFamilyHeader(header)

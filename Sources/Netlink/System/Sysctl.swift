@@ -1,4 +1,5 @@
 import Glibc
+import NetworkAddress
 import SystemError
 
 /// Writes and reads network sysctls under `/proc/sys/net`, per interface or global.
@@ -13,13 +14,13 @@ public struct Sysctl: Sendable {
     public init() {}
 
     /// The path of a per-interface setting: `net/ipv4/conf/IF/NAME` (or `ipv6`).
-    public static func interfacePath(_ family: AddressFamily, interface: String, _ name: String) -> String {
-        root + (family == .ipv4 ? "ipv4" : "ipv6") + "/conf/\(interface)/\(name)"
+    public static func interfacePath(_ family: IPFamily, interface: String, _ name: String) -> String {
+        root + (family == .v4 ? "ipv4" : "ipv6") + "/conf/\(interface)/\(name)"
     }
 
     /// The path of a per-interface neighbour setting: `net/ipv4/neigh/IF/NAME` (or `ipv6`).
-    public static func neighborPath(_ family: AddressFamily, interface: String, _ name: String) -> String {
-        root + (family == .ipv4 ? "ipv4" : "ipv6") + "/neigh/\(interface)/\(name)"
+    public static func neighborPath(_ family: IPFamily, interface: String, _ name: String) -> String {
+        root + (family == .v4 ? "ipv4" : "ipv6") + "/neigh/\(interface)/\(name)"
     }
 
     /// Reads a sysctl; `key` is a path under `/proc/sys/net` or a dotted name ("net.ipv4.ip_forward"). Interface

@@ -1,4 +1,5 @@
 import CMnl
+import NetworkAddress
 
 // Decoders from message payloads (family header + attributes) to values, in pure Swift.
 
@@ -6,7 +7,7 @@ extension Route {
     /// Decodes an `RTM_NEWROUTE`/`RTM_DELROUTE` payload; nil for families other than IPv4 and IPv6.
     init?(routePayload payload: UnsafeRawBufferPointer) {
         guard let header = payload.familyHeader(as: rtmsg.self),
-            let family = AddressFamily(rawValue: header.rtm_family)
+            let family = IPFamily(kernelFamily: header.rtm_family)
         else { return nil }
         var destination: IPAddress?
         var gateway: IPAddress?
@@ -28,8 +29,8 @@ extension Route {
             default: break
             }
         }
-        let address = destination ?? (family == .ipv4 ? .v4(IPv4Address(0)) : .v6(IPv6Address(high: 0, low: 0)))
-        guard let prefix = IPPrefix(address, length: header.rtm_dst_len) else { return nil }
+        let address = destination ?? (family == .v4 ? .v4(IPv4Address(0)) : .v6(IPv6Address(high: 0, low: 0)))
+        guard let prefix = try? CIDR(address: address, prefixLength: Int(header.rtm_dst_len)) else { return nil }
         self.init(
             destination: prefix, gateway: gateway, outputInterface: outputInterface,
             scope: RouteScope(rawValue: header.rtm_scope), protocol: RouteProtocol(rawValue: header.rtm_protocol),
@@ -146,7 +147,9 @@ extension InterfaceAddress {
             }
         }
         // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
-        guard let own = local ?? address, let prefix = IPPrefix(own, length: header.ifa_prefixlen) else { return nil }
+        guard let own = local ?? address,
+            let prefix = try? CIDR(address: own, prefixLength: Int(header.ifa_prefixlen))
+        else { return nil }
         self.init(
             interfaceIndex: Int32(bitPattern: header.ifa_index), prefix: prefix,
             scope: RouteScope(rawValue: header.ifa_scope), flags: AddressFlags(rawValue: flags), label: label)
@@ -156,7 +159,7 @@ extension InterfaceAddress {
 extension Neighbor {
     /// Decodes an IPv4/IPv6 `RTM_NEWNEIGH`/`RTM_DELNEIGH` payload.
     init?(neighborPayload payload: UnsafeRawBufferPointer) {
-        guard let header = payload.familyHeader(as: ndmsg.self), AddressFamily(rawValue: header.ndm_family) != nil
+        guard let header = payload.familyHeader(as: ndmsg.self), IPFamily(kernelFamily: header.ndm_family) != nil
         else { return nil }
         var address: IPAddress?
         var mac: MACAddress?

@@ -1,4 +1,5 @@
 import CMnl
+import NetworkAddress
 
 /// One received netlink message, viewed in place in the receive buffer.
 struct ReceivedMessage {
@@ -55,7 +56,11 @@ struct Attribute {
     var address: IPAddress? {
         switch payload.count {
         case 4: .v4(IPv4Address(UInt32(bigEndian: payload.loadUnaligned(as: UInt32.self))))
-        case 16: .v6(IPv6Address(networkBytes: payload))
+        case 16:
+            .v6(
+                IPv6Address(
+                    high: UInt64(bigEndian: payload.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                    low: UInt64(bigEndian: payload.loadUnaligned(fromByteOffset: 8, as: UInt64.self))))
         default: nil
         }
     }

@@ -122,8 +122,8 @@ extension MessageBuilder {
 
     func address(_ address: InterfaceAddress) {
         var header = ifaddrmsg()
-        header.ifa_family = address.prefix.family.rawValue
-        header.ifa_prefixlen = address.prefix.length
+        header.ifa_family = address.prefix.family.kernelFamily
+        header.ifa_prefixlen = UInt8(address.prefix.prefixLength)
         header.ifa_flags = UInt8(truncatingIfNeeded: address.flags.rawValue)
         header.ifa_scope = address.scope.rawValue
         header.ifa_index = UInt32(bitPattern: address.interfaceIndex)
@@ -136,8 +136,8 @@ extension MessageBuilder {
 
     func route(_ route: Route, scope: RouteScope? = nil) {
         var header = rtmsg()
-        header.rtm_family = route.family.rawValue
-        header.rtm_dst_len = route.destination.length
+        header.rtm_family = route.family.kernelFamily
+        header.rtm_dst_len = UInt8(route.destination.prefixLength)
         // Tables above 255 exist only in RTA_TABLE; the header then says "unspecified".
         header.rtm_table = route.table.rawValue < 256 ? UInt8(route.table.rawValue) : 0
         header.rtm_protocol = route.protocol.rawValue
@@ -146,7 +146,7 @@ extension MessageBuilder {
         header.rtm_flags = route.isOnLink ? RouteAttribute.onLinkFlag : 0
         putFamilyHeader(header)
         put(RouteAttribute.table, u32: route.table.rawValue)
-        if route.destination.length > 0 { put(RouteAttribute.destination, address: route.destination.address) }
+        if route.destination.prefixLength > 0 { put(RouteAttribute.destination, address: route.destination.address) }
         if let oif = route.outputInterface { put(RouteAttribute.outputInterface, u32: UInt32(bitPattern: oif)) }
         if let gateway = route.gateway { put(RouteAttribute.gateway, address: gateway) }
         if let metric = route.metric { put(RouteAttribute.priority, u32: metric) }
@@ -157,7 +157,7 @@ extension MessageBuilder {
 
     func neighbor(_ neighbor: Neighbor) {
         neighborHeader(
-            family: neighbor.address.family.rawValue, index: neighbor.interfaceIndex, state: neighbor.state,
+            family: neighbor.address.family.kernelFamily, index: neighbor.interfaceIndex, state: neighbor.state,
             flags: neighbor.flags)
         put(NeighborAttribute.destination, address: neighbor.address)
         if let mac = neighbor.linkLayerAddress { put(NeighborAttribute.linkLayerAddress, mac: mac) }

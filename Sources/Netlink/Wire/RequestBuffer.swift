@@ -1,4 +1,5 @@
 import CMnl
+import NetworkAddress
 
 /// A run of netlink request messages, written with libmnl into one buffer that goes to the kernel in one
 /// `sendmsg`. The buffer keeps `headroom` bytes past `limit`, so a message begun below the limit always fits.
@@ -78,7 +79,7 @@ struct MessageBuilder {
             var raw = a.value.bigEndian
             mnl_attr_put(header, type, 4, &raw)
         case .v6(let a):
-            var raw = a.networkBytes
+            var raw = (a.high.bigEndian, a.low.bigEndian)
             mnl_attr_put(header, type, 16, &raw)
         }
     }

@@ -1,3 +1,4 @@
+import NetworkAddress
 import Calculation
 import CalicoAPI
 import Datastore

@@ -1,3 +1,4 @@
+import NetworkAddress
 import NFTables
 
 /// A ruleset with every object kind the module handles, used by several real-kernel tests.

@@ -1,3 +1,4 @@
+import NetworkAddress
 import Netlink
 
 // Short constructors for test data; they trap on malformed text, which is a bug in the test itself.

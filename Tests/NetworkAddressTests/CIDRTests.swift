@@ -1,4 +1,4 @@
-import CalicoAPI
+import NetworkAddress
 import Foundation
 import Testing
 

@@ -14,9 +14,9 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// An address from its four bytes in network order; nil unless exactly four bytes are given.
-    public init?(bytes: [UInt8]) {
+    public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 4 else { return nil }
-        self.init(bytes[0], bytes[1], bytes[2], bytes[3])
+        value = bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// Parses a strict dotted quad such as `192.0.2.1`; nil for anything else.

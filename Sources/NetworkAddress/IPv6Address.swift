@@ -13,13 +13,16 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// An address from its sixteen bytes in network order; nil unless exactly sixteen bytes are given.
-    public init?(bytes: [UInt8]) {
+    public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for index in 0..<8 {
-            high = high << 8 | UInt64(bytes[index])
-            low = low << 8 | UInt64(bytes[index + 8])
+        for (index, byte) in bytes.enumerated() {
+            if index < 8 {
+                high = high << 8 | UInt64(byte)
+            } else {
+                low = low << 8 | UInt64(byte)
+            }
         }
         self.init(high: high, low: low)
     }
@@ -208,15 +211,13 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 }
 
-private let hexDigits = Array("0123456789abcdef".utf8)
-
 /// Appends a 16-bit group in lowercase hex without leading zeros.
 private func appendHex(_ group: UInt16, to text: inout [UInt8]) {
     var started = false
     for shift in stride(from: 12, through: 0, by: -4) {
         let digit = Int(group >> UInt16(shift) & 0xf)
         if digit != 0 || started || shift == 0 {
-            text.append(hexDigits[digit])
+            text.append(lowerHexDigits[digit])
             started = true
         }
     }

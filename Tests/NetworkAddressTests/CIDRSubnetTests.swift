@@ -1,4 +1,4 @@
-import CalicoAPI
+import NetworkAddress
 import Testing
 
 private func cidr(_ text: String) -> CIDR {

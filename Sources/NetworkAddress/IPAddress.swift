@@ -10,7 +10,7 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible, 
     }
 
     /// An address from 4 or 16 bytes in network order.
-    public init?(bytes: [UInt8]) {
+    public init?(bytes: some Collection<UInt8>) {
         if let v4 = IPv4Address(bytes: bytes) {
             self = .v4(v4)
         } else if let v6 = IPv6Address(bytes: bytes) {
@@ -78,15 +78,14 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible, 
         return .v4(try IPv4Address.parse(text))
     }
 
+    /// Decodes the text form; a bad address is reported as `invalid IP address "..."`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        do {
-            self = try Self.parse(Array(text.utf8)[...])
-        } catch {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\"\(text)\" is not an IP address: \(error.reason)")
+        guard let address = try? Self.parse(Array(text.utf8)[...]) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid IP address \"\(text)\"")
         }
+        self = address
     }
 
     public func encode(to encoder: any Encoder) throws {

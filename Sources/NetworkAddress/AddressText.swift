@@ -1,11 +1,4 @@
-/// Why a piece of text is not an address; the reason is phrased for the person who wrote the text.
-struct AddressSyntaxError: Error, Sendable, Equatable {
-    var reason: String
-
-    init(_ reason: String) {
-        self.reason = reason
-    }
-}
+// Byte-level helpers shared by the address parsers and formatters.
 
 extension UInt8 {
     var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
@@ -20,6 +13,9 @@ extension UInt8 {
         }
     }
 }
+
+/// The lower-case hex digits, indexed by value, for writing IPv6 groups and MAC bytes.
+let lowerHexDigits = Array("0123456789abcdef".utf8)
 
 /// Renders one byte of user input for an error message: printable ASCII as itself, anything else escaped.
 func quotedCharacter(_ byte: UInt8) -> String {
