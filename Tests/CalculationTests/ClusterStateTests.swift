@@ -1,5 +1,6 @@
 import Calculation
 import CalicoAPI
+import NetworkAddress
 import Testing
 
 @Suite("Cluster state")
@@ -29,7 +30,7 @@ struct ClusterStateTests {
             let changed = cluster.upsert(node("a", ip: "192.0.2.9/24"))
             #expect(changed)
         }
-        #expect(cluster.node(named: "a")?.spec.bgp?.ipv4Address == "192.0.2.9/24")
+        #expect(cluster.node(named: "a")?.spec.bgp?.ipv4Address == cidr("192.0.2.9/24"))
         do {
             let changed = cluster.remove(ResourceKey(kind: .node, name: "a"))
             #expect(changed)
@@ -77,7 +78,7 @@ struct ClusterStateTests {
     @Test func blocksAreIndexedByCIDRAndRemovedByName() {
         var cluster = state([block("10.244.1.0/26", affinity: "a"), block("10.244.2.0/26", affinity: "b")])
         #expect(cluster.ipamBlock(cidr("10.244.1.0/26"))?.spec.affinity == "host:a")
-        #expect(cluster.ipamBlocks(affineTo: "b").map(\.spec.cidr) == ["10.244.2.0/26"])
+        #expect(cluster.ipamBlocks(affineTo: "b").map(\.spec.cidr) == [cidr("10.244.2.0/26")])
         do {
             let changed = cluster.remove(ResourceKey(kind: .ipamBlock, name: "10-244-1-0-26"))
             #expect(changed)
@@ -95,17 +96,18 @@ struct ClusterStateTests {
 
     @Test func unusableResourcesAreReportedUntilFixedOrRemoved() {
         var cluster = ClusterState()
-        var bad = IPPool(name: "bad", spec: IPPoolSpec(cidr: "10.0.0.0/99"))
+        // A pool without a CIDR (a manifest without spec: decodes to one; validation rejects it).
+        var bad = IPPool(name: "bad")
         do {
             let changed = cluster.upsert(AnyResource(bad))
             #expect(changed)
         }
         #expect(cluster.ipPools.isEmpty)
-        #expect(cluster.unusable[bad.key]?.contains("10.0.0.0/99") == true)
+        #expect(cluster.unusable[bad.key]?.contains("spec.cidr") == true)
         let dataplane = Calculator.desired(
             state: cluster, node: "n", environment: defaultEnvironment, settings: FelixSettings())
         #expect(dataplane.problems.contains { $0.resource == #"IPPool "bad""# })
-        bad.spec.cidr = "10.0.0.0/16"
+        bad.spec.cidr = cidr("10.0.0.0/16")
         do {
             let changed = cluster.upsert(AnyResource(bad))
             #expect(changed)
@@ -120,11 +122,11 @@ struct ClusterStateTests {
             AnyResource(
                 BlockAffinity(
                     name: "a-10-244-1-0-26",
-                    spec: BlockAffinitySpec(state: .confirmed, node: "a", cidr: "10.244.1.0/26"))))
+                    spec: BlockAffinitySpec(state: .confirmed, node: "a", cidr: cidr("10.244.1.0/26")))))
         cluster.upsert(
             AnyResource(
                 BlockAffinity(
-                    name: "b-10-244-2-0-26", spec: BlockAffinitySpec(state: .pending, node: "b", cidr: "10.244.2.0/26"))
+                    name: "b-10-244-2-0-26", spec: BlockAffinitySpec(state: .pending, node: "b", cidr: cidr("10.244.2.0/26")))
             ))
         var hostEndpointSpec = HostEndpointSpec()
         hostEndpointSpec.node = "a"
@@ -173,10 +175,10 @@ struct ClusterStateTests {
         var dataplane = desired(cluster, environment: environment)
         #expect(dataplane.routes[cidr("10.244.0.5/32")] == nil)
         #expect(dataplane.routes[cidr("10.244.0.6/32")]?.kind == .localWorkload)
-        #expect(dataplane.neighbors.filter { $0.interface == "cali0000000000a" }.map(\.mac) == ["ee:ee:ee:ee:ee:02"])
+        #expect(dataplane.neighbors.filter { $0.interface == "cali0000000000a" }.map(\.mac) == [mac("ee:ee:ee:ee:ee:02")])
         // A block resource renamed to another CIDR leaves no route to the old one.
         var moved = block("10.244.1.0/26", affinity: "same").as(IPAMBlock.self)!
-        moved.spec.cidr = "10.244.5.0/26"
+        moved.spec.cidr = cidr("10.244.5.0/26")
         cluster.upsert(AnyResource(moved))
         dataplane = desired(cluster, environment: environment)
         #expect(dataplane.routes[cidr("10.244.1.0/26")] == nil)

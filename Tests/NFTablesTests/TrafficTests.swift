@@ -1,4 +1,5 @@
 import NFTables
+import NetworkAddress
 import Testing
 
 @Suite("nf_tables rules and real traffic", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))

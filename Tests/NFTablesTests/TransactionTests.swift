@@ -1,5 +1,6 @@
 import Foundation
 import NFTables
+import NetworkAddress
 import Testing
 
 @Suite(

@@ -1,5 +1,6 @@
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 import PolicyRendering
 import Testing

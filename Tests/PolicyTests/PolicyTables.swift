@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 
 @testable import Policy
 

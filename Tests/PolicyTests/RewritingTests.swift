@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 import Testing
 
 @testable import Policy

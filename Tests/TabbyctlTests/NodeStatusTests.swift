@@ -1,6 +1,7 @@
 import Agent
 import Foundation
 import Glibc
+import NetworkAddress
 import Testing
 
 /// A provider with a fixed report, so that the printed summary is exact.

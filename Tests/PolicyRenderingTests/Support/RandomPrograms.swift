@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 import Policy
 
 /// A small deterministic random number generator (SplitMix64), so every failure names a reproducible seed.
