@@ -53,6 +53,12 @@ public struct CIDR: Hashable, Comparable, Sendable, CustomStringConvertible, Cod
         self.init(checked: address, prefixLength)
     }
 
+    /// Parses `address/prefix` as `init(parsing:)` does; nil for anything else.
+    public init?(_ text: String) {
+        guard let cidr = try? CIDR(parsing: text) else { return nil }
+        self = cidr
+    }
+
     /// The single-address CIDR: `/32` for IPv4, `/128` for IPv6.
     public init(host: IPAddress) {
         self.init(checked: host, host.bitWidth)

@@ -2,25 +2,27 @@ import NetworkAddress
 import Calculation
 import ResourceCache
 import CalicoAPI
+import NetworkAddress
 
 // Addresses: node IPs come from the documentation ranges (192.0.2.0/24 is "this subnet", 198.51.100.0/24 and
 // 203.0.113.0/24 are other subnets); pools use 10.x only as route destinations.
 
 func cidr(_ text: String) -> CIDR { try! CIDR(parsing: text) }
 func ip(_ text: String) -> IPAddress { IPAddress(text)! }
+func mac(_ text: String) -> MACAddress { MACAddress(text)! }
 
 func node(
     _ name: String, ip: String?, vxlan: String? = nil, ipip: String? = nil, mac: String? = nil, ipv6: String? = nil
 ) -> AnyResource {
     var spec = NodeSpec()
     if ip != nil || ipip != nil || ipv6 != nil {
-        var bgp = NodeSpec.BGP(ipv4Address: ip)
-        bgp.ipv4IPIPTunnelAddr = ipip
-        bgp.ipv6Address = ipv6
+        var bgp = NodeSpec.BGP(ipv4Address: ip.map(cidr))
+        bgp.ipv4IPIPTunnelAddr = ipip.map(CalculationTests.ip)
+        bgp.ipv6Address = ipv6.map(cidr)
         spec.bgp = bgp
     }
-    spec.ipv4VXLANTunnelAddr = vxlan
-    spec.vxlanTunnelMACAddr = mac
+    spec.ipv4VXLANTunnelAddr = vxlan.map(CalculationTests.ip)
+    spec.vxlanTunnelMACAddr = mac.map(CalculationTests.mac)
     return AnyResource(Node(name: name, spec: spec))
 }
 
@@ -28,7 +30,7 @@ func pool(
     _ name: String, _ cidr: String, vxlan: EncapsulationMode = .never, ipip: EncapsulationMode = .never,
     blockSize: Int? = nil
 ) -> AnyResource {
-    var spec = IPPoolSpec(cidr: cidr)
+    var spec = IPPoolSpec(cidr: CalculationTests.cidr(cidr))
     spec.vxlanMode = vxlan
     spec.ipipMode = ipip
     spec.blockSize = blockSize
@@ -39,7 +41,7 @@ func pool(
 func block(_ text: String, affinity: String?, allocations: [Int: String?] = [:]) -> AnyResource {
     let network = cidr(text)
     var spec = IPAMBlockSpec()
-    spec.cidr = text
+    spec.cidr = network
     spec.affinity = affinity.map { "host:\($0)" }
     let size = Int(network.addressCount!)
     spec.allocations = Array(repeating: nil, count: size)
@@ -61,9 +63,9 @@ func workload(
     var spec = WorkloadEndpointSpec()
     spec.node = node
     spec.interfaceName = interface
-    spec.ipNetworks = ips
-    spec.mac = mac
-    spec.allowSpoofedSourcePrefixes = spoofing
+    spec.ipNetworks = ips.map(cidr)
+    spec.mac = mac.map(CalculationTests.mac)
+    spec.allowSpoofedSourcePrefixes = spoofing?.map(cidr)
     return AnyResource(WorkloadEndpoint(name: name, namespace: namespace, spec: spec))
 }
 

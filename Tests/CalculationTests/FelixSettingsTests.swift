@@ -154,7 +154,7 @@ struct FelixSettingsTests {
         spec.ipv6Support = false
         spec.ipForwarding = "Disabled"
         spec.defaultEndpointToHostAction = "Return"
-        spec.natOutgoingAddress = "198.51.100.9"
+        spec.natOutgoingAddress = ip("198.51.100.9")
         spec.mtuIfacePattern = "^eth0$"
         spec.removeExternalRoutes = false
         spec.workloadSourceSpoofing = "Any"

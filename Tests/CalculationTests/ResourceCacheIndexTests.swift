@@ -29,7 +29,7 @@ struct ResourceCacheIndexTests {
             let changed = cluster.upsert(node("a", ip: "192.0.2.9/24")) != nil
             #expect(changed)
         }
-        #expect(cluster.node(named: "a")?.resource.spec.bgp?.ipv4Address == "192.0.2.9/24")
+        #expect(cluster.node(named: "a")?.resource.spec.bgp?.ipv4Address == cidr("192.0.2.9/24"))
         do {
             let changed = cluster.remove(ResourceKey(kind: .node, name: "a")) != nil
             #expect(changed)
@@ -76,7 +76,7 @@ struct ResourceCacheIndexTests {
     @Test func blocksAreIndexedByCIDRAndRemovedByName() {
         var cluster = state([block("10.244.1.0/26", affinity: "a"), block("10.244.2.0/26", affinity: "b")])
         #expect(cluster.block(cidr("10.244.1.0/26"))?.resource.spec.affinity == "host:a")
-        #expect(cluster.blocks(affineTo: "b").map(\.resource.spec.cidr) == ["10.244.2.0/26"])
+        #expect(cluster.blocks(affineTo: "b").map(\.resource.spec.cidr) == [cidr("10.244.2.0/26")])
         do {
             let changed = cluster.remove(ResourceKey(kind: .ipamBlock, name: "10-244-1-0-26")) != nil
             #expect(changed)
@@ -94,17 +94,18 @@ struct ResourceCacheIndexTests {
 
     @Test func unusableResourcesAreReportedUntilFixedOrRemoved() {
         var cluster = ResourceCache()
-        var bad = IPPool(name: "bad", spec: IPPoolSpec(cidr: "10.0.0.0/99"))
+        // A pool without a CIDR (a manifest without spec: decodes to one; validation rejects it).
+        var bad = IPPool(name: "bad")
         do {
             let changed = cluster.upsert(AnyResource(bad)) != nil
             #expect(changed)
         }
         #expect(cluster.pools.isEmpty)
-        #expect(cluster.unusable[bad.key]?.contains("10.0.0.0/99") == true)
+        #expect(cluster.unusable[bad.key]?.contains("spec.cidr") == true)
         let dataplane = Calculator.desired(
             cache: cluster, node: "n", environment: defaultEnvironment, settings: FelixSettings())
         #expect(dataplane.problems.contains { $0.resource == #"IPPool "bad""# })
-        bad.spec.cidr = "10.0.0.0/16"
+        bad.spec.cidr = cidr("10.0.0.0/16")
         do {
             let changed = cluster.upsert(AnyResource(bad)) != nil
             #expect(changed)
@@ -155,10 +156,10 @@ struct ResourceCacheIndexTests {
         var dataplane = desired(cluster, environment: environment)
         #expect(dataplane.routes[cidr("10.244.0.5/32")] == nil)
         #expect(dataplane.routes[cidr("10.244.0.6/32")]?.kind == .localWorkload)
-        #expect(dataplane.neighbors.filter { $0.interface == "cali0000000000a" }.map(\.mac) == ["ee:ee:ee:ee:ee:02"])
+        #expect(dataplane.neighbors.filter { $0.interface == "cali0000000000a" }.map(\.mac) == [mac("ee:ee:ee:ee:ee:02")])
         // A block resource renamed to another CIDR leaves no route to the old one.
         var moved = block("10.244.1.0/26", affinity: "same").as(IPAMBlock.self)!
-        moved.spec.cidr = "10.244.5.0/26"
+        moved.spec.cidr = cidr("10.244.5.0/26")
         cluster.upsert(AnyResource(moved))
         dataplane = desired(cluster, environment: environment)
         #expect(dataplane.routes[cidr("10.244.1.0/26")] == nil)

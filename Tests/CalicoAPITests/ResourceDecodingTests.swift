@@ -1,3 +1,4 @@
+import NetworkAddress
 import Testing
 
 @testable import CalicoAPI
@@ -22,7 +23,7 @@ struct ResourceDecodingTests {
         let resource = try ResourceCodec.decodeOne(Self.seedPool, source: "pool.yaml")
         let pool = try #require(resource.as(IPPool.self))
         #expect(pool.metadata.name == "default-pool")
-        #expect(pool.spec.cidr == "10.233.64.0/18")
+        #expect(pool.spec.cidr == CIDR("10.233.64.0/18"))
         #expect(pool.spec.blockSize == 24)
         #expect(pool.spec.ipipMode == .always)
         #expect(pool.spec.vxlanMode == .never)

@@ -22,7 +22,7 @@ struct DeviceTests {
         guard case .vxlan(let attributes) = new.kind else { throw Missing("a vxlan device") }
         #expect(attributes.vni == 4097)
         #expect(new.isUp)
-        #expect(new.macAddress == mac(vtepMAC))
+        #expect(new.macAddress == vtepMAC)
         #expect(
             report.writes.first
                 == DataplaneWrite(
@@ -35,7 +35,7 @@ struct DeviceTests {
         #expect(node.kernel.state.neighbors.contains { $0.interfaceIndex == new.index })
         #expect(node.kernel.state.addresses.contains { $0.interfaceIndex == new.index })
         // Routes not through the device were not touched.
-        #expect(!node.kernel.writes.contains { $0.replacedRoute?.destination == kprefix("198.51.100.5/32") })
+        #expect(!node.kernel.writes.contains { $0.replacedRoute?.destination == cidr("198.51.100.5/32") })
 
         node.deliverEvents()
         node.kernel.resetWrites()
@@ -46,7 +46,7 @@ struct DeviceTests {
         let node = try FakeNode()
         _ = node.reconciler.apply(sampleDesired())
         var desired = sampleDesired()
-        desired.vxlan?.mac = "66:aa:bb:cc:dd:99"
+        desired.vxlan?.mac = mac("66:aa:bb:cc:dd:99")
         var report = node.reconciler.apply(desired)
         #expect(report.writes.first?.action == .delete)
         #expect(node.vxlan()?.macAddress == mac("66:aa:bb:cc:dd:99"))
@@ -65,8 +65,8 @@ struct DeviceTests {
         _ = node.reconciler.apply(sampleDesired())
         let vxlan = try #require(node.vxlan())
         // Someone adds an address and takes the device down.
-        let foreign = InterfaceAddress(interfaceIndex: vxlan.index, prefix: kprefix("203.0.113.5/24"))
-        let linkLocal = InterfaceAddress(interfaceIndex: vxlan.index, prefix: kprefix("fe80::1/64"))
+        let foreign = InterfaceAddress(interfaceIndex: vxlan.index, prefix: cidr("203.0.113.5/24"))
+        let linkLocal = InterfaceAddress(interfaceIndex: vxlan.index, prefix: cidr("fe80::1/64"))
         try node.kernel.external(.addAddress(foreign))
         try node.kernel.external(.addAddress(linkLocal))
         try node.kernel.external(.changeLink(index: vxlan.index, LinkChange(isUp: false)))
@@ -78,7 +78,7 @@ struct DeviceTests {
         #expect(node.vxlan()?.index == vxlan.index)
         #expect(node.vxlan()?.isUp == true)
         let addresses = node.kernel.state.addresses.filter { $0.interfaceIndex == vxlan.index }.map(\.prefix)
-        #expect(Set(addresses) == [kprefix("198.51.100.0/32"), kprefix("fe80::1/64")])
+        #expect(Set(addresses) == [cidr("198.51.100.0/32"), cidr("fe80::1/64")])
         // Going down flushed the route through the device; it is back.
         #expect(node.mainRoute("198.51.100.64/26")?.outputInterface == vxlan.index)
         #expect(report.dumpedKernel)
@@ -143,7 +143,7 @@ struct DeviceTests {
             // The ipip module's fallback device, with an address someone left on it.
             let tunl0 = kernel.addLink(name: "tunl0", kind: .ipip(IPIPAttributes()), mtu: 1480, isUp: false)
             try kernel.external(
-                .addAddress(InterfaceAddress(interfaceIndex: tunl0.index, prefix: kprefix("203.0.113.9/32"))))
+                .addAddress(InterfaceAddress(interfaceIndex: tunl0.index, prefix: cidr("203.0.113.9/32"))))
         }
         let tunl0 = try #require(node.kernel.link(named: "tunl0"))
         var desired = sampleDesired()
@@ -155,7 +155,7 @@ struct DeviceTests {
         #expect(node.kernel.link(named: "tunl0")?.mtu == 1440)
         #expect(
             node.kernel.state.addresses.filter { $0.interfaceIndex == tunl0.index }.map(\.prefix)
-                == [kprefix("198.51.100.1/32")])
+                == [cidr("198.51.100.1/32")])
 
         node.kernel.resetWrites()
         desired.ipip = nil

@@ -11,7 +11,7 @@ struct FailureTests {
     @Test func refusedRouteIsReportedAndRetriedAlone() throws {
         let node = try FakeNode()
         node.kernel.injectFailure = { write in
-            write.replacedRoute?.destination == kprefix("198.51.100.64/26") ? Errno(ENETUNREACH) : nil
+            write.replacedRoute?.destination == cidr("198.51.100.64/26") ? Errno(ENETUNREACH) : nil
         }
         var report = node.reconciler.apply(sampleDesired())
         #expect(report.failures.count == 1)
@@ -39,7 +39,7 @@ struct FailureTests {
         node.kernel.injectFailure = { write in
             switch write {
             case .netlink(.replaceFDB): Errno(EINVAL)
-            case .netlink(.replaceNeighbor(let neighbor)) where neighbor.address == kip("198.51.100.5"): Errno(EINVAL)
+            case .netlink(.replaceNeighbor(let neighbor)) where neighbor.address == ip("198.51.100.5"): Errno(EINVAL)
             case .sysctl(let path, _) where path == "net/ipv4/ip_forward": Errno(EPERM)
             default: nil
             }
@@ -61,7 +61,7 @@ struct FailureTests {
         let node = try FakeNode { kernel in
             let cali1 = try #require(kernel.link(named: "cali1"))
             try kernel.external(
-                .addRoute(Route(destination: kprefix("198.51.100.44/32"), outputInterface: cali1.index)))
+                .addRoute(Route(destination: cidr("198.51.100.44/32"), outputInterface: cali1.index)))
         }
         var desired = sampleDesired()
         desired.routes[cidr("198.51.100.44/32")] = DesiredRoute(
@@ -109,13 +109,13 @@ struct FailureTests {
         let node = try FakeNode { kernel in
             try kernel.external(
                 .addRoute(
-                    Route(destination: kprefix("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
+                    Route(destination: cidr("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
         }
         try node.reconciler.resync()
         // Deleted by hand, and the notification is not delivered before the apply.
         try node.kernel.external(
             .deleteRoute(
-                Route(destination: kprefix("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
+                Route(destination: cidr("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
         let report = node.reconciler.apply(sampleDesired())
         #expect(report.failures.isEmpty, "\(report.failures)")
         #expect(!report.writes.contains { $0.object == .route(cidr("198.51.100.192/26")) })

@@ -17,7 +17,7 @@ struct GracePeriodTests {
         let seen = node.clock.now
         let cali9 = node.kernel.addLink(name: "cali9")
         try node.kernel.external(
-            .addRoute(Route(destination: kprefix("198.51.100.9/32"), outputInterface: cali9.index)))
+            .addRoute(Route(destination: cidr("198.51.100.9/32"), outputInterface: cali9.index)))
         #expect(node.deliverEvents())
         node.kernel.resetWrites()
 
@@ -55,10 +55,10 @@ struct GracePeriodTests {
         let node = try FakeNode { kernel in
             let cali1 = try #require(kernel.link(named: "cali1"))
             try kernel.external(
-                .addRoute(Route(destination: kprefix("198.51.100.77/32"), outputInterface: cali1.index)))
+                .addRoute(Route(destination: cidr("198.51.100.77/32"), outputInterface: cali1.index)))
             try kernel.external(
                 .addRoute(
-                    Route(destination: kprefix("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
+                    Route(destination: cidr("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
         }
         let report = node.reconciler.apply(sampleDesired())
         // At start every interface is new to this agent: its workload routes wait out the grace period, the

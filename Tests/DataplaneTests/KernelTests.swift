@@ -3,6 +3,7 @@ import CalicoAPI
 import Dataplane
 import Foundation
 import Netlink
+import NetworkAddress
 import SystemError
 import Testing
 
@@ -144,7 +145,7 @@ struct KernelTests {
 
             try ns.ip("route", "del", "198.51.100.64/26")
             let deleted = await firstEvent(in: events) { event in
-                if case .route(.deleted, let route) = event { return route.destination == IPPrefix("198.51.100.64/26") }
+                if case .route(.deleted, let route) = event { return route.destination == CIDR("198.51.100.64/26") }
                 return false
             }
             let routeEvent = try #require(deleted, "no notification of the deleted route")
@@ -154,7 +155,7 @@ struct KernelTests {
             #expect(try ns.ip("route", "show").contains("198.51.100.64/26 via 198.51.100.64 dev vxlan.calico"))
             // The kernel's notification of that write is an echo, not news.
             let echo = await firstEvent(in: events) { event in
-                if case .route(.new, let route) = event { return route.destination == IPPrefix("198.51.100.64/26") }
+                if case .route(.new, let route) = event { return route.destination == CIDR("198.51.100.64/26") }
                 return false
             }
             #expect(!reconciler.kernelChanged(try #require(echo, "no notification of the restored route")))

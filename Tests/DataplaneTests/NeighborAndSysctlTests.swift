@@ -11,14 +11,14 @@ struct NeighborAndSysctlTests {
         _ = node.reconciler.apply(sampleDesired())
         let vxlan = try #require(node.vxlan())
         let staleVTEP = Neighbor(
-            interfaceIndex: vxlan.index, address: kip("198.51.100.250"), linkLayerAddress: mac("66:00:00:00:00:fa"))
+            interfaceIndex: vxlan.index, address: ip("198.51.100.250"), linkLayerAddress: mac("66:00:00:00:00:fa"))
         let learned = Neighbor(
-            interfaceIndex: vxlan.index, address: kip("198.51.100.251"), linkLayerAddress: mac("66:00:00:00:00:fb"),
+            interfaceIndex: vxlan.index, address: ip("198.51.100.251"), linkLayerAddress: mac("66:00:00:00:00:fb"),
             state: .reachable)
         let workloadEntry = Neighbor(
-            interfaceIndex: node.cali1.index, address: kip("198.51.100.6"), linkLayerAddress: mac("0a:58:00:00:00:06"))
+            interfaceIndex: node.cali1.index, address: ip("198.51.100.6"), linkLayerAddress: mac("0a:58:00:00:00:06"))
         let staleFDB = FDBEntry(
-            interfaceIndex: vxlan.index, macAddress: mac("66:00:00:00:00:fa"), destination: kip("192.0.2.50"))
+            interfaceIndex: vxlan.index, macAddress: mac("66:00:00:00:00:fa"), destination: ip("192.0.2.50"))
         for operation: NetlinkOperation in [
             .replaceNeighbor(staleVTEP), .replaceNeighbor(learned), .replaceNeighbor(workloadEntry),
             .replaceFDB(staleFDB),
@@ -33,7 +33,7 @@ struct NeighborAndSysctlTests {
             Set(report.writes.map(\.object))
                 == [
                     .neighbor(interface: "vxlan.calico", ip("198.51.100.250")),
-                    .fdb(interface: "vxlan.calico", mac: "66:00:00:00:00:fa", destination: ip("192.0.2.50")),
+                    .fdb(interface: "vxlan.calico", mac: mac("66:00:00:00:00:fa"), destination: ip("192.0.2.50")),
                 ])
         #expect(node.kernel.state.neighbors.contains(learned), "dynamic entries are the kernel's")
         #expect(node.kernel.state.neighbors.contains(workloadEntry), "entries on cali* not desired are left")
@@ -47,9 +47,9 @@ struct NeighborAndSysctlTests {
         _ = node.reconciler.apply(desired)
         node.kernel.resetWrites()
         desired.neighbors.remove(
-            DesiredNeighbor(interface: "cali1", address: ip("198.51.100.5"), mac: "0a:58:c6:33:64:05"))
+            DesiredNeighbor(interface: "cali1", address: ip("198.51.100.5"), mac: mac("0a:58:c6:33:64:05")))
         desired.neighbors.insert(
-            DesiredNeighbor(interface: "cali1", address: ip("198.51.100.5"), mac: "0a:58:c6:33:64:99"))
+            DesiredNeighbor(interface: "cali1", address: ip("198.51.100.5"), mac: mac("0a:58:c6:33:64:99")))
         let report = node.reconciler.apply(desired)
         #expect(report.writes.map(\.action) == [.replace])
         #expect(

@@ -26,13 +26,13 @@ struct NotificationTests {
         _ = node.reconciler.apply(sampleDesired())
         node.deliverEvents()
         var altered = try #require(node.mainRoute("198.51.100.128/26"))
-        altered.gateway = kip("192.0.2.99")
+        altered.gateway = ip("192.0.2.99")
         try node.kernel.external(.replaceRoute(altered))
         node.deliverEvents()
         node.kernel.resetWrites()
         _ = node.reconciler.apply(sampleDesired())
         #expect(node.kernel.writes.count == 1)
-        #expect(node.mainRoute("198.51.100.128/26")?.gateway == kip("192.0.2.3"))
+        #expect(node.mainRoute("198.51.100.128/26")?.gateway == ip("192.0.2.3"))
     }
 
     @Test func deviceDeletedByHandIsRecreatedWithEverythingOnIt() throws {
@@ -61,9 +61,9 @@ struct NotificationTests {
         desired.routes[cidr("198.51.100.192/26")] = DesiredRoute(
             destination: cidr("198.51.100.192/26"), target: .blackhole, kind: .blackhole, routeProtocol: 80)
         desired.fdb.insert(
-            DesiredFDBEntry(interface: "vxlan.calico", mac: "66:aa:bb:cc:dd:03", destination: ip("192.0.2.3")))
+            DesiredFDBEntry(interface: "vxlan.calico", mac: mac("66:aa:bb:cc:dd:03"), destination: ip("192.0.2.3")))
         desired.neighbors.insert(
-            DesiredNeighbor(interface: "vxlan.calico", address: ip("198.51.100.128"), mac: "66:aa:bb:cc:dd:03"))
+            DesiredNeighbor(interface: "vxlan.calico", address: ip("198.51.100.128"), mac: mac("66:aa:bb:cc:dd:03")))
         #expect(node.reconciler.apply(desired).writeCount == 3)
         #expect(!node.deliverEvents())
 
@@ -82,7 +82,7 @@ struct NotificationTests {
         try node.kernel.external(
             .addRoute(
                 Route(
-                    destination: kprefix("203.0.113.0/24"), gateway: kip("192.0.2.254"),
+                    destination: cidr("203.0.113.0/24"), gateway: ip("192.0.2.254"),
                     outputInterface: node.eth0.index,
                     protocol: .static)))
         node.kernel.addLink(name: "docker0", kind: .other("bridge"))

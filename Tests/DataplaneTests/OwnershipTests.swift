@@ -13,30 +13,30 @@ struct OwnershipTests {
         let cali1 = try #require(kernel.link(named: "cali1"))
         let bridge = kernel.addLink(name: "br-foreign", kind: .other("bridge"))
         try kernel.external(
-            .addAddress(InterfaceAddress(interfaceIndex: bridge.index, prefix: kprefix("203.0.113.1/24"))))
+            .addAddress(InterfaceAddress(interfaceIndex: bridge.index, prefix: cidr("203.0.113.1/24"))))
         try kernel.external(
             .addNeighbor(
                 Neighbor(
-                    interfaceIndex: eth0.index, address: kip("192.0.2.254"), linkLayerAddress: mac("02:00:00:00:00:fe"))
+                    interfaceIndex: eth0.index, address: ip("192.0.2.254"), linkLayerAddress: mac("02:00:00:00:00:fe"))
             ))
         let foreign = [
             Route(
-                destination: kprefix("0.0.0.0/0"), gateway: kip("192.0.2.254"), outputInterface: eth0.index,
+                destination: cidr("0.0.0.0/0"), gateway: ip("192.0.2.254"), outputInterface: eth0.index,
                 protocol: .static),
             Route(
-                destination: kprefix("203.0.113.0/24"), outputInterface: bridge.index, scope: .link, protocol: .kernel),
+                destination: cidr("203.0.113.0/24"), outputInterface: bridge.index, scope: .link, protocol: .kernel),
             // BIRD's route, another table with Tabby's protocol, a route via eth0 with protocol boot.
             Route(
-                destination: kprefix("10.20.0.0/16"), gateway: kip("192.0.2.7"), outputInterface: eth0.index,
+                destination: cidr("10.20.0.0/16"), gateway: ip("192.0.2.7"), outputInterface: eth0.index,
                 protocol: RouteProtocol(12)),
             Route(
-                destination: kprefix("10.30.0.0/16"), protocol: RouteProtocol(80), table: RouteTable(100),
+                destination: cidr("10.30.0.0/16"), protocol: RouteProtocol(80), table: RouteTable(100),
                 type: .blackhole),
-            Route(destination: kprefix("10.40.0.0/16"), outputInterface: eth0.index, protocol: .boot),
-            Route(destination: kprefix("10.50.0.0/16"), outputInterface: eth0.index, protocol: RouteProtocol(42)),
+            Route(destination: cidr("10.40.0.0/16"), outputInterface: eth0.index, protocol: .boot),
+            Route(destination: cidr("10.50.0.0/16"), outputInterface: eth0.index, protocol: RouteProtocol(42)),
             // The kernel's own routes on a workload interface and IPv6 link-local.
-            Route(destination: kprefix("fe80::/64"), outputInterface: cali1.index, protocol: .kernel, metric: 256),
-            Route(destination: kprefix("fe80::/64"), outputInterface: eth0.index, protocol: .kernel, metric: 256),
+            Route(destination: cidr("fe80::/64"), outputInterface: cali1.index, protocol: .kernel, metric: 256),
+            Route(destination: cidr("fe80::/64"), outputInterface: eth0.index, protocol: .kernel, metric: 256),
         ]
         for route in foreign { try kernel.external(.addRoute(route)) }
         return foreign
@@ -47,19 +47,19 @@ struct OwnershipTests {
         let eth0 = try #require(kernel.link(named: "eth0"))
         let vxlan = try kernel.createVXLAN(
             name: "vxlan.calico",
-            attributes: VXLANAttributes(vni: 4096, parentIndex: eth0.index, local: kip("192.0.2.1")),
-            mtu: 1450, macAddress: mac(vtepMAC))
+            attributes: VXLANAttributes(vni: 4096, parentIndex: eth0.index, local: ip("192.0.2.1")),
+            mtu: 1450, macAddress: vtepMAC)
         try kernel.external(.changeLink(index: vxlan.index, LinkChange(isUp: true)))
         let stale = [
-            Route(destination: kprefix("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole),
+            Route(destination: cidr("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole),
             Route(
-                destination: kprefix("203.0.113.64/26"), gateway: kip("192.0.2.9"), outputInterface: eth0.index,
+                destination: cidr("203.0.113.64/26"), gateway: ip("192.0.2.9"), outputInterface: eth0.index,
                 protocol: RouteProtocol(80), isOnLink: true),
             Route(
-                destination: kprefix("10.60.0.0/26"), gateway: kip("198.51.100.200"), outputInterface: vxlan.index,
+                destination: cidr("10.60.0.0/26"), gateway: ip("198.51.100.200"), outputInterface: vxlan.index,
                 protocol: .boot, isOnLink: true),
             // Another metric for a desired destination is another route.
-            Route(destination: kprefix("198.51.100.0/26"), protocol: RouteProtocol(80), metric: 100, type: .blackhole),
+            Route(destination: cidr("198.51.100.0/26"), protocol: RouteProtocol(80), metric: 100, type: .blackhole),
         ]
         for route in stale { try kernel.external(.addRoute(route)) }
         kernel.resetWrites()
@@ -82,10 +82,10 @@ struct OwnershipTests {
         #expect(
             Set(deleted)
                 == [
-                    kprefix("198.51.100.192/26"), kprefix("203.0.113.64/26"), kprefix("10.60.0.0/26"),
-                    kprefix("198.51.100.0/26"),
+                    cidr("198.51.100.192/26"), cidr("203.0.113.64/26"), cidr("10.60.0.0/26"),
+                    cidr("198.51.100.0/26"),
                 ])
-        #expect(node.kernel.routes().filter { $0.destination == kprefix("198.51.100.0/26") }.count == 1)
+        #expect(node.kernel.routes().filter { $0.destination == cidr("198.51.100.0/26") }.count == 1)
         // The stale blackhole at metric 100 was deleted by its exact key; the desired one remains.
         #expect(node.mainRoute("198.51.100.0/26")?.metric == nil)
 
@@ -115,13 +115,13 @@ struct OwnershipTests {
             try kernel.external(
                 .addRoute(
                     Route(
-                        destination: kprefix("198.51.100.64/26"), gateway: kip("192.0.2.2"),
+                        destination: cidr("198.51.100.64/26"), gateway: ip("192.0.2.2"),
                         outputInterface: eth0.index,
                         protocol: RouteProtocol(12))))
         }
         let report = node.reconciler.apply(sampleDesired())
         #expect(report.failures.isEmpty)
-        let routes = node.kernel.routes().filter { $0.destination == kprefix("198.51.100.64/26") }
+        let routes = node.kernel.routes().filter { $0.destination == cidr("198.51.100.64/26") }
         #expect(routes.count == 1)
         #expect(routes.first?.outputInterface == node.vxlan()?.index)
         #expect(!node.kernel.writes.contains { $0.isRouteDelete })
@@ -131,10 +131,10 @@ struct OwnershipTests {
         // The CNI plugin added the workload route exactly as desired.
         let node = try FakeNode { kernel in
             let cali1 = try #require(kernel.link(named: "cali1"))
-            try kernel.external(.addRoute(Route(destination: kprefix("198.51.100.5/32"), outputInterface: cali1.index)))
+            try kernel.external(.addRoute(Route(destination: cidr("198.51.100.5/32"), outputInterface: cali1.index)))
         }
         _ = node.reconciler.apply(sampleDesired())
-        #expect(!node.kernel.writes.contains { $0.replacedRoute?.destination == kprefix("198.51.100.5/32") })
+        #expect(!node.kernel.writes.contains { $0.replacedRoute?.destination == cidr("198.51.100.5/32") })
     }
 
     @Test func customDeviceRouteProtocolIsExclusive() throws {
@@ -154,9 +154,9 @@ struct OwnershipTests {
         let prepare: (FakeKernel) throws -> Void = { kernel in
             let cali1 = try #require(kernel.link(named: "cali1"))
             try kernel.external(
-                .addRoute(Route(destination: kprefix("10.70.0.0/24"), outputInterface: cali1.index, protocol: .static)))
+                .addRoute(Route(destination: cidr("10.70.0.0/24"), outputInterface: cali1.index, protocol: .static)))
             try kernel.external(
-                .addRoute(Route(destination: kprefix("10.71.0.0/24"), outputInterface: cali1.index, protocol: .boot)))
+                .addRoute(Route(destination: cidr("10.71.0.0/24"), outputInterface: cali1.index, protocol: .boot)))
         }
         let keeping = try FakeNode(
             configuration: DataplaneReconciler.Configuration(removeExternalRoutes: false), prepare: prepare)
@@ -172,6 +172,6 @@ struct OwnershipTests {
         _ = removing.reconciler.apply(DesiredDataplane())
         #expect(removing.mainRoute("10.70.0.0/24") == nil)
         #expect(removing.mainRoute("10.71.0.0/24") == nil)
-        #expect(removing.kernel.routes().contains { $0.destination == kprefix("192.0.2.0/24") })
+        #expect(removing.kernel.routes().contains { $0.destination == cidr("192.0.2.0/24") })
     }
 }

@@ -15,15 +15,15 @@ struct ProgrammingTests {
         let vxlan = try #require(node.vxlan())
         #expect(vxlan.isUp)
         #expect(vxlan.mtu == 1450)
-        #expect(vxlan.macAddress == mac(vtepMAC))
+        #expect(vxlan.macAddress == vtepMAC)
         #expect(
             vxlan.kind
                 == .vxlan(
                     VXLANAttributes(
-                        vni: 4096, port: 4789, parentIndex: node.eth0.index, local: kip("192.0.2.1"), learning: false)))
+                        vni: 4096, port: 4789, parentIndex: node.eth0.index, local: ip("192.0.2.1"), learning: false)))
         #expect(
             node.kernel.state.addresses.filter { $0.interfaceIndex == vxlan.index }.map(\.prefix)
-                == [kprefix("198.51.100.0/32")])
+                == [cidr("198.51.100.0/32")])
 
         let workload = try #require(node.mainRoute("198.51.100.5/32"))
         #expect(workload.outputInterface == node.cali1.index)
@@ -33,7 +33,7 @@ struct ProgrammingTests {
         #expect(blackhole.type == .blackhole)
         #expect(blackhole.protocol == RouteProtocol(80))
         let remote = try #require(node.mainRoute("198.51.100.64/26"))
-        #expect(remote.gateway == kip("198.51.100.64"))
+        #expect(remote.gateway == ip("198.51.100.64"))
         #expect(remote.outputInterface == vxlan.index)
         #expect(remote.isOnLink)
         #expect(remote.mtu == 1450)
@@ -45,16 +45,16 @@ struct ProgrammingTests {
             Set(node.kernel.state.neighbors)
                 == [
                     Neighbor(
-                        interfaceIndex: vxlan.index, address: kip("198.51.100.64"), linkLayerAddress: mac(remoteVTEPMAC)
+                        interfaceIndex: vxlan.index, address: ip("198.51.100.64"), linkLayerAddress: remoteVTEPMAC
                     ),
                     Neighbor(
-                        interfaceIndex: node.cali1.index, address: kip("198.51.100.5"),
+                        interfaceIndex: node.cali1.index, address: ip("198.51.100.5"),
                         linkLayerAddress: mac("0a:58:c6:33:64:05")),
                 ])
         #expect(
             node.kernel.state.fdb
                 == [
-                    FDBEntry(interfaceIndex: vxlan.index, macAddress: mac(remoteVTEPMAC), destination: kip("192.0.2.2"))
+                    FDBEntry(interfaceIndex: vxlan.index, macAddress: remoteVTEPMAC, destination: ip("192.0.2.2"))
                 ])
         #expect(node.kernel.state.sysctls["net/ipv4/ip_forward"] == "1")
         #expect(node.kernel.state.sysctls["net/ipv4/conf/cali1/proxy_arp"] == "1")
@@ -66,7 +66,7 @@ struct ProgrammingTests {
             // Stale state from a previous run, so that removals are in the batch too.
             try kernel.external(
                 .addRoute(
-                    Route(destination: kprefix("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
+                    Route(destination: cidr("198.51.100.192/26"), protocol: RouteProtocol(80), type: .blackhole)))
         }
         _ = node.reconciler.apply(sampleDesired())
         let writes = node.kernel.writes
@@ -143,14 +143,14 @@ struct ProgrammingTests {
         var report = node.reconciler.apply(desired)
         #expect(report.writes.map(\.object) == [.route(cidr("198.51.100.192/26"))])
         #expect(node.kernel.writes.count == 1)
-        #expect(node.kernel.writes.first?.replacedRoute?.destination == kprefix("198.51.100.192/26"))
+        #expect(node.kernel.writes.first?.replacedRoute?.destination == cidr("198.51.100.192/26"))
 
         // The block goes away.
         node.kernel.resetWrites()
         desired.routes[cidr("198.51.100.192/26")] = nil
         report = node.reconciler.apply(desired)
         #expect(report.writes.map(\.action) == [.delete])
-        #expect(node.kernel.writes.first?.deletedRoute?.destination == kprefix("198.51.100.192/26"))
+        #expect(node.kernel.writes.first?.deletedRoute?.destination == cidr("198.51.100.192/26"))
         #expect(node.mainRoute("198.51.100.192/26") == nil)
 
         // The remote VTEP moves to another underlay address: the stale FDB entry goes, the new one comes.
@@ -158,7 +158,7 @@ struct ProgrammingTests {
         desired.fdb = [DesiredFDBEntry(interface: "vxlan.calico", mac: remoteVTEPMAC, destination: ip("192.0.2.9"))]
         report = node.reconciler.apply(desired)
         #expect(report.writes.map(\.action) == [.delete, .replace])
-        #expect(node.kernel.state.fdb.map(\.destination) == [kip("192.0.2.9")])
+        #expect(node.kernel.state.fdb.map(\.destination) == [ip("192.0.2.9")])
 
         // The VXLAN MTU changes: the device in place and the tunnel route's MTU.
         node.kernel.resetWrites()

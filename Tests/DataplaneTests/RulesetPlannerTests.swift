@@ -1,6 +1,7 @@
 import NetworkAddress
 import Dataplane
 import NFTables
+import NetworkAddress
 import PolicyRendering
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
     static let set = NamedSet(table: table, name: "s", keyType: .ipv4Address, flags: [.interval])
     static let map = NamedSet.verdictMap(table: table, name: "m", keyType: .ifname)
 
-    func element(_ last: UInt8) -> SetElement { SetElement(.ipv4(NFTables.IPv4Address(198, 51, 100, last))) }
+    func element(_ last: UInt8) -> SetElement { SetElement(.ipv4(IPv4Address(198, 51, 100, last))) }
 
     func sample() -> DesiredTable {
         var table = DesiredTable(table: Self.table)
@@ -91,7 +92,7 @@ import Testing
     @Test func countsMessagesAsTheEncoderChunksElements() {
         let hash = NamedSet(table: Self.table, name: "h", keyType: .ipv4Address)
         func keys(_ count: Int) -> [SetElement] {
-            (0..<count).map { SetElement(.ipv4(NFTables.IPv4Address(UInt32(0xC633_0000) + UInt32($0)))) }
+            (0..<count).map { SetElement(.ipv4(IPv4Address(UInt32(0xC633_0000) + UInt32($0)))) }
         }
         // 16 bytes per IPv4 key in a hash set: 4,095 fit the 65,535-byte nest with its 4-byte header.
         #expect(TransactionSize.messages(.addElements(keys(4095), to: hash)) == 1)

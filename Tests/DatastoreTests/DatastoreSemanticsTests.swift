@@ -112,7 +112,8 @@ struct DatastoreSemanticsTests {
     func invalidResourcesAreNeverStored(_ backend: Backend) async throws {
         try await withDatastore(backend) { store in
             let error = await failure { () async throws(DatastoreError) in
-                try await store.create(ipPool("pool-a", cidr: "not-a-cidr"))
+                // Host bits set: a pool CIDR must be a network address.
+                try await store.create(ipPool("pool-a", cidr: "192.0.2.1/24"))
             }
             guard case .invalid(let key, let errors)? = error else {
                 Issue.record("expected .invalid, got \(String(describing: error))")
@@ -125,7 +126,7 @@ struct DatastoreSemanticsTests {
             // Nor does a bad update replace a good resource.
             let good = try await store.create(ipPool("pool-b"))
             var bad = good
-            bad = ipPool("pool-b", cidr: "192.0.2.0/33")
+            bad = ipPool("pool-b", cidr: "169.254.0.0/16")
             let rejected = await failure { () async throws(DatastoreError) in try await store.update(bad) }
             if case .invalid? = rejected {
             } else {

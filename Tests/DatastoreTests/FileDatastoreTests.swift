@@ -1,5 +1,6 @@
 import CalicoAPI
 import Foundation
+import NetworkAddress
 import Testing
 
 @testable import Datastore
@@ -109,7 +110,7 @@ struct FileDatastoreTests {
             // Compare-and-swap against the content version works.
             let written = try await store.update(edited)
             #expect(UInt64(written.metadata.resourceVersion!) != nil)
-            #expect(written.as(IPPool.self)?.spec.cidr == "203.0.113.0/24")
+            #expect(written.as(IPPool.self)?.spec.cidr == CIDR("203.0.113.0/24"))
         }
     }
 

@@ -1,6 +1,7 @@
 import CalicoAPI
 import Datastore
 import Foundation
+import NetworkAddress
 import Testing
 
 /// Watching a file datastore: what inotify reports, turned into events.
@@ -50,7 +51,7 @@ struct FileWatchTests {
                 Issue.record("expected .modified once the file is fixed")
                 return
             }
-            #expect(repaired.as(IPPool.self)?.spec.cidr == "203.0.113.0/24")
+            #expect(repaired.as(IPPool.self)?.spec.cidr == CIDR("203.0.113.0/24"))
 
             try FileManager.default.removeItem(atPath: path)
             #expect(try await events.next() == .deleted(repaired))

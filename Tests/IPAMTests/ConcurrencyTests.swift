@@ -78,7 +78,7 @@ struct ConcurrencyTests {
     func makeDirectory() async throws -> String {
         let directory = "/tmp/tabby-ipam-test-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         let store = try FileDatastore(directory: directory)
-        var spec = IPPoolSpec(cidr: "10.128.0.0/20")
+        var spec = IPPoolSpec(cidr: cidr("10.128.0.0/20"))
         spec.blockSize = 26
         _ = try await store.create(AnyResource(IPPool(name: "stress", spec: spec)))
         for node in 0..<4 { _ = try await store.create(AnyResource(Node(name: "node-\(node)"))) }

@@ -1,6 +1,7 @@
 import NetworkAddress
 import CalicoAPI
 import Datastore
+import NetworkAddress
 import Testing
 
 @testable import IPAM
@@ -12,7 +13,7 @@ func makeStore(
 ) -> InMemoryDatastore {
     var resources: [AnyResource] = []
     for pool in pools {
-        var spec = IPPoolSpec(cidr: pool.cidr)
+        var spec = IPPoolSpec(cidr: cidr(pool.cidr))
         spec.blockSize = pool.blockSize
         pool.configure(&spec)
         var resource = IPPool(name: pool.name, spec: spec)

@@ -11,7 +11,7 @@ struct IntervalEncodingTests {
     @Test func singleFieldRangesBecomeStartAndEnd() throws {
         let set = NamedSet(table: table, name: "n", keyType: .ipv4Address, flags: .interval)
         let (start, end) = try KernelElement.expand(
-            SetElement(.ipv4Prefix(try #require(IPv4Prefix("192.0.2.0/24")))), in: set, index: 0)
+            SetElement(.prefix(try #require(CIDR("192.0.2.0/24")))), in: set, index: 0)
         #expect(start.key == [192, 0, 2, 0] && start.flags == 0 && start.keyEnd == nil)
         #expect(end?.key == [192, 0, 3, 0] && end?.flags == KernelElement.intervalEnd)
 
@@ -19,7 +19,7 @@ struct IntervalEncodingTests {
         #expect(single.1?.key == [198, 51, 100, 8])
         // A range up to the last address has no end element.
         let top = try KernelElement.expand(
-            SetElement(.ipv4Prefix(try #require(IPv4Prefix("240.0.0.0/4")))), in: set, index: 0)
+            SetElement(.prefix(try #require(CIDR("240.0.0.0/4")))), in: set, index: 0)
         #expect(top.1 == nil)
     }
 

@@ -1,5 +1,6 @@
 import NetworkAddress
 import NFTables
+import NetworkAddress
 import Testing
 
 @Suite(
@@ -94,9 +95,9 @@ struct MaintenanceTests {
             let set = NamedSet(table: table, name: "networks", keyType: .ipv4Address, flags: .interval)
             // Adjacent /28s share a boundary key; the top range runs to the end of the address space.
             var elements = (0..<10_000).map {
-                SetElement(.ipv4Prefix(IPv4Prefix(IPv4Address(0x0A00_0000 | UInt32($0) << 4), length: 28)!))
+                SetElement(.prefix(try! CIDR(address: .v4(IPv4Address(0x0A00_0000 | UInt32($0) << 4)), prefixLength: 28)))
             }
-            elements.append(SetElement(.ipv4Prefix(IPv4Prefix("240.0.0.0/4")!)))
+            elements.append(SetElement(.prefix(CIDR("240.0.0.0/4")!)))
             try socket.commit(Transaction([.addTable(table), .addSet(set), .addElements(elements, to: set)]))
             #expect(Set(try socket.elements(of: set)) == Set(elements))
             let text = try namespace.run("nft", "list", "set", "ip", "intervals", "networks").output

@@ -1,5 +1,6 @@
 import NetworkAddress
 import NFTables
+import NetworkAddress
 import Testing
 
 /// The DSL lowers to the expressions nft itself generates (compared with `nft --debug=netlink` output).
@@ -19,13 +20,22 @@ struct StatementTests {
     }
 
     @Test func addressesAndPorts() throws {
-        let prefix = Statement.ip(.saddr, .eq, try #require(IPv4Prefix("192.0.2.0/24"))).expressions
+        let prefix = Statement.address(.saddr, .eq, try #require(CIDR("192.0.2.0/24"))).expressions
         #expect(
             prefix == [
                 .meta(.nfproto, into: .r1), .compare(.r1, .eq, [2]),
                 .payload(.network, offset: 12, length: 4, into: .r1),
                 .bitwise(source: .r1, destination: .r1, mask: [255, 255, 255, 0], xor: [0, 0, 0, 0]),
                 .compare(.r1, .eq, [192, 0, 2, 0]),
+            ])
+        // An IPv6 prefix makes an ip6 match; its host bits do not reach the compare.
+        let zeros = [UInt8](repeating: 0, count: 12)
+        #expect(
+            Statement.address(.daddr, .eq, try #require(CIDR("2001:db8::5/32"))).expressions == [
+                .meta(.nfproto, into: .r1), .compare(.r1, .eq, [10]),
+                .payload(.network, offset: 24, length: 16, into: .r1),
+                .bitwise(source: .r1, destination: .r1, mask: [255, 255, 255, 255] + zeros, xor: [0, 0, 0, 0] + zeros),
+                .compare(.r1, .eq, [0x20, 0x01, 0x0d, 0xb8] + zeros),
             ])
         #expect(
             Statement.ip(.daddr, .neq, IPv4Address(192, 0, 2, 1)).expressions.last

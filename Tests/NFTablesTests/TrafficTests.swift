@@ -1,5 +1,6 @@
 import NetworkAddress
 import NFTables
+import NetworkAddress
 import Testing
 
 @Suite("nf_tables rules and real traffic", .enabled(if: KernelTestEnvironment.available, KernelTestEnvironment.reason))

@@ -1,6 +1,7 @@
 import NetworkAddress
 import Foundation
 import NFTables
+import NetworkAddress
 import Testing
 
 @Suite(

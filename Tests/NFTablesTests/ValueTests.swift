@@ -1,36 +1,21 @@
 import NetworkAddress
 import NFTables
+import NetworkAddress
 import Testing
 
 @Suite("addresses, set keys and elements")
 struct ValueTests {
-    @Test func ipv4AddressesAndPrefixes() throws {
-        let address = try #require(IPv4Address("192.0.2.7"))
-        #expect(address.value == 0xC000_0207)
-        #expect(address.bytes == [192, 0, 2, 7])
-        #expect(address.description == "192.0.2.7")
-        #expect(IPv4Address("192.0.2") == nil)
-        #expect(IPv4Address("192.0.2.256") == nil)
+    @Test func prefixElementsSpanTheirNetworkWhateverTheHostBits() throws {
+        let v4 = SetElement(.prefix(try #require(CIDR("192.0.2.7/24"))))
+        #expect(v4.key == [192, 0, 2, 0])
+        #expect(v4.keyEnd == [192, 0, 2, 255])
+        let all = SetElement(.prefix(try #require(CIDR("0.0.0.0/0"))))
+        #expect(all.key == [0, 0, 0, 0] && all.keyEnd == [255, 255, 255, 255])
 
-        let prefix = try #require(IPv4Prefix("192.0.2.7/24"))
-        #expect(prefix.description == "192.0.2.0/24")
-        #expect(prefix.last == IPv4Address(192, 0, 2, 255))
-        #expect(prefix.mask == 0xFFFF_FF00)
-        #expect(IPv4Prefix("0.0.0.0/0")?.last == IPv4Address(255, 255, 255, 255))
-        #expect(IPv4Prefix("192.0.2.1")?.length == 32)
-        #expect(IPv4Prefix("192.0.2.0/33") == nil)
-    }
-
-    @Test func ipv6AddressesAndPrefixes() throws {
-        let address = try #require(IPv6Address("2001:db8::1"))
-        #expect(address.bytes == [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1])
-        #expect(address.description == "2001:db8::1")
-        #expect(IPv6Address("2001:db8::g") == nil)
-        let prefix = try #require(IPv6Prefix("2001:db8:1:2::5/64"))
-        #expect(prefix.description == "2001:db8:1:2::/64")
-        #expect(prefix.last.description == "2001:db8:1:2:ffff:ffff:ffff:ffff")
-        #expect(prefix.maskBytes == [UInt8](repeating: 0xff, count: 8) + [UInt8](repeating: 0, count: 8))
-        #expect(IPv6Prefix("2001:db8::/129") == nil)
+        let v6 = SetElement(.prefix(try #require(CIDR("2001:db8:1:2::5/64"))))
+        #expect(v6.key == [0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2] + [UInt8](repeating: 0, count: 8))
+        #expect(v6.keyEnd == [0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2] + [UInt8](repeating: 0xff, count: 8))
+        #expect(SetElement(.prefix(try #require(CIDR("2001:db8::1/128")))).keyEnd == nil)
     }
 
     @Test func keyTypesPackLikeNft() {
@@ -46,9 +31,9 @@ struct ValueTests {
         let single = SetElement(.ipv4(IPv4Address(192, 0, 2, 1)))
         #expect(single.key == [192, 0, 2, 1] && single.keyEnd == nil)
 
-        let prefix = SetElement(.ipv4Prefix(try #require(IPv4Prefix("192.0.2.0/24"))))
+        let prefix = SetElement(.prefix(try #require(CIDR("192.0.2.0/24"))))
         #expect(prefix.keyEnd == [192, 0, 2, 255])
-        #expect(SetElement(.ipv4Prefix(try #require(IPv4Prefix("192.0.2.9/32")))).keyEnd == nil)
+        #expect(SetElement(.prefix(try #require(CIDR("192.0.2.9/32")))).keyEnd == nil)
 
         let concatenated = SetElement(.ipv4(IPv4Address(192, 0, 2, 1)), .inetProtocol(6), .inetServiceRange(80, 90))
         #expect(concatenated.key == [192, 0, 2, 1, 6, 0, 0, 0, 0, 80, 0, 0])

@@ -20,7 +20,7 @@ struct AddressTests {
             #expect(listedV4.flags.contains(.permanent))
             let listedV6 = try #require(listed.first { $0.prefix == v6.prefix })
             #expect(listedV6.flags.contains(.noDAD))
-            #expect(try socket.addresses(family: .ipv4, interfaceIndex: link.index).map(\.prefix) == [v4.prefix])
+            #expect(try socket.addresses(family: .v4, interfaceIndex: link.index).map(\.prefix) == [v4.prefix])
             // The kernel's own link-local IPv6 address is there too.
             #expect(listed.contains { $0.prefix.address.description.hasPrefix("fe80::") })
 

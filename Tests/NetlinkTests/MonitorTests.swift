@@ -1,6 +1,7 @@
 import NetworkAddress
 import Foundation
 import Netlink
+import NetworkAddress
 import Testing
 
 @Suite("Notifications against the kernel", needsNamespaces)
@@ -62,7 +63,7 @@ struct MonitorTests {
             let monitor = try NetlinkMonitor(in: ns.namespace, groups: .ipv4Route, receiveBufferSize: 4096)
             let routes = (1...2000).map { i in
                 Route(
-                    destination: IPPrefix(host: .v4(IPv4Address(0x0a03_0000 + UInt32(i)))), outputInterface: link.index)
+                    destination: CIDR(host: .v4(IPv4Address(0x0a03_0000 + UInt32(i)))), outputInterface: link.index)
             }
             #expect(try socket.apply(routes.map { .addRoute($0) }).isEmpty)
             let events = try monitor.events()

@@ -27,7 +27,7 @@ struct NeighborTests {
             let listed = try socket.neighbors(interfaceIndex: link.index).filter { $0.state == .permanent }
             #expect(Set(listed) == [moved, v6])
             #expect(
-                try socket.neighbors(family: .ipv6, interfaceIndex: link.index).filter { $0.state == .permanent }
+                try socket.neighbors(family: .v6, interfaceIndex: link.index).filter { $0.state == .permanent }
                     == [v6])
             let shown = try ns.ip("neigh", "show", "dev", "tv0")
             #expect(shown.contains("192.0.2.9 lladdr 66:e4:5a:c9:41:03 PERMANENT"))

@@ -66,7 +66,7 @@ struct ReplyParsingTests {
     @Test func sysctlPathsStayUnderProcSysNet() throws {
         #expect(try Sysctl.path(for: "net.ipv4.ip_forward") == "/proc/sys/net/ipv4/ip_forward")
         #expect(
-            Sysctl.interfacePath(.ipv4, interface: "vxlan.calico", "rp_filter")
+            Sysctl.interfacePath(.v4, interface: "vxlan.calico", "rp_filter")
                 == "/proc/sys/net/ipv4/conf/vxlan.calico/rp_filter")
         #expect(throws: SysctlError.notANetworkSysctl("kernel.hostname")) { try Sysctl.path(for: "kernel.hostname") }
         #expect(throws: SysctlError.self) { try Sysctl.path(for: "/proc/sys/net/../kernel/hostname") }

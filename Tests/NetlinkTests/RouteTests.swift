@@ -1,6 +1,7 @@
 import NetworkAddress
 import Foundation
 import Netlink
+import NetworkAddress
 import Testing
 
 @Suite("Routes against the kernel", needsNamespaces)
@@ -39,13 +40,13 @@ struct RouteTests {
             ]
             #expect(try socket.apply(routes.map { .addRoute($0) }).isEmpty)
 
-            var dumped = try socket.routes(family: .ipv4, protocol: proto)
-            dumped += try socket.routes(family: .ipv6, protocol: proto)
+            var dumped = try socket.routes(family: .v4, protocol: proto)
+            dumped += try socket.routes(family: .v6, protocol: proto)
             #expect(Set(dumped) == Set(routes))
             // The kernel filters by table and protocol.
-            #expect(try socket.routes(family: .ipv4, table: RouteTable(1000)) == [routes[6]])
+            #expect(try socket.routes(family: .v4, table: RouteTable(1000)) == [routes[6]])
             #expect(
-                try socket.routes(family: .ipv4, table: .main, protocol: .kernel).map(\.destination)
+                try socket.routes(family: .v4, table: .main, protocol: .kernel).map(\.destination)
                     == [prefix("192.0.2.0/24")])
 
             let shown = try ns.ip("route", "show", "proto", "80")
@@ -68,9 +69,9 @@ struct RouteTests {
             var toDelete = routes
             toDelete[2] = moved
             #expect(try socket.apply(toDelete.map { .deleteRoute($0) }).isEmpty)
-            #expect(try socket.routes(family: .ipv4, protocol: proto).isEmpty)
-            #expect(try socket.routes(family: .ipv6, protocol: proto).isEmpty)
-            #expect(try socket.routes(family: .ipv4, table: RouteTable(1000)).isEmpty)
+            #expect(try socket.routes(family: .v4, protocol: proto).isEmpty)
+            #expect(try socket.routes(family: .v6, protocol: proto).isEmpty)
+            #expect(try socket.routes(family: .v4, table: RouteTable(1000)).isEmpty)
         }
     }
 
@@ -79,11 +80,11 @@ struct RouteTests {
             let (socket, link) = try prepared(ns)
             let routes = (0..<10_000).map { i in
                 Route(
-                    destination: IPPrefix(host: .v4(IPv4Address(0x0a00_0000 + UInt32(i) + 1))),
+                    destination: CIDR(host: .v4(IPv4Address(0x0a00_0000 + UInt32(i) + 1))),
                     outputInterface: link.index, protocol: RouteProtocol(80))
             }
             #expect(try socket.apply(routes.map { .addRoute($0) }).isEmpty)
-            let dumped = try socket.routes(family: .ipv4, table: .main, protocol: RouteProtocol(80))
+            let dumped = try socket.routes(family: .v4, table: .main, protocol: RouteProtocol(80))
             #expect(dumped.count == 10_000)
             #expect(Set(dumped) == Set(routes))
             let lines = try ns.ip("route", "show", "proto", "80").split(separator: "\n")
@@ -95,10 +96,10 @@ struct RouteTests {
             #expect(again.count == 10_000)
             #expect(again.map(\.index) == Array(0..<10_000))
             #expect(again.allSatisfy { $0.error.errno.name == "EEXIST" })
-            #expect(try socket.routes(family: .ipv4, protocol: RouteProtocol(80)).count == 10_000)
+            #expect(try socket.routes(family: .v4, protocol: RouteProtocol(80)).count == 10_000)
 
             #expect(try socket.apply(routes.map { .deleteRoute($0) }).isEmpty)
-            #expect(try socket.routes(family: .ipv4, protocol: RouteProtocol(80)).isEmpty)
+            #expect(try socket.routes(family: .v4, protocol: RouteProtocol(80)).isEmpty)
         }
     }
 
@@ -128,7 +129,7 @@ struct RouteTests {
             #expect(failures[4].error.message?.contains("prefix") == true)
             #expect(failures[1].operation == operations[2])
             // The operations around the failures were applied.
-            let applied = try socket.routes(family: .ipv4, table: .main, protocol: .boot).map(\.destination)
+            let applied = try socket.routes(family: .v4, table: .main, protocol: .boot).map(\.destination)
             #expect(Set(applied) == [prefix("10.1.0.0/24"), prefix("10.1.5.0/24")])
 
             let single = #expect(throws: NetlinkError.self) { try socket.addRoute(good) }

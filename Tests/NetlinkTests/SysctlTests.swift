@@ -11,7 +11,7 @@ struct SysctlTests {
             _ = try ns.vethPair("tabbysysctl0", peer: "tabbysysctl1", socket: socket)
             let hostForwarding = try String(contentsOfFile: "/proc/sys/net/ipv4/conf/all/forwarding", encoding: .utf8)
             let sysctl = Sysctl()
-            let interfacePath = Sysctl.interfacePath(.ipv4, interface: "tabbysysctl0", "proxy_arp")
+            let interfacePath = Sysctl.interfacePath(.v4, interface: "tabbysysctl0", "proxy_arp")
 
             // Expectations are checked here, not on the namespace thread, which has no test context.
             let outcome = try ns.namespace.perform { () throws in
@@ -22,7 +22,7 @@ struct SysctlTests {
                 let range = try sysctl.write("net/ipv4/ip_local_port_range", "20000 30000")
                 let refused = Result { try sysctl.write("net/ipv4/ip_local_port_range", "30000 20000") }
                 let missing = Result {
-                    try sysctl.write(Sysctl.interfacePath(.ipv4, interface: "nosuchif", "proxy_arp"), "1")
+                    try sysctl.write(Sysctl.interfacePath(.v4, interface: "nosuchif", "proxy_arp"), "1")
                 }
                 return (before, written, forwarding, range, refused, missing)
             }

@@ -1,6 +1,7 @@
 import NetworkAddress
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 import PolicyRendering
 import Testing

@@ -1,6 +1,7 @@
 import NetworkAddress
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import Policy
 import PolicyRendering
 import Testing
@@ -189,9 +190,9 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         }
         #expect(users.map(\.name).sorted() == ["pi-gnp/admin.guard", "pi-np/demo/web"])
         // 198.51.100.10 lies inside 198.51.100.0/28: one interval, as the kernel refuses overlaps.
-        #expect(ip.sets["s-frontends"]?.elements == [SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/28")!))])
+        #expect(ip.sets["s-frontends"]?.elements == [SetElement(.prefix(CIDR("198.51.100.0/28")!))])
         #expect(ip.sets["s-frontends"]?.namedSet.flags == [.interval])
-        #expect(ip6.sets["s-frontends"]?.elements == [SetElement(.ipv6Prefix(IPv6Prefix("2001:db8::10/128")!))])
+        #expect(ip6.sets["s-frontends"]?.elements == [SetElement(.prefix(CIDR("2001:db8::10/128")!))])
     }
 
     @Test func overlappingAndAdjacentIntervalsAreMergedOnlyWhenTheyOverlap() {
@@ -203,7 +204,7 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         let set = PolicyRenderer.render(program).table(.ip)?.sets["s-frontends"]
         #expect(
             set?.elements == [
-                SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/29")!)),
+                SetElement(.prefix(CIDR("198.51.100.0/29")!)),
                 SetElement(.ipv4(IPv4Address("198.51.100.8")!)),
                 SetElement(.ipv4(IPv4Address("198.51.100.9")!)),
             ])
@@ -213,7 +214,7 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         ]
         #expect(
             PolicyRenderer.render(program).table(.ip)?.sets["s-frontends"]?.elements == [
-                SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/30")!)),
+                SetElement(.prefix(CIDR("198.51.100.0/30")!)),
                 SetElement(.ipv4(IPv4Address("198.51.100.4")!)),
                 SetElement(.ipv4(IPv4Address("198.51.100.5")!)),
             ])
@@ -230,11 +231,11 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
                 .lookup(.r1, set: "all-ipam-pools", destination: nil, inverted: true),
                 .counter, .masquerade(flags: 0),
             ])
-        #expect(ip.sets["masq-ipam-pools"]?.elements == [SetElement(.ipv4Prefix(IPv4Prefix("198.51.100.0/24")!))])
+        #expect(ip.sets["masq-ipam-pools"]?.elements == [SetElement(.prefix(CIDR("198.51.100.0/24")!))])
         #expect(ip.sets["all-ipam-pools"]?.elements.count == 2)
         #expect(
             ruleset.table(.ip6)?.sets["all-ipam-pools"]?.elements == [
-                SetElement(.ipv6Prefix(IPv6Prefix("2001:db8::/64")!))
+                SetElement(.prefix(CIDR("2001:db8::/64")!))
             ])
         #expect(ip.chains["nat-postrouting"]?.rules.first?.expressions == [.verdict(.jump("nat-outgoing"))])
 

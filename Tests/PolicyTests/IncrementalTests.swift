@@ -1,4 +1,5 @@
 import CalicoAPI
+import NetworkAddress
 import Testing
 
 @testable import Policy
@@ -35,7 +36,7 @@ struct SplitMix64: RandomNumberGenerator {
             switch Int.random(in: 0..<4, using: &random) {
             case 0: endpoint.metadata.labels?["role"] = roles.randomElement(using: &random)
             case 1: endpoint.metadata.labels?["extra"] = Bool.random(using: &random) ? "x" : nil
-            case 2: endpoint.spec.ipNetworks = ["192.0.2.\(Int.random(in: 100..<120, using: &random))/32"]
+            case 2: endpoint.spec.ipNetworks = [CIDR("192.0.2.\(Int.random(in: 100..<120, using: &random))/32")!]
             default: endpoint.spec.node = Bool.random(using: &random) ? "node-1" : "node-2"
             }
             return AnyResource(endpoint)
@@ -46,7 +47,9 @@ struct SplitMix64: RandomNumberGenerator {
         case .globalNetworkSet:
             var networkSet = resource.as(GlobalNetworkSet.self)!
             networkSet.spec.nets =
-                Bool.random(using: &random) ? ["203.0.113.0/25"] : ["203.0.113.0/26", "192.0.2.1/32"]
+                (Bool.random(using: &random) ? ["203.0.113.0/25"] : ["203.0.113.0/26", "192.0.2.1/32"]).map {
+                    IPNetwork($0)!
+                }
             networkSet.metadata.labels = Bool.random(using: &random) ? ["feed": "blocked"] : ["feed": "other"]
             return AnyResource(networkSet)
         default:

@@ -1,5 +1,6 @@
 import NetworkAddress
 import CalicoAPI
+import NetworkAddress
 
 @testable import Policy
 

@@ -1,5 +1,6 @@
 import NetworkAddress
 import CalicoAPI
+import NetworkAddress
 import Testing
 
 @testable import Policy

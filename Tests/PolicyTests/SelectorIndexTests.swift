@@ -1,5 +1,6 @@
 import NetworkAddress
 import CalicoAPI
+import NetworkAddress
 import Testing
 
 @testable import Policy
@@ -29,7 +30,7 @@ import Testing
         endpoint.metadata.labels = labels
         endpoint.spec.node = "node-1"
         endpoint.spec.interfaceName = "cali" + name
-        endpoint.spec.ipNetworks = [ip + "/32"]
+        endpoint.spec.ipNetworks = [CIDR(ip + "/32")!]
         endpoint.spec.profiles = ["kns.\(namespace)"]
         return AnyResource(endpoint)
     }
@@ -100,7 +101,7 @@ import Testing
         state.upsert(try pod("a", "203.0.113.1", ["app": "web"]))
         var networkSet = GlobalNetworkSet(name: "feed")
         networkSet.metadata.labels = ["app": "web"]
-        networkSet.spec.nets = ["203.0.113.1/32"]
+        networkSet.spec.nets = [IPNetwork("203.0.113.1/32")!]
         state.upsert(AnyResource(networkSet))
         state.upsert(try policy("p", ["app == 'web'"]))
         let id = try set("app == 'web'")
@@ -113,7 +114,7 @@ import Testing
         var state = TestPolicyState()
         state.upsert(try pod("a", "192.0.2.1", ["app": "web"]))
         var networkSet = NetworkSet(name: "ext", namespace: "shop")
-        networkSet.spec.nets = ["203.0.113.0/28"]
+        networkSet.spec.nets = [IPNetwork("203.0.113.0/28")!]
         state.upsert(AnyResource(networkSet))
         state.upsert(try policy("p", [], namespace: nil))
         let rule = """
@@ -149,7 +150,7 @@ import Testing
         endpoint.metadata.labels = ["app": "web"]
         endpoint.spec.node = "node-1"
         endpoint.spec.interfaceName = "calia"
-        endpoint.spec.ipNetworks = ["192.0.2.1/32", "2001:db8::1/128"]
+        endpoint.spec.ipNetworks = [CIDR("192.0.2.1/32")!, CIDR("2001:db8::1/128")!]
         endpoint.spec.ports = [EndpointPort(name: "http", protocol: .tcp, port: 8080)]
         var state = TestPolicyState()
         state.upsert(AnyResource(endpoint))

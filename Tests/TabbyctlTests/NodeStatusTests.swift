@@ -2,6 +2,7 @@ import NetworkAddress
 import Agent
 import Foundation
 import Glibc
+import NetworkAddress
 import Testing
 
 /// A provider with a fixed report, so that the printed summary is exact.

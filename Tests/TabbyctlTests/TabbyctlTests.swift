@@ -1,5 +1,6 @@
 import NetworkAddress
 import Foundation
+import NetworkAddress
 import Testing
 
 let pools = """

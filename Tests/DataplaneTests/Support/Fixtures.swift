@@ -3,17 +3,12 @@ import Calculation
 import CalicoAPI
 import Dataplane
 import Netlink
+import NetworkAddress
 
 // Short constructors for test data; they trap on malformed text, which is a bug in the test itself.
 
-/// A Calico address (desired state).
-func ip(_ text: String) -> CalicoAPI.IPAddress { CalicoAPI.IPAddress(text)! }
-/// A Calico CIDR (desired state).
-func cidr(_ text: String) -> CIDR { try! CIDR(parsing: text) }
-/// A kernel address.
-func kip(_ text: String) -> Netlink.IPAddress { Netlink.IPAddress(text)! }
-/// A kernel prefix.
-func kprefix(_ text: String) -> IPPrefix { IPPrefix(text)! }
+func ip(_ text: String) -> IPAddress { IPAddress(text)! }
+func cidr(_ text: String) -> CIDR { CIDR(text)! }
 func mac(_ text: String) -> MACAddress { MACAddress(text)! }
 
 /// A clock that moves only when told, for the grace period.
@@ -22,8 +17,8 @@ final class ManualClock {
     func advance(by duration: Duration) { now = now.advanced(by: duration) }
 }
 
-let vtepMAC = "66:aa:bb:cc:dd:01"
-let remoteVTEPMAC = "66:aa:bb:cc:dd:02"
+let vtepMAC = mac("66:aa:bb:cc:dd:01")
+let remoteVTEPMAC = mac("66:aa:bb:cc:dd:02")
 
 /// One node's desired dataplane: a local workload on cali1, an affine block, a remote block over VXLAN,
 /// a same-subnet block via eth0, the VTEP neighbour and FDB entry, and sysctls.
@@ -47,7 +42,7 @@ func sampleDesired(vni: UInt32 = 4096, vxlanMTU: Int = 1450) -> DesiredDataplane
     ]
     desired.neighbors = [
         DesiredNeighbor(interface: "vxlan.calico", address: ip("198.51.100.64"), mac: remoteVTEPMAC),
-        DesiredNeighbor(interface: "cali1", address: ip("198.51.100.5"), mac: "0a:58:c6:33:64:05"),
+        DesiredNeighbor(interface: "cali1", address: ip("198.51.100.5"), mac: mac("0a:58:c6:33:64:05")),
     ]
     desired.fdb = [DesiredFDBEntry(interface: "vxlan.calico", mac: remoteVTEPMAC, destination: ip("192.0.2.2"))]
     desired.sysctls = [
@@ -72,11 +67,11 @@ struct FakeNode {
     {
         eth0 = kernel.addLink(name: "eth0", kind: .other(nil))
         cali1 = kernel.addLink(name: "cali1", macAddress: mac("ee:ee:ee:ee:ee:ee"))
-        try kernel.external(.addAddress(InterfaceAddress(interfaceIndex: eth0.index, prefix: kprefix("192.0.2.1/24"))))
+        try kernel.external(.addAddress(InterfaceAddress(interfaceIndex: eth0.index, prefix: cidr("192.0.2.1/24"))))
         try kernel.external(
             .addRoute(
                 Route(
-                    destination: kprefix("192.0.2.0/24"), outputInterface: eth0.index, scope: .link, protocol: .kernel))
+                    destination: cidr("192.0.2.0/24"), outputInterface: eth0.index, scope: .link, protocol: .kernel))
         )
         try prepare(kernel)
         _ = kernel.takeEvents()
@@ -95,7 +90,7 @@ struct FakeNode {
     func vxlan() -> Link? { kernel.link(named: "vxlan.calico") }
 
     func mainRoute(_ destination: String) -> Route? {
-        kernel.routes().first { $0.destination == kprefix(destination) }
+        kernel.routes().first { $0.destination == cidr(destination) }
     }
 }
 

@@ -1,6 +1,7 @@
 import CalicoAPI
 import Datastore
 import Foundation
+import NetworkAddress
 import Testing
 
 /// The datastores the shared semantics tests run against.
@@ -34,7 +35,7 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
 }
 
 func ipPool(_ name: String, cidr: String = "192.0.2.0/24") -> AnyResource {
-    AnyResource(IPPool(name: name, spec: IPPoolSpec(cidr: cidr)))
+    AnyResource(IPPool(name: name, spec: IPPoolSpec(cidr: CIDR(cidr)!)))
 }
 
 func globalNetworkSet(_ name: String, labels: [String: String] = [:]) -> AnyResource {
@@ -43,13 +44,13 @@ func globalNetworkSet(_ name: String, labels: [String: String] = [:]) -> AnyReso
 
 func networkSet(_ name: String, namespace: String, nets: [String] = ["198.51.100.0/24"]) -> AnyResource {
     var spec = NetworkSetSpec()
-    spec.nets = nets
+    spec.nets = nets.map { IPNetwork($0)! }
     return AnyResource(NetworkSet(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec))
 }
 
 func blockAffinity(_ name: String, node: String = "node-a") -> AnyResource {
     AnyResource(
-        BlockAffinity(name: name, spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: "203.0.113.0/26")))
+        BlockAffinity(name: name, spec: BlockAffinitySpec(state: .confirmed, node: node, cidr: CIDR("203.0.113.0/26")!)))
 }
 
 /// Writes a file in place, as an operator's editor might, without the datastore.

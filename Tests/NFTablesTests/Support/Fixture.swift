@@ -1,5 +1,6 @@
 import NetworkAddress
 import NFTables
+import NetworkAddress
 
 /// A ruleset with every object kind the module handles, used by several real-kernel tests.
 struct FullRuleset {
@@ -41,17 +42,17 @@ struct FullRuleset {
                 SetElement(.ipv4(IPv4Address(192, 0, 2, 10))), SetElement(.ipv4(IPv4Address(192, 0, 2, 11))),
             ],
             networks.name: [
-                SetElement(.ipv4Prefix(IPv4Prefix("192.0.2.0/24")!)),
+                SetElement(.prefix(CIDR("192.0.2.0/24")!)),
                 SetElement(.ipv4(IPv4Address(198, 51, 100, 7))),
                 SetElement(.ipv4Range(IPv4Address(203, 0, 113, 10), IPv4Address(203, 0, 113, 20))),
             ],
-            networks6.name: [SetElement(.ipv6Prefix(IPv6Prefix("2001:db8::/32")!))],
+            networks6.name: [SetElement(.prefix(CIDR("2001:db8::/32")!))],
             services.name: [
                 SetElement(.ipv4(IPv4Address(192, 0, 2, 1)), .inetProtocol(6), .inetService(80)),
                 SetElement(.ipv4(IPv4Address(192, 0, 2, 1)), .inetProtocol(17), .inetService(53)),
             ],
             serviceRanges.name: [
-                SetElement(.ipv4Prefix(IPv4Prefix("192.0.2.0/24")!), .inetProtocol(6), .inetServiceRange(8000, 8080))
+                SetElement(.prefix(CIDR("192.0.2.0/24")!), .inetProtocol(6), .inetServiceRange(8000, 8080))
             ],
             interfaces.name: [SetElement(.ifname("cali1234")), SetElement(.ifname("cali5678"))],
             dispatch.name: [SetElement(.ifname("cali1234"), verdict: .jump(workload.name))],
@@ -65,7 +66,7 @@ struct FullRuleset {
             Rule(
                 in: input, comment: "tabby:web",
                 [
-                    .meta(.iifname, .eq, "cali+"), .ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!), .tcp(.dport, .eq, 80),
+                    .meta(.iifname, .eq, "cali+"), .address(.saddr, .eq, CIDR("192.0.2.0/24")!), .tcp(.dport, .eq, 80),
                     .counter, .accept,
                 ]
             ),
@@ -76,7 +77,7 @@ struct FullRuleset {
                 in: input, comment: "tabby:not-networks", [.lookup([.ipv4(.daddr)], .neq, set: networks.name), .drop]),
             Rule(
                 in: input, comment: "tabby:v6",
-                [.ip6(.saddr, .eq, IPv6Prefix("2001:db8::/32")!), .udp(.sport, .eq, 53), .accept]),
+                [.address(.saddr, .eq, CIDR("2001:db8::/32")!), .udp(.sport, .eq, 53), .accept]),
             Rule(
                 in: input, comment: "tabby:ports", [.tcp(.dport, .eq, 8000...8080), .reject(.icmpx(.adminProhibited))]),
             Rule(in: input, comment: "tabby:sctp", [.sctp(.dport, .neq, 9), .l4proto(.eq, .sctp), .reject()]),
@@ -101,7 +102,7 @@ struct FullRuleset {
             Rule(in: workload, comment: "tabby:default", [.drop]),
             Rule(
                 in: postrouting, comment: "tabby:masq",
-                [.ip(.saddr, .eq, IPv4Prefix("192.0.2.0/24")!), .meta(.oifname, .neq, "cali+"), .masquerade]),
+                [.address(.saddr, .eq, CIDR("192.0.2.0/24")!), .meta(.oifname, .neq, "cali+"), .masquerade]),
             Rule(
                 in: postrouting, comment: "tabby:snat",
                 [.ip(.daddr, .eq, IPv4Address(203, 0, 113, 9)), .snat(to: IPv4Address(198, 51, 100, 1))]),

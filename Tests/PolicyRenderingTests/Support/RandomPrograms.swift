@@ -1,5 +1,6 @@
 import NetworkAddress
 import CalicoAPI
+import NetworkAddress
 import Policy
 
 /// A small deterministic random number generator (SplitMix64), so every failure names a reproducible seed.

@@ -1,6 +1,7 @@
 import NetworkAddress
 import CalicoAPI
 import NFTables
+import NetworkAddress
 import PolicyRendering
 
 /// A packet as the interpreter sees it: interfaces, the raw network and transport headers, conntrack state.
