@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM", "Policy",
+                "CalicoAPI", "Datastore", "IPAM", "Policy", "SystemError",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
