@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress",
+                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress", "SystemError",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NetworkAddress
+import SystemError
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -277,13 +278,6 @@ enum StatusSocketClient {
         }
     }
 
-    /// `ECONNREFUSED (Connection refused)` for the errors this command meets, else the C library's text.
-    static func errnoText(_ code: Int32) -> String {
-        let names: [Int32: String] = [
-            ENOENT: "ENOENT", ECONNREFUSED: "ECONNREFUSED", EACCES: "EACCES", EPERM: "EPERM", ENOTSOCK: "ENOTSOCK",
-            ECONNRESET: "ECONNRESET", EPIPE: "EPIPE", EAGAIN: "EAGAIN", EMFILE: "EMFILE", ENAMETOOLONG: "ENAMETOOLONG",
-        ]
-        let reason = String(cString: strerror(code))
-        return names[code].map { "\($0) (\(reason))" } ?? "errno \(code) (\(reason))"
-    }
+    /// `ECONNREFUSED (Connection refused)`.
+    static func errnoText(_ code: Int32) -> String { Errno(code).explained }
 }

@@ -247,4 +247,23 @@ struct RulesetReconcilerTests {
         #expect(repaired.listed && repaired.repaired == ["ip tabby"] && repaired.operations == 2)
         #expect(try listed(kernel) == changed)
     }
+
+    @Test func aListingThatFailsHalfWayKeepsDigestsAndViewTogether() throws {
+        let kernel = FakeRulesetKernel()
+        let reconciler = RulesetReconciler(kernel: kernel)
+        let wanted = desired()
+        _ = reconciler.apply(wanted)
+        kernel.commitElsewhere()
+        reconciler.requestResync()
+        #expect(reconciler.apply(wanted).listed)  // digests of every chain from here
+        // Someone edits a chain of ip tabby; the next listing reads ip tabby and then fails on ip6 tabby.
+        kernel.edit(Self.ip) { table in table?.chains["tw-caliweb"]?.rules.removeLast() }
+        kernel.tableListingFailures[Self.ip6] = .listFailed("chains", Errno(EIO), message: nil)
+        reconciler.requestResync()
+        #expect(reconciler.apply(wanted).failure?.step == .listing)
+        kernel.tableListingFailures = [:]
+        let repaired = reconciler.apply(wanted)
+        #expect(repaired.listed && repaired.repaired == ["ip tabby"] && repaired.operations > 0)
+        #expect(try listed(kernel) == wanted)
+    }
 }

@@ -31,6 +31,8 @@ public final class FakeRulesetKernel: RulesetKernel {
     public var injectFailure: ((Operation) -> Errno?)?
     /// Makes every listing (and generation read) fail with this error.
     public var listingFailure: NFTablesError?
+    /// Makes the full listing of one table fail with the error given for it.
+    public var tableListingFailures: [Table: NFTablesError] = [:]
     /// Applies the next commit and then throws `acknowledgementsLost`: the outcome is unknown to the caller.
     public var loseAcknowledgementsOfNextCommit = false
 
@@ -64,7 +66,7 @@ public final class FakeRulesetKernel: RulesetKernel {
     // MARK: RulesetKernel
 
     public func listTable(_ table: Table) throws(NFTablesError) -> DesiredTable? {
-        if let listingFailure { throw listingFailure }
+        if let failure = listingFailure ?? tableListingFailures[table] { throw failure }
         fullListings += 1
         guard var listed = tables[table] else { return nil }
         listed.chains = listed.chains.mapValues { chain in

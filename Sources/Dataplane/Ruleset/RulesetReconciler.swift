@@ -127,13 +127,16 @@ public final class RulesetReconciler {
             do throws(NFTablesError) {
                 let generation = try kernel.generation()
                 var listed: [Table: DesiredTable] = [:]
+                var digests: [Table: [String: Int]] = [:]
                 for table in ownedTables {
                     let found = try kernel.listTable(table, reusing: knownRules(of: table))
                     listed[table] = found?.table
-                    ruleDigests[table] = found?.ruleDigests
+                    digests[table] = found?.ruleDigests
                 }
                 report.repaired = ownedTables.filter { view[$0] != nil && listed[$0] != view[$0] }.map(\.description)
+                // Digests and view change together: a digest is only ever paired with the rules it was taken of.
                 view = listed
+                ruleDigests = digests
                 knownGeneration = generation
                 needsListing = false
                 lastListing = clock()

@@ -36,27 +36,35 @@ extension NFTablesSocket {
             let sets = try sets(in: table)
             var elements: [String: [SetElement]] = [:]
             for set in sets { elements[set.name] = try self.elements(of: set) }
-            let listing = TableListing(
-                table: table, chains: try chains(in: table), sets: sets, elements: elements,
-                rules: try rulesByChain(in: table, known: knownRuleDigests))
+            let chains = try chains(in: table)
+            // A chain deleted since it was listed: the ruleset changed, read it again.
+            guard let rules = try rulesByChain(in: table, chains: chains, known: knownRuleDigests) else { continue }
+            let listing = TableListing(table: table, chains: chains, sets: sets, elements: elements, rules: rules)
             if try generation() == before { return listing }
         }
         throw .listFailed("table \(table)", Errno(EINTR), message: "the ruleset kept changing while it was read")
     }
 
-    /// One dump of the table's rules: each message is hashed as it arrives (a walk over its attributes) and
-    /// kept as bytes; only the chains whose digest is not the known one are decoded.
-    private func rulesByChain(
-        in table: Table, known: [String: Int]
-    ) throws(NFTablesError)
-        -> [String: ChainRuleListing]
+    /// The table's rules, one dump per chain (a dump of the whole table makes the kernel walk every rule before
+    /// the resume point again for each datagram; per chain, that walk stays short): each message is hashed as it
+    /// arrives (a walk over its attributes) and kept as bytes; only the chains whose digest is not the known one
+    /// are decoded. nil when a chain is gone (`ENOENT`).
+    private func rulesByChain(in table: Table, chains: [Chain], known: [String: Int]) throws(NFTablesError)
+        -> [String: ChainRuleListing]?
     {
-        let listed = try dump(NFT_MSG_GETRULE, family: table.family, what: "rules of table \(table)") {
-            (message) throws(NFTablesError) in
-            let scope = ObjectEncoding.ruleScope(table: table, chain: nil)
-            withExtendedLifetime(scope) { nftnl_rule_nlmsg_build_payload(message, scope.pointer) }
-        } parse: { (message, rules: inout [ListedRuleMessage]) throws(NFTablesError) in
-            if let rule = ListedRuleMessage(message, table: table) { rules.append(rule) }
+        var listed: [ListedRuleMessage] = []
+        for chain in chains {
+            do throws(NFTablesError) {
+                listed += try dump(NFT_MSG_GETRULE, family: table.family, what: "rules of \(chain)") {
+                    (message) throws(NFTablesError) in
+                    let scope = ObjectEncoding.ruleScope(table: table, chain: chain.name)
+                    withExtendedLifetime(scope) { nftnl_rule_nlmsg_build_payload(message, scope.pointer) }
+                } parse: { (message, rules: inout [ListedRuleMessage]) throws(NFTablesError) in
+                    if let rule = ListedRuleMessage(message, table: table) { rules.append(rule) }
+                }
+            } catch  where error.errno == Errno(ENOENT) {
+                return nil
+            }
         }
         var order: [String] = []
         var byChain: [String: [ListedRuleMessage]] = [:]
