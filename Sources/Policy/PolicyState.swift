@@ -55,28 +55,29 @@ public struct PolicyState: Sendable {
         switch key.kind {
         case .globalNetworkPolicy:
             guard let policy = delta.current?.as(GlobalNetworkPolicy.self) else {
-                return rules(removePolicy(.globalNetworkPolicy(key.name)) || clearUnusable(key))
+                return Self.rules(removePolicy(.globalNetworkPolicy(key.name)) || clearUnusable(key))
             }
             do throws(RuleNormalizer.Failure) {
-                return rules(upsertPolicy(try PolicyRecord(policy), key: key))
+                return Self.rules(upsertPolicy(try PolicyRecord(policy), key: key))
             } catch {
-                return rules(markUnusable(key, error.description))
+                return Self.rules(markUnusable(key, error.description))
             }
         case .networkPolicy:
             guard let policy = delta.current?.as(NetworkPolicy.self) else {
-                return rules(removePolicy(.networkPolicy(key.namespace ?? "default", key.name)) || clearUnusable(key))
+                let removed = removePolicy(.networkPolicy(key.namespace ?? "default", key.name))
+                return Self.rules(removed || clearUnusable(key))
             }
             do throws(RuleNormalizer.Failure) {
-                return rules(upsertPolicy(try PolicyRecord(policy), key: key))
+                return Self.rules(upsertPolicy(try PolicyRecord(policy), key: key))
             } catch {
-                return rules(markUnusable(key, error.description))
+                return Self.rules(markUnusable(key, error.description))
             }
         case .tier:
             guard let tier = delta.current?.as(Tier.self) else {
-                return rules(tierResources.removeValue(forKey: key.name) != nil)
+                return Self.rules(tierResources.removeValue(forKey: key.name) != nil)
             }
             let record = TierRecord(tier)
-            return rules(tierResources.updateValue(record, forKey: record.name) != record)
+            return Self.rules(tierResources.updateValue(record, forKey: record.name) != record)
         case .profile:
             guard let profile = delta.current?.as(Profile.self) else {
                 return relabeling(rulesChanged: removeProfile(key.name) || clearUnusable(key), parent: key.name)
@@ -91,20 +92,20 @@ public struct PolicyState: Sendable {
             guard changed else { return PolicyStateChange() }
             return relabeling(rulesChanged: false, parent: ProfileRecord.namespacePrefix + key.name)
         case .workloadEndpoint:
-            guard let record = cache.workloadEndpoint(key) else { return items(removeItem(key), key) }
-            return items(setItem(key, Self.source(record)), key)
+            guard let record = cache.workloadEndpoint(key) else { return Self.items(removeItem(key), key) }
+            return Self.items(setItem(key, Self.source(record)), key)
         case .hostEndpoint:
-            guard let record = cache.hostEndpoints[key.name] else { return items(removeItem(key), key) }
-            return items(setItem(key, Self.source(record)), key)
+            guard let record = cache.hostEndpoints[key.name] else { return Self.items(removeItem(key), key) }
+            return Self.items(setItem(key, Self.source(record)), key)
         case .globalNetworkSet:
-            guard let set = delta.current?.as(GlobalNetworkSet.self) else { return items(removeItem(key), key) }
-            return items(
+            guard let set = delta.current?.as(GlobalNetworkSet.self) else { return Self.items(removeItem(key), key) }
+            return Self.items(
                 setItem(key, Self.source(labels: set.metadata.labels, nets: set.spec.nets, namespace: nil)), key)
         case .networkSet:
-            guard let set = delta.current?.as(NetworkSet.self) else { return items(removeItem(key), key) }
+            guard let set = delta.current?.as(NetworkSet.self) else { return Self.items(removeItem(key), key) }
             let source = Self.source(
                 labels: set.metadata.labels, nets: set.spec.nets, namespace: set.metadata.namespace)
-            return items(setItem(key, source), key)
+            return Self.items(setItem(key, source), key)
         default:
             return PolicyStateChange()
         }
@@ -151,9 +152,11 @@ public struct PolicyStateChange: Sendable, Equatable {
 // MARK: - Writing, kind by kind
 
 extension PolicyState {
-    private func rules(_ changed: Bool) -> PolicyStateChange { PolicyStateChange(rules: changed) }
+    // Static on purpose: `rules(upsertPolicy(...))` as an instance method would take a copy of `self` before its
+    // argument mutates it, and every dictionary of the state would then be copied on write, once per delta.
+    private static func rules(_ changed: Bool) -> PolicyStateChange { PolicyStateChange(rules: changed) }
 
-    private func items(_ changed: Bool, _ key: ResourceKey) -> PolicyStateChange {
+    private static func items(_ changed: Bool, _ key: ResourceKey) -> PolicyStateChange {
         PolicyStateChange(items: changed ? [key] : [])
     }
 
@@ -207,10 +210,10 @@ extension PolicyState {
         do {
             record = try ProfileRecord(profile)
         } catch {
-            return rules(markUnusable(profile.key, error.description))
+            return Self.rules(markUnusable(profile.key, error.description))
         }
         let wasUnusable = clearUnusable(profile.key)
-        if profileResources[record.name] == record { return rules(wasUnusable) }
+        if profileResources[record.name] == record { return Self.rules(wasUnusable) }
         let old = profileResources.updateValue(record, forKey: record.name)
         swapSets(old: old?.sets, new: record.sets)
         return relabeling(rulesChanged: true, parent: record.name)

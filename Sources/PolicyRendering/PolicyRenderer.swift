@@ -51,10 +51,15 @@ public final class RulesetRenderer {
         var endpointChains: [String: EndpointChainEntry] = [:]
         var addressSets: [SetID: (members: Set<CIDR>, elements: Set<SetElement>)] = [:]
         var namedPortSets: [SetID: (members: Set<NamedPortMember>, elements: Set<SetElement>)] = [:]
+        /// The table's sets filled from the program, by set name.
+        var selectorSetNames: [String: SetID] = [:]
+        var namedPortSetNames: [String: SetID] = [:]
     }
 
     private var caches: [IPFamily: Caches] = [:]
     private var settings: RenderingSettings?
+    /// The last program and what it rendered to.
+    private var last: (program: PolicyProgram, ruleset: DesiredRuleset)?
 
     public init() {}
 
@@ -62,10 +67,69 @@ public final class RulesetRenderer {
     public func render(_ program: PolicyProgram, settings: RenderingSettings = RenderingSettings()) -> DesiredRuleset {
         if settings != self.settings {
             caches = [:]
+            last = nil
             self.settings = settings
         }
+        if let last, Self.differOnlyInSetMembers(program, last.program) {
+            let ruleset = refillSets(of: last.ruleset, from: program)
+            self.last = (program, ruleset)
+            return ruleset
+        }
         let families: [IPFamily] = settings.ipv6 ? [.v4, .v6] : [.v4]
-        return DesiredRuleset(tables: families.map { table(program, family: $0, settings: settings) })
+        let ruleset = DesiredRuleset(tables: families.map { table(program, family: $0, settings: settings) })
+        last = (program, ruleset)
+        return ruleset
+    }
+
+    /// Whether two programs have the same chains, endpoints, pools and definitions, so that only the members of
+    /// selector and named-port sets can differ (what `PolicyCalculation` changes for a remote endpoint). The
+    /// parts a set refresh leaves alone share storage with the previous program, so this costs a few pointer
+    /// comparisons.
+    private static func differOnlyInSetMembers(_ program: PolicyProgram, _ previous: PolicyProgram) -> Bool {
+        program.node == previous.node && program.chains == previous.chains
+            && program.workloadEndpoints == previous.workloadEndpoints
+            && program.hostEndpoints == previous.hostEndpoints && program.setDefinitions == previous.setDefinitions
+            && program.failsafeInbound == previous.failsafeInbound
+            && program.failsafeOutbound == previous.failsafeOutbound
+            && program.natOutgoingPools == previous.natOutgoingPools && program.allPools == previous.allPools
+            && program.hostNetworks == previous.hostNetworks
+    }
+
+    /// The previous ruleset with the elements of the sets whose members changed computed again; every chain and
+    /// every other set is the previous one.
+    private func refillSets(of ruleset: DesiredRuleset, from program: PolicyProgram) -> DesiredRuleset {
+        var ruleset = ruleset
+        for index in ruleset.tables.indices {
+            let family: IPFamily = ruleset.tables[index].table.family == KernelValues.family(.v6) ? .v6 : .v4
+            guard var cache = caches[family] else { continue }
+            for (name, id) in cache.selectorSetNames {
+                let members = program.addressSets[id] ?? []
+                guard cache.addressSets[id]?.members != members else { continue }
+                let elements = Self.addressElements(members, family: family)
+                cache.addressSets[id] = (members, elements)
+                ruleset.tables[index].sets[name]?.elements = elements
+            }
+            for (name, id) in cache.namedPortSetNames {
+                let members = program.namedPortSets[id] ?? []
+                guard cache.namedPortSets[id]?.members != members else { continue }
+                let elements = Self.namedPortElements(members, family: family)
+                cache.namedPortSets[id] = (members, elements)
+                ruleset.tables[index].sets[name]?.elements = elements
+            }
+            caches[family] = cache
+        }
+        return ruleset
+    }
+
+    private static func addressElements(_ members: Set<CIDR>, family: IPFamily) -> Set<SetElement> {
+        KernelValues.intervals(members.filter { $0.family == family })
+    }
+
+    private static func namedPortElements(_ members: Set<NamedPortMember>, family: IPFamily) -> Set<SetElement> {
+        Set(
+            members.filter { $0.address.family == family }.map {
+                KernelValues.namedPortElement($0.address, protocol: $0.protocol, port: $0.port)
+            })
     }
 
     private func table(_ program: PolicyProgram, family: IPFamily, settings: RenderingSettings) -> DesiredTable {
@@ -97,7 +161,7 @@ public final class RulesetRenderer {
             if let cached = old.addressSets[id], cached.members == members {
                 elements = cached.elements
             } else {
-                elements = KernelValues.intervals(members.filter { $0.family == family })
+                elements = Self.addressElements(members, family: family)
             }
             new.addressSets[id] = (members, elements)
             builder.fill(name, elements)
@@ -108,14 +172,13 @@ public final class RulesetRenderer {
             if let cached = old.namedPortSets[id], cached.members == members {
                 elements = cached.elements
             } else {
-                elements = Set(
-                    members.filter { $0.address.family == family }.map {
-                        KernelValues.namedPortElement($0.address, protocol: $0.protocol, port: $0.port)
-                    })
+                elements = Self.namedPortElements(members, family: family)
             }
             new.namedPortSets[id] = (members, elements)
             builder.fill(name, elements)
         }
+        new.selectorSetNames = builder.selectorSets
+        new.namedPortSetNames = builder.namedPortSets
         caches[family] = new
         return builder.contents
     }

@@ -301,4 +301,30 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
         let settings = RenderingSettings(interfacePrefixes: ["tap"], defaultEndpointToHostAction: .accept)
         #expect(renderer.render(program, settings: settings) == PolicyRenderer.render(program, settings: settings))
     }
+
+    /// A remote endpoint's change moves only set members: the renderer refills those sets in the previous
+    /// ruleset, and the result is still what the pure function gives.
+    @Test(arguments: [UInt64(11), 12, 13])
+    func setMemberChangesAreRefilledInPlace(seed: UInt64) {
+        let renderer = RulesetRenderer()
+        var world = RandomPrograms(seed: seed)
+        var program = world.program()
+        let first = renderer.render(program)
+        #expect(first == PolicyRenderer.render(program))
+        for step in 0..<6 {
+            let other = world.program()
+            if step % 2 == 0 {
+                program.addressSets[RandomPrograms.selectorSets[step % 4]] =
+                    other.addressSets[RandomPrograms.selectorSets[step % 4]]
+            } else {
+                program.namedPortSets = other.namedPortSets
+            }
+            let rendered = renderer.render(program)
+            #expect(rendered == PolicyRenderer.render(program), "seed \(seed) step \(step)")
+            #expect(rendered.tables.map(\.chains) == first.tables.map(\.chains))
+        }
+        // Then a change beyond set members renders the whole table again.
+        program.workloadEndpoints = world.program().workloadEndpoints
+        #expect(renderer.render(program) == PolicyRenderer.render(program))
+    }
 }
