@@ -17,6 +17,8 @@
 //   agent-bench [--quick] [--runs N] [--writes N] [--tabbyd PATH] [--scratch DIR]
 //   agent-bench --populate DIR     writes the 10,000-endpoint cluster into the datastore DIR and exits (to profile
 //                                  tabbyd by hand)
+//   agent-bench --snapshot DIR     times reading, parsing, decoding, list and watch of the datastore DIR in this
+//                                  process (no root needed; see Snapshot.swift)
 //
 // The datastore and scratch files go to /dev/shm (tmpfs) when it is one, else /tmp, or under --scratch DIR: on
 // this machine's shared disk the fsyncs of 10,600 FileDatastore creates took 7 to 75 s, which measures the disk
@@ -36,6 +38,11 @@ if let directory = option("--populate") {
     _ = try await cluster.populate(directory)
     print("agent-bench: \(cluster.resources.count) resources written into \(directory)")
     print("  node-0's workload interfaces: \((cluster.local + cluster.extra).map(\.interface).joined(separator: " "))")
+    exit(0)
+}
+
+if let directory = option("--snapshot") {
+    try await SnapshotPhases.run(directory: directory, runs: max(1, option("--runs").flatMap { Int($0) } ?? 3))
     exit(0)
 }
 
