@@ -75,16 +75,13 @@ public final class FileDatastore: Datastore {
     static func objects(in directory: String, kind: ResourceKind, namespace: String?) throws(DatastoreError)
         -> [StoredObject]
     {
-        var objects: [StoredObject] = []
+        var files: [(path: String, key: ResourceKey)] = []
         for entry in try FileSystem.entries(of: directory) ?? [] where !entry.isDirectory {
             guard let name = FileLayout.resourceName(fileName: entry.name) else { continue }
-            let key = ResourceKey(kind: kind, namespace: namespace, name: name)
-            // A file removed between readdir and open is simply no longer there.
-            if let object = ObjectFile.readReportingFailures(directory + "/" + entry.name, key: key) {
-                objects.append(object)
-            }
+            files.append((directory + "/" + entry.name, ResourceKey(kind: kind, namespace: namespace, name: name)))
         }
-        return objects
+        // Read on every core; a file removed between readdir and open is simply no longer there.
+        return ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, key: $0.key) }.compactMap { $0 }
     }
 
     /// The problem of a file of a namespaced kind that is not in a namespace's directory.

@@ -1,0 +1,11 @@
+@testable import Datastore
+import Testing
+
+@Suite("Parallel snapshot reads")
+struct ParallelReadTests {
+    @Test(arguments: [0, 1, 63, 64, 65, 1_000])
+    func resultsKeepTheOrderOfTheInput(count: Int) {
+        let input = Array(0..<count)
+        #expect(ParallelRead.map(input) { $0 * 3 } == input.map { $0 * 3 })
+    }
+}
