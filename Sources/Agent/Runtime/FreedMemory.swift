@@ -6,5 +6,11 @@ import Glibc
 /// state, on several threads), and glibc keeps what was freed in its arenas. Once the node is programmed, what
 /// remains is the cache and the kernel views; trimming returns the rest, so that VmRSS shows what tabbyd holds.
 enum FreedMemory {
-    static func returnToSystem() { _ = malloc_trim(0) }
+    /// glibc's `malloc_trim` (declared in `malloc.h`, which the Glibc module leaves out), looked up once.
+    private static let trim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
+
+    static func returnToSystem() { _ = trim?(0) }
 }
