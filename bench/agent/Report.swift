@@ -59,8 +59,8 @@ func printReport(_ scenarios: [Scenario], bench: Bench) {
     print("")
     print("Latency: FileDatastore create() of one new WorkloadEndpoint until its /32 route is in the kernel")
     print("(netlink notification), \(bench.writes) writes per cluster, both clusters' tabbyd running and the writes")
-    print("interleaved; against one `ip route add` process. tabbyd debounces datastore changes by 5 ms before it")
-    print("applies.")
+    print("interleaved; against one `ip route add` process. tabbyd applies at once when it has been idle for 5 ms,")
+    print("else at the end of that window.")
     print(
         "| cluster endpoints | write to route median | p99 | create() alone | tabbyd's apply | ip route add median "
             + "| p99 | ratio ip/tabbyd (median) |")
