@@ -1,5 +1,6 @@
-@testable import Datastore
 import Testing
+
+@testable import Datastore
 
 @Suite("Parallel snapshot reads")
 struct ParallelReadTests {

@@ -231,7 +231,8 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func node(_ key: Key) throws -> ManifestNode {
         guard let node = record.read(key.stringValue) else {
             throw FieldError(
-                record.path.isEmpty ? key.stringValue : "\(record.path).\(key.stringValue)", "required field is missing",
+                record.path.isEmpty ? key.stringValue : "\(record.path).\(key.stringValue)",
+                "required field is missing",
                 location: decoder.node.location)
         }
         return node
