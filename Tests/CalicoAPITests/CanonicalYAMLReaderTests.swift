@@ -335,7 +335,7 @@ struct CanonicalYAMLReaderTests {
     /// Random trees of the scalars above, written by the emitter: the fast reader agrees with Yams on every one
     /// it reads, and reads most of them.
     @Test func randomTreesAgreeWithYams() {
-        var generator = SplitMix(seed: 0x7ab_b1e5)
+        var generator = SeededTestRandom(seed: 0x7ab_b1e5)
         let keys = ["a", "b", "c.d/e", "f-g", "h_i", "j", "kk", "l0"]
         func tree(_ depth: Int) -> ManifestNode {
             let roll = generator.next() % 10
@@ -361,20 +361,5 @@ struct CanonicalYAMLReaderTests {
             if Self.agrees(YAMLEmitter.emit(ManifestNode(.mapping(entries)))) { read += 1 }
         }
         #expect(read > total / 4)
-    }
-}
-
-/// A small deterministic generator, so that a failing random case can be found again.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -67,10 +67,7 @@ extension NodeAgent {
                 ])
             for failure in report.failures { log.warning("kernel write failed", ["failure": failure.description]) }
         }
-        if statistics.applies == 1 {
-            try? notifier.ready(status: "programmed \(writes) changes")
-            FreedMemory.returnToSystem()
-        }
+        if statistics.applies == 1 { try? notifier.ready(status: "programmed \(writes) changes") }
         if !report.failures.isEmpty {
             // Retry what failed (a device that appears later, a transient error), soon at first, then backing
             // off to every 5 s while it keeps failing.
