@@ -158,6 +158,20 @@ extension NFTablesSocket {
     /// Everything in one table, read at a single ruleset generation (retried if a commit lands in between);
     /// nil when the table does not exist.
     public func contents(of table: Table) throws(NFTablesError) -> TableContents? {
+        try atOneGeneration(of: table) { (sets, elements) throws(NFTablesError) in
+            TableContents(
+                table: table, chains: try chains(in: table), sets: sets, elements: elements, rules: try rules(in: table)
+            )
+        }
+    }
+
+    /// Reads a table at a single ruleset generation, retried when a commit lands in between: `read` gets the
+    /// table's sets with their elements and reads the rest (nil: something it listed is gone, read again).
+    /// nil when the table does not exist.
+    func atOneGeneration<Result>(
+        of table: Table,
+        _ read: ([NamedSet], [String: [SetElement]]) throws(NFTablesError) -> Result?
+    ) throws(NFTablesError) -> Result? {
         for _ in 0..<Self.dumpAttempts {
             let before = try generation()
             guard try tables(family: table.family).contains(table) else {
@@ -167,10 +181,8 @@ extension NFTablesSocket {
             let sets = try sets(in: table)
             var elements: [String: [SetElement]] = [:]
             for set in sets { elements[set.name] = try self.elements(of: set) }
-            let contents = TableContents(
-                table: table, chains: try chains(in: table), sets: sets, elements: elements, rules: try rules(in: table)
-            )
-            if try generation() == before { return contents }
+            guard let result = try read(sets, elements) else { continue }
+            if try generation() == before { return result }
         }
         throw .listFailed("table \(table)", Errno(EINTR), message: "the ruleset kept changing while it was read")
     }

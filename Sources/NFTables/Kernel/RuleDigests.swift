@@ -27,22 +27,12 @@ extension NFTablesSocket {
     /// `knownRuleDigests[chain]` are not decoded: a caller that keeps what it listed (or committed) before can
     /// skip most of the work of a full listing when little has changed. nil when the table does not exist.
     public func listing(of table: Table, knownRuleDigests: [String: Int]) throws(NFTablesError) -> TableListing? {
-        for _ in 0..<Self.dumpAttempts {
-            let before = try generation()
-            guard try tables(family: table.family).contains(table) else {
-                if try generation() == before { return nil }
-                continue
-            }
-            let sets = try sets(in: table)
-            var elements: [String: [SetElement]] = [:]
-            for set in sets { elements[set.name] = try self.elements(of: set) }
+        try atOneGeneration(of: table) { (sets, elements) throws(NFTablesError) in
             let chains = try chains(in: table)
             // A chain deleted since it was listed: the ruleset changed, read it again.
-            guard let rules = try rulesByChain(in: table, chains: chains, known: knownRuleDigests) else { continue }
-            let listing = TableListing(table: table, chains: chains, sets: sets, elements: elements, rules: rules)
-            if try generation() == before { return listing }
+            guard let rules = try rulesByChain(in: table, chains: chains, known: knownRuleDigests) else { return nil }
+            return TableListing(table: table, chains: chains, sets: sets, elements: elements, rules: rules)
         }
-        throw .listFailed("table \(table)", Errno(EINTR), message: "the ruleset kept changing while it was read")
     }
 
     /// The table's rules, one dump per chain (a dump of the whole table makes the kernel walk every rule before
