@@ -1,3 +1,4 @@
+import CalicoAPI
 import Dataplane
 import Datastore
 import NetworkAddress
@@ -7,19 +8,28 @@ extension NodeAgent {
     static let nodeAddressFields = ["nodeIP", "nodeIPv6", "ipAutodetectionMethod", "ip6AutodetectionMethod"]
 
     /// The node's IPv4 address (required) and its IPv6 address (when `nodeIPv6` is not `none`), determined as
-    /// calico-node determines `IP` and `IP6`.
-    func resolveNodeAddresses() throws(AgentError) -> (ipv4: CIDR, ipv6: CIDR?) {
+    /// calico-node determines `IP` and `IP6`. When autodetection finds nothing, the address `existing` (the
+    /// Node's) already has is kept with a warning, as calico-node keeps it.
+    func resolveNodeAddresses(existing: NodeSpec.BGP? = nil) throws(AgentError) -> (ipv4: CIDR, ipv6: CIDR?) {
         let ipv4 = try resolveNodeAddress(
-            configuration.nodeIP, method: configuration.ipAutodetectionMethod, family: .v4)
+            configuration.nodeIP, method: configuration.ipAutodetectionMethod, family: .v4,
+            kept: existing?.ipv4Address)
         guard let ipv4 else { throw AgentError("the node needs an IPv4 address (nodeIP)") }
         let ipv6 = try resolveNodeAddress(
-            configuration.nodeIPv6, method: configuration.ip6AutodetectionMethod, family: .v6)
+            configuration.nodeIPv6, method: configuration.ip6AutodetectionMethod, family: .v6,
+            kept: existing?.ipv6Address)
         return (ipv4, ipv6)
     }
 
-    private func resolveNodeAddress(_ setting: NodeAddressSetting, method: AutodetectionMethod, family: IPFamily)
-        throws(AgentError) -> CIDR?
-    {
+    /// The Node's BGP addresses as the datastore has them; nil when there is no Node yet (or it cannot be read).
+    func registeredAddresses(in store: any Datastore) async -> NodeSpec.BGP? {
+        let key = ResourceKey(kind: .node, name: configuration.nodeName)
+        return try? await store.get(key).as(Node.self)?.spec.bgp
+    }
+
+    private func resolveNodeAddress(
+        _ setting: NodeAddressSetting, method: AutodetectionMethod, family: IPFamily, kept: CIDR?
+    ) throws(AgentError) -> CIDR? {
         switch setting {
         case .none: return nil
         case .network(let cidr): return cidr
@@ -44,6 +54,12 @@ extension NodeAgent {
             }
             return resolved?.address
         } catch {
+            if setting == .autodetect, let kept, kept.family == family {
+                log.warning(
+                    "autodetection found no node address; keeping the Node's",
+                    ["family": "IPv\(family.rawValue)", "address": kept.description, "error": error.reason])
+                return kept
+            }
             throw AgentError(
                 "cannot determine the node's IPv\(family.rawValue) address \(how): \(error.reason); set it with "
                     + "\(option) or choose another autodetection method")
@@ -55,7 +71,7 @@ extension NodeAgent {
     func registerNodeAgain(in store: any Datastore) async {
         var ipv6: CIDR?
         do {
-            let addresses = try resolveNodeAddresses()
+            let addresses = try resolveNodeAddresses(existing: await registeredAddresses(in: store))
             nodeAddress = addresses.ipv4
             ipv6 = addresses.ipv6
         } catch {

@@ -38,7 +38,7 @@ extension NodeAgent {
         } catch {
             throw AgentError("cannot open an nf_tables socket: \(error)")
         }
-        let addresses = try resolveNodeAddresses()
+        let addresses = try resolveNodeAddresses(existing: await registeredAddresses(in: store))
         nodeAddress = addresses.ipv4
         do {
             _ = try await NodeRegistration.ensure(

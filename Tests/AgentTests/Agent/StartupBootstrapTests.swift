@@ -12,7 +12,8 @@ import Testing
 /// without pools. The whole agent on the fake kernels, with the in-memory and the file datastore.
 @Suite("Agent start-up: node address and default pools", .serialized)
 struct StartupBootstrapTests {
-    /// An agent started on `store` with a fake kernel whose eth0 holds 192.0.2.10/24 (and `extraAddress`).
+    /// An agent started on `store` with a fake kernel whose eth0 holds `addresses` (192.0.2.10/24 and
+    /// `extraAddress` by default), and `config` as its configuration file.
     final class Harness: Sendable {
         let agent: NodeAgent
         let directory: String
@@ -20,27 +21,26 @@ struct StartupBootstrapTests {
 
         init(
             store: any Datastore, arguments extra: [String] = [], environment: [String: String] = [:],
-            node: String = "node-a", extraAddress: String? = nil
+            node: String = "node-a", extraAddress: String? = nil, addresses: [String]? = nil, config: String = ""
         ) async throws {
             directory = NSTemporaryDirectory() + "tabby-boot-\(uniqueName())"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try config.write(toFile: directory + "/tabbyd.yaml", atomically: true, encoding: .utf8)
             let arguments =
                 [
-                    "--node", node, "--config", "/dev/null", "--status-socket", directory + "/status.sock",
-                    "--mtu-file", directory + "/mtu",
+                    "--node", node, "--config", directory + "/tabbyd.yaml", "--status-socket",
+                    directory + "/status.sock", "--mtu-file", directory + "/mtu",
                 ] + extra
-            let configuration = try AgentConfiguration.load(
-                arguments: arguments, environment: environment, fileReader: { $0 == "/dev/null" ? "" : nil })
+            let configuration = try AgentConfiguration.load(arguments: arguments, environment: environment)
+            let kernelAddresses = addresses ?? ["192.0.2.10/24"] + (extraAddress.map { [$0] } ?? [])
             let wiring = AgentWiring(
                 openDatastore: { _ in store },
                 openRouteKernel: {
                     let kernel = FakeKernel()
                     let eth0 = kernel.addLink(name: "eth0", kind: .other("veth"), mtu: 1500)
-                    try kernel.external(
-                        .addAddress(InterfaceAddress(interfaceIndex: eth0.index, prefix: CIDR("192.0.2.10/24")!)))
-                    if let extraAddress {
+                    for address in kernelAddresses {
                         try kernel.external(
-                            .addAddress(InterfaceAddress(interfaceIndex: eth0.index, prefix: CIDR(extraAddress)!)))
+                            .addAddress(InterfaceAddress(interfaceIndex: eth0.index, prefix: CIDR(address)!)))
                     }
                     return kernel
                 },
@@ -107,6 +107,39 @@ struct StartupBootstrapTests {
                 + "subnet is unknown; add it to an interface or write it with its subnet (like 192.0.2.99/24); set it "
                 + "with --node-ip (IP) or choose another autodetection method")
         try? FileManager.default.removeItem(atPath: harness.directory)
+    }
+
+    @Test func autodetectionFindingNothingKeepsTheNodesAddress() async throws {
+        var registered = Node(name: "node-a")
+        registered.spec.bgp = NodeSpec.BGP(ipv4Address: CIDR("198.51.100.7/24")!)
+        let store = InMemoryDatastore([AnyResource(registered)])
+        let harness = try await Harness(store: store, arguments: ["--no-default-pools"], addresses: [])
+        try await harness.started()
+        #expect(try await node("node-a", in: store)?.spec.bgp?.ipv4Address == CIDR("198.51.100.7/24"))
+        try await harness.stop()
+
+        // Without an address on the Node there is nothing to keep: the start fails and says why.
+        let bare = try await Harness(store: InMemoryDatastore([]), arguments: ["--no-default-pools"], addresses: [])
+        let error = try await #require(throws: AgentError.self, performing: { try await bare.running.value })
+        #expect(
+            error.description.hasPrefix(
+                "cannot determine the node's IPv4 address by first-found: no global IPv4 address on an interface "
+                    + "calico-node does not skip"), "\(error)")
+        try? FileManager.default.removeItem(atPath: bare.directory)
+    }
+
+    @Test func aReloadWithAnotherNodeIPRegistersItAgain() async throws {
+        let store = InMemoryDatastore([])
+        let harness = try await Harness(
+            store: store, addresses: ["192.0.2.10/24", "203.0.113.10/28"],
+            config: "nodeIP: 192.0.2.10\nnoDefaultPools: true\n")
+        try await harness.started()
+        #expect(try await node("node-a", in: store)?.spec.bgp?.ipv4Address == CIDR("192.0.2.10/24"))
+        try "nodeIP: 203.0.113.10\nnoDefaultPools: true\n".write(
+            toFile: harness.directory + "/tabbyd.yaml", atomically: true, encoding: .utf8)
+        await harness.agent.reload()
+        #expect(try await node("node-a", in: store)?.spec.bgp?.ipv4Address == CIDR("203.0.113.10/28"))
+        try await harness.stop()
     }
 
     @Test func theFirstStartCreatesCalicoNodesDefaultPools() async throws {
