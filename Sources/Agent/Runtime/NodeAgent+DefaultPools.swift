@@ -3,9 +3,13 @@ import Datastore
 import NetworkAddress
 
 extension NodeAgent {
+    /// How a failed bootstrap is named in the status errors.
+    static let defaultPoolProblem = "IPPool (default)"
+
     /// Creates the default IPPools on a datastore without pools (``DefaultPoolBootstrap``). A failure does not
-    /// stop the agent: it is logged and shown in the status errors.
+    /// stop the agent: it is logged and shown in the status errors until a reload tries again and succeeds.
     func bootstrapDefaultPools(_ store: any Datastore) async {
+        configurationProblems.removeAll { $0.resource == Self.defaultPoolProblem }
         let settings = configuration.defaultPools
         if settings.noDefaultPools {
             log.info("not creating default IPPools (noDefaultPools)")
@@ -26,8 +30,15 @@ extension NodeAgent {
             }
         } catch {
             log.error("cannot create the default IPPools", ["error": error.description])
-            configurationProblems.append(StatusReport.Problem(resource: "IPPool (default)", reason: error.description))
+            configurationProblems.append(
+                StatusReport.Problem(resource: Self.defaultPoolProblem, reason: error.description))
         }
+    }
+
+    /// A reload tries the bootstrap again when it failed at start (the unreadable pool file may be fixed now).
+    func retryDefaultPoolsIfFailed(_ store: any Datastore) async {
+        guard configurationProblems.contains(where: { $0.resource == Self.defaultPoolProblem }) else { return }
+        await bootstrapDefaultPools(store)
     }
 
     /// The host's IPv4 addresses and whether IPv6 is on, as calico-node reads them for its default pools.

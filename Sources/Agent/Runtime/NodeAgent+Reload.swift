@@ -59,6 +59,7 @@ extension NodeAgent {
         {
             await registerNodeAgain(in: store)
         }
+        if let store { await retryDefaultPoolsIfFailed(store) }
         let listeners = ["healthEnabled", "healthHost", "healthPort", "metricsEnabled", "metricsHost", "metricsPort"]
         if listeners.contains(where: { changed.contains($0) }) {
             server?.stop()

@@ -246,6 +246,30 @@ struct StartupBootstrapTests {
             created.contains { $0.spec.cidr == stored.first { $0.metadata.name == "default-ipv4-ippool" }?.spec.cidr })
     }
 
+    @Test func aFailedBootstrapIsInTheStatusAndAReloadRetriesIt() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = try FileDatastore(directory: scratch.path)
+        _ = try await store.create(AnyResource(IPPool(name: "pods", spec: IPPoolSpec(cidr: CIDR("198.51.100.0/24")!))))
+        let file = try #require(
+            try FileManager.default.subpathsOfDirectory(atPath: scratch.path).first { $0.contains("pods") })
+        try "spec: [this is not a pool".write(toFile: scratch.path + "/" + file, atomically: true, encoding: .utf8)
+
+        let harness = try await Harness(store: store, arguments: ["--ipv6-pool-cidr", "none"])
+        try await harness.started()
+        let errors = harness.agent.board.statusReport().errors
+        let problem = try #require(errors.first { $0.resource == "IPPool (default)" }, "\(errors)")
+        #expect(problem.reason.hasPrefix("not creating default IPPools while an IPPool cannot be read"))
+        #expect(try await pools(in: store).isEmpty)
+
+        // The operator removes the broken file and reloads: the bootstrap runs again.
+        try FileManager.default.removeItem(atPath: scratch.path + "/" + file)
+        await harness.agent.reload()
+        #expect(try await pools(in: store).map(\.metadata.name) == ["default-ipv4-ippool"])
+        #expect(await harness.agent.configurationProblems.isEmpty)
+        try await harness.stop()
+    }
+
     @Test func anUnreadablePoolFileStopsTheBootstrapAndIsReported() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
