@@ -310,12 +310,9 @@ struct ConfigurationTests {
         let file = "nodeName: n\nmetricsFelixNames: true\n"
         #expect(try load([], files: [defaultFile: file]).metricsFelixNames)
         #expect(
-            try !load(
-                ["--metrics-felix-names=off"], environment: ["TABBYD_METRICS_FELIX_NAMES": "1"],
-                files: [
-                    defaultFile: file
-                ]
-            ).metricsFelixNames)
+            try !load(["--metrics-felix-names=off"], environment: ["TABBYD_METRICS_FELIX_NAMES": "1"], files: [
+                defaultFile: file
+            ]).metricsFelixNames)
         let error = loadError([], files: [defaultFile: "nodeName: n\nmetricsFelixNames: \"true\"\n"])
         #expect(error?.field == "metricsFelixNames")
         let old = try load(["--node", "n"])
