@@ -49,7 +49,9 @@ struct ConfigurationTests {
         #expect(configuration.metricsHost == "" && configuration.metricsEnabled == false)
         #expect(configuration.metricsFelixNames == false)
         #expect(configuration.logFormat == .text && configuration.logLevel == .info)
-        #expect(configuration.nodeIP == nil && configuration.nodeLabels.isEmpty && configuration.felixOverrides.isEmpty)
+        #expect(
+            configuration.nodeIP == .autodetect && configuration.nodeLabels.isEmpty
+                && configuration.felixOverrides.isEmpty)
     }
 
     @Test func everyFieldFromTheFile() throws {
@@ -80,7 +82,7 @@ struct ConfigurationTests {
         #expect(configuration.configFile == defaultFile)
         #expect(configuration.nodeName == "node-a")
         #expect(configuration.datastore == "/srv/tabby")
-        #expect(configuration.nodeIP?.description == "192.0.2.10/24")
+        #expect(configuration.nodeIP.description == "192.0.2.10/24")
         #expect(configuration.nodeLabels == ["rack": "r1", "example.com/zone": "a"])
         #expect(configuration.statusSocket == "/run/t/t.sock")
         #expect(configuration.healthEnabled && configuration.healthHost == "127.0.0.1")
@@ -176,7 +178,7 @@ struct ConfigurationTests {
         ("nodeName: n\nfelix:\n  bpfEnabled: true\n", 3, "felix.bpfEnabled", "no eBPF dataplane"),
         ("nodeName: n\nfelix: 3\n", 2, "felix", "expected a mapping of FelixConfiguration parameters"),
         ("nodeName: Node_1\n", 1, "nodeName", "only lowercase letters"),
-        ("nodeName: n\nnodeIP: 192.0.2.10\n", 2, "nodeIP", "a prefix length is missing"),
+        ("nodeName: n\nnodeIP: 192.0.2\n", 2, "nodeIP", "\"192.0.2\" is not an IP address"),
         ("nodeName: n\nnodeIP: 2001:db8::1/64\n", 2, "nodeIP", "must be an IPv4 address"),
         ("nodeName: n\nnodeIP: 127.0.0.1/8\n", 2, "nodeIP", "is not a unicast interface address"),
         ("nodeName: n\ndatastore: \"\"\n", 2, "datastore", "must not be empty"),

@@ -20,9 +20,18 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var nodeName: String
     /// The file datastore's directory.
     public var datastore: String = defaultDatastore
-    /// This node's address with its subnet (`192.0.2.10/24`), for the Node resource; nil = autodetect from the
-    /// interface holding the default route (``NodeIPDetection``).
-    public var nodeIP: CIDR?
+    /// This node's IPv4 address for the Node resource (calico-node's `IP`): with its subnet, bare (the subnet
+    /// of the interface holding it), or autodetected by ``ipAutodetectionMethod``.
+    public var nodeIP: NodeAddressSetting = .autodetect
+    /// This node's IPv6 address (calico-node's `IP6`); `none` (the default) registers no IPv6 address.
+    public var nodeIPv6: NodeAddressSetting = .none
+    /// How an autodetected IPv4 address is found (calico-node's `IP_AUTODETECTION_METHOD`).
+    public var ipAutodetectionMethod: AutodetectionMethod = .firstFound
+    /// How an autodetected IPv6 address is found (calico-node's `IP6_AUTODETECTION_METHOD`).
+    public var ip6AutodetectionMethod: AutodetectionMethod = .firstFound
+    /// The IPPools created on the first start when there are none (calico-node's `CALICO_IPV4POOL_*`,
+    /// `CALICO_IPV6POOL_*`, `NO_DEFAULT_POOLS`).
+    public var defaultPools = DefaultPoolSettings()
     /// Labels for this node's Node resource.
     public var nodeLabels: [String: String] = [:]
     /// The Unix socket of the status server.
@@ -112,8 +121,24 @@ public struct AgentConfiguration: Sendable, Equatable {
           --node NAME               the Calico Node this agent is (TABBYD_NODE_NAME; nodeName)
           --datastore DIR           the datastore directory, default \(defaultDatastore) (TABBYD_DATASTORE; datastore)
           --config FILE             the YAML configuration file (TABBYD_CONFIG)
-          --node-ip CIDR            this node's address and subnet, e.g. 192.0.2.10/24; default: the address
-                                    of the interface holding the default route (TABBYD_NODE_IP; nodeIP)
+          --node-ip ADDRESS         this node's IPv4 address, with its subnet (192.0.2.10/24) or bare (the
+                                    subnet of the interface holding it), or autodetect (the default)
+                                    (TABBYD_NODE_IP or IP; nodeIP)
+          --node-ip6 ADDRESS        this node's IPv6 address likewise, autodetect, or none (the default)
+                                    (TABBYD_NODE_IP6 or IP6; nodeIPv6)
+          --ip-autodetection-method METHOD
+                                    first-found (default), interface=REGEX[,REGEX], skip-interface=REGEX[,..],
+                                    can-reach=ADDRESS or cidr=CIDR[,CIDR] (TABBYD_IP_AUTODETECTION_METHOD or
+                                    IP_AUTODETECTION_METHOD; ipAutodetectionMethod); --ip6-autodetection-method
+                                    likewise for IPv6
+          --no-default-pools [BOOL] create no IPPool on the first start (TABBYD_NO_DEFAULT_POOLS or
+                                    NO_DEFAULT_POOLS; noDefaultPools)
+          --ipv4-pool-cidr CIDR     the default IPv4 pool, default 192.168.0.0/16, or none; likewise
+                                    --ipv4-pool-block-size (26), --ipv4-pool-ipip, --ipv4-pool-vxlan
+                                    (Always, CrossSubnet, Never), --ipv4-pool-nat-outgoing (true),
+                                    --ipv4-pool-node-selector, --ipv4-pool-disable-bgp-export, and --ipv6-pool-*
+                                    (CIDR default: a random ULA /48, block size 122) (TABBYD_IPV4_POOL_CIDR or
+                                    CALICO_IPV4POOL_CIDR; ipv4PoolCIDR; and so on)
           --node-label KEY=VALUE    a Node label, repeatable (TABBYD_NODE_LABELS=k=v,k2=v2; nodeLabels)
           --status-socket PATH      default \(defaultStatusSocket) (TABBYD_STATUS_SOCKET; statusSocket)
           --health-enabled [BOOL]   serve /liveness and /readiness over TCP (TABBYD_HEALTH_ENABLED; healthEnabled)
@@ -175,6 +200,10 @@ public struct AgentConfiguration: Sendable, Equatable {
         check("nodeName", \.nodeName)
         check("datastore", \.datastore)
         check("nodeIP", \.nodeIP)
+        check("nodeIPv6", \.nodeIPv6)
+        check("ipAutodetectionMethod", \.ipAutodetectionMethod)
+        check("ip6AutodetectionMethod", \.ip6AutodetectionMethod)
+        check("defaultPools", \.defaultPools)
         check("nodeLabels", \.nodeLabels)
         check("statusSocket", \.statusSocket)
         check("healthEnabled", \.healthEnabled)

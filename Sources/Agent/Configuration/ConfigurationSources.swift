@@ -118,7 +118,32 @@ enum EnvironmentReader {
                 throw ConfigurationError(source: source, field: "", reason: "unknown setting")
             }
         }
+        try readCalicoNames(environment, into: &layer)
         return (layer, config)
+    }
+}
+
+extension EnvironmentReader {
+    /// calico-node's variables (`IP`, `IP_AUTODETECTION_METHOD`, `CALICO_IPV4POOL_CIDR`, `NO_DEFAULT_POOLS`,
+    /// ...) set the same settings as their `TABBYD_` names; an empty one counts as unset. Both set to different values is an error, since
+    /// either reading could be the intended one.
+    static func readCalicoNames(_ environment: [String: String], into layer: inout SettingsLayer)
+        throws(ConfigurationError)
+    {
+        for field in ScalarField.all {
+            // calico-node reads an empty variable as unset.
+            guard let name = field.calicoEnvironment, let value = environment[name], !value.trimmingSpaces().isEmpty
+            else { continue }
+            if let own = environment[field.environment] {
+                if own != value {
+                    throw ConfigurationError(
+                        source: .environment(name), field: field.key,
+                        reason: "\(field.environment) is set to another value (\"\(own)\" and \"\(value)\"); set one")
+                }
+                continue
+            }
+            try field.set(value, in: &layer, source: .environment(name))
+        }
     }
 }
 

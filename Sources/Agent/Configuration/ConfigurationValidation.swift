@@ -19,8 +19,22 @@ extension AgentConfiguration {
             configuration.datastore = datastore.value
         }
         if let nodeIP = layer.nodeIP {
-            configuration.nodeIP = try nodeAddress(nodeIP)
+            configuration.nodeIP = try NodeAddressSetting.parse(
+                nodeIP.value, family: .v4, field: "nodeIP", source: nodeIP.source)
         }
+        if let nodeIPv6 = layer.nodeIPv6 {
+            configuration.nodeIPv6 = try NodeAddressSetting.parse(
+                nodeIPv6.value, family: .v6, field: "nodeIPv6", source: nodeIPv6.source)
+        }
+        if let method = layer.ipAutodetectionMethod {
+            configuration.ipAutodetectionMethod = try AutodetectionMethod.parse(
+                method.value, family: .v4, field: "ipAutodetectionMethod", source: method.source)
+        }
+        if let method = layer.ip6AutodetectionMethod {
+            configuration.ip6AutodetectionMethod = try AutodetectionMethod.parse(
+                method.value, family: .v6, field: "ip6AutodetectionMethod", source: method.source)
+        }
+        configuration.defaultPools = try DefaultPoolSettings.validated(layer)
         for key in layer.nodeLabels.keys.sorted() {
             let label = layer.nodeLabels[key]!
             if let problem = LabelSyntax.validateKey(key) {
@@ -83,29 +97,6 @@ extension AgentConfiguration {
         if setting.value.utf8.contains(0) {
             throw ConfigurationError(source: setting.source, field: field, reason: "must not contain a NUL byte")
         }
-    }
-
-    /// An IPv4 interface address with its subnet, as a Node's `spec.bgp.ipv4Address` holds it.
-    private static func nodeAddress(_ setting: Setting<String>) throws(ConfigurationError) -> CIDR {
-        let cidr: CIDR
-        do {
-            cidr = try CIDR(parsing: setting.value.trimmingSpaces())
-        } catch {
-            throw ConfigurationError(
-                source: setting.source, field: "nodeIP",
-                reason: "\(error.reason) (write the address with its subnet, like 192.0.2.10/24)")
-        }
-        guard case .v4(let address) = cidr.address else {
-            throw ConfigurationError(
-                source: setting.source, field: "nodeIP", reason: "must be an IPv4 address (got \(cidr))")
-        }
-        let firstOctet = address.value >> 24
-        if address.value == 0 || firstOctet == 127 || firstOctet >= 224 || cidr.prefixLength == 0 {
-            throw ConfigurationError(
-                source: setting.source, field: "nodeIP",
-                reason: "\(cidr) is not a unicast interface address with a subnet")
-        }
-        return cidr
     }
 
     private static func hostName(_ setting: Setting<String>, field: String, allowEmpty: Bool)

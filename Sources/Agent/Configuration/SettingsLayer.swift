@@ -12,6 +12,23 @@ struct SettingsLayer {
     var nodeName: Setting<String>?
     var datastore: Setting<String>?
     var nodeIP: Setting<String>?
+    var nodeIPv6: Setting<String>?
+    var ipAutodetectionMethod: Setting<String>?
+    var ip6AutodetectionMethod: Setting<String>?
+    var noDefaultPools: Setting<Bool>?
+    var ipv4PoolCIDR: Setting<String>?
+    var ipv4PoolBlockSize: Setting<Int>?
+    var ipv4PoolIPIP: Setting<String>?
+    var ipv4PoolVXLAN: Setting<String>?
+    var ipv4PoolNATOutgoing: Setting<Bool>?
+    var ipv4PoolNodeSelector: Setting<String>?
+    var ipv4PoolDisableBGPExport: Setting<Bool>?
+    var ipv6PoolCIDR: Setting<String>?
+    var ipv6PoolBlockSize: Setting<Int>?
+    var ipv6PoolVXLAN: Setting<String>?
+    var ipv6PoolNATOutgoing: Setting<Bool>?
+    var ipv6PoolNodeSelector: Setting<String>?
+    var ipv6PoolDisableBGPExport: Setting<Bool>?
     var nodeLabels: [String: Setting<String>] = [:]
     var statusSocket: Setting<String>?
     var healthEnabled: Setting<Bool>?
@@ -33,6 +50,23 @@ struct SettingsLayer {
         result.nodeName = higher.nodeName ?? nodeName
         result.datastore = higher.datastore ?? datastore
         result.nodeIP = higher.nodeIP ?? nodeIP
+        result.nodeIPv6 = higher.nodeIPv6 ?? nodeIPv6
+        result.ipAutodetectionMethod = higher.ipAutodetectionMethod ?? ipAutodetectionMethod
+        result.ip6AutodetectionMethod = higher.ip6AutodetectionMethod ?? ip6AutodetectionMethod
+        result.noDefaultPools = higher.noDefaultPools ?? noDefaultPools
+        result.ipv4PoolCIDR = higher.ipv4PoolCIDR ?? ipv4PoolCIDR
+        result.ipv4PoolBlockSize = higher.ipv4PoolBlockSize ?? ipv4PoolBlockSize
+        result.ipv4PoolIPIP = higher.ipv4PoolIPIP ?? ipv4PoolIPIP
+        result.ipv4PoolVXLAN = higher.ipv4PoolVXLAN ?? ipv4PoolVXLAN
+        result.ipv4PoolNATOutgoing = higher.ipv4PoolNATOutgoing ?? ipv4PoolNATOutgoing
+        result.ipv4PoolNodeSelector = higher.ipv4PoolNodeSelector ?? ipv4PoolNodeSelector
+        result.ipv4PoolDisableBGPExport = higher.ipv4PoolDisableBGPExport ?? ipv4PoolDisableBGPExport
+        result.ipv6PoolCIDR = higher.ipv6PoolCIDR ?? ipv6PoolCIDR
+        result.ipv6PoolBlockSize = higher.ipv6PoolBlockSize ?? ipv6PoolBlockSize
+        result.ipv6PoolVXLAN = higher.ipv6PoolVXLAN ?? ipv6PoolVXLAN
+        result.ipv6PoolNATOutgoing = higher.ipv6PoolNATOutgoing ?? ipv6PoolNATOutgoing
+        result.ipv6PoolNodeSelector = higher.ipv6PoolNodeSelector ?? ipv6PoolNodeSelector
+        result.ipv6PoolDisableBGPExport = higher.ipv6PoolDisableBGPExport ?? ipv6PoolDisableBGPExport
         result.nodeLabels.merge(higher.nodeLabels) { _, new in new }
         result.statusSocket = higher.statusSocket ?? statusSocket
         result.healthEnabled = higher.healthEnabled ?? healthEnabled
@@ -63,6 +97,9 @@ struct ScalarField {
     var options: [String]
     var environment: String
     var kind: Kind
+    /// calico-node's name for the same setting (`IP`, `CALICO_IPV4POOL_CIDR`), read from the environment too,
+    /// so that a calico-node environment carries over.
+    var calicoEnvironment: String? = nil
 
     /// Every scalar field (computed: key paths are not Sendable, so this cannot be a stored constant).
     static var all: [ScalarField] {
@@ -73,7 +110,20 @@ struct ScalarField {
             ScalarField(
                 key: "datastore", options: ["--datastore"], environment: "TABBYD_DATASTORE",
                 kind: .string(\.datastore)),
-            ScalarField(key: "nodeIP", options: ["--node-ip"], environment: "TABBYD_NODE_IP", kind: .string(\.nodeIP)),
+            ScalarField(
+                key: "nodeIP", options: ["--node-ip"], environment: "TABBYD_NODE_IP", kind: .string(\.nodeIP),
+                calicoEnvironment: "IP"),
+            ScalarField(
+                key: "nodeIPv6", options: ["--node-ip6"], environment: "TABBYD_NODE_IP6", kind: .string(\.nodeIPv6),
+                calicoEnvironment: "IP6"),
+            ScalarField(
+                key: "ipAutodetectionMethod", options: ["--ip-autodetection-method"],
+                environment: "TABBYD_IP_AUTODETECTION_METHOD", kind: .string(\.ipAutodetectionMethod),
+                calicoEnvironment: "IP_AUTODETECTION_METHOD"),
+            ScalarField(
+                key: "ip6AutodetectionMethod", options: ["--ip6-autodetection-method"],
+                environment: "TABBYD_IP6_AUTODETECTION_METHOD", kind: .string(\.ip6AutodetectionMethod),
+                calicoEnvironment: "IP6_AUTODETECTION_METHOD"),
             ScalarField(
                 key: "statusSocket", options: ["--status-socket"], environment: "TABBYD_STATUS_SOCKET",
                 kind: .string(\.statusSocket)),
@@ -107,6 +157,49 @@ struct ScalarField {
             ScalarField(
                 key: "mtuFile", options: ["--mtu-file"], environment: "TABBYD_MTU_FILE",
                 kind: .string(\.mtuFile)),
+        ] + defaultPoolFields
+    }
+
+    /// The default-pool settings: file key `ipv4PoolCIDR`, option `--ipv4-pool-cidr`, environment
+    /// `TABBYD_IPV4_POOL_CIDR` and calico-node's `CALICO_IPV4POOL_CIDR`; likewise for the others.
+    static var defaultPoolFields: [ScalarField] {
+        func field(_ key: String, _ option: String, _ calico: String, _ kind: Kind) -> ScalarField {
+            ScalarField(
+                key: key, options: ["--" + option],
+                environment: "TABBYD_" + option.uppercased().split(separator: "-").joined(separator: "_"), kind: kind,
+                calicoEnvironment: calico)
+        }
+        return [
+            field("noDefaultPools", "no-default-pools", "NO_DEFAULT_POOLS", .boolean(\.noDefaultPools)),
+            field("ipv4PoolCIDR", "ipv4-pool-cidr", "CALICO_IPV4POOL_CIDR", .string(\.ipv4PoolCIDR)),
+            field(
+                "ipv4PoolBlockSize", "ipv4-pool-block-size", "CALICO_IPV4POOL_BLOCK_SIZE", .integer(\.ipv4PoolBlockSize)
+            ),
+            field("ipv4PoolIPIP", "ipv4-pool-ipip", "CALICO_IPV4POOL_IPIP", .string(\.ipv4PoolIPIP)),
+            field("ipv4PoolVXLAN", "ipv4-pool-vxlan", "CALICO_IPV4POOL_VXLAN", .string(\.ipv4PoolVXLAN)),
+            field(
+                "ipv4PoolNATOutgoing", "ipv4-pool-nat-outgoing", "CALICO_IPV4POOL_NAT_OUTGOING",
+                .boolean(\.ipv4PoolNATOutgoing)),
+            field(
+                "ipv4PoolNodeSelector", "ipv4-pool-node-selector", "CALICO_IPV4POOL_NODE_SELECTOR",
+                .string(\.ipv4PoolNodeSelector)),
+            field(
+                "ipv4PoolDisableBGPExport", "ipv4-pool-disable-bgp-export", "CALICO_IPV4POOL_DISABLE_BGP_EXPORT",
+                .boolean(\.ipv4PoolDisableBGPExport)),
+            field("ipv6PoolCIDR", "ipv6-pool-cidr", "CALICO_IPV6POOL_CIDR", .string(\.ipv6PoolCIDR)),
+            field(
+                "ipv6PoolBlockSize", "ipv6-pool-block-size", "CALICO_IPV6POOL_BLOCK_SIZE", .integer(\.ipv6PoolBlockSize)
+            ),
+            field("ipv6PoolVXLAN", "ipv6-pool-vxlan", "CALICO_IPV6POOL_VXLAN", .string(\.ipv6PoolVXLAN)),
+            field(
+                "ipv6PoolNATOutgoing", "ipv6-pool-nat-outgoing", "CALICO_IPV6POOL_NAT_OUTGOING",
+                .boolean(\.ipv6PoolNATOutgoing)),
+            field(
+                "ipv6PoolNodeSelector", "ipv6-pool-node-selector", "CALICO_IPV6POOL_NODE_SELECTOR",
+                .string(\.ipv6PoolNodeSelector)),
+            field(
+                "ipv6PoolDisableBGPExport", "ipv6-pool-disable-bgp-export", "CALICO_IPV6POOL_DISABLE_BGP_EXPORT",
+                .boolean(\.ipv6PoolDisableBGPExport)),
         ]
     }
 

@@ -54,13 +54,12 @@ extension NodeAgent {
         log.reconfigure(level: accepted.logLevel, format: accepted.logFormat)
         board.metrics.felixNames = accepted.metricsFelixNames
         log.info("reloaded", ["changed": changed.isEmpty ? "nothing" : changed.joined(separator: ",")])
-        if accepted.nodeLabels != old.nodeLabels || accepted.nodeIP != old.nodeIP, let store {
-            if let address = accepted.nodeIP { nodeAddress = address }
-            if let address = nodeAddress {
-                _ = try? await NodeRegistration.ensure(
-                    node: accepted.nodeName, address: address, labels: accepted.nodeLabels, in: store)
-            }
+        if accepted.nodeLabels != old.nodeLabels || Self.nodeAddressFields.contains(where: changed.contains),
+            let store
+        {
+            await registerNodeAgain(in: store)
         }
+        if let store { await retryDefaultPoolsIfFailed(store) }
         let listeners = ["healthEnabled", "healthHost", "healthPort", "metricsEnabled", "metricsHost", "metricsPort"]
         if listeners.contains(where: { changed.contains($0) }) {
             server?.stop()

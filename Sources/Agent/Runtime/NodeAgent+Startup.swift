@@ -1,8 +1,8 @@
-import NetworkAddress
 import CalicoAPI
 import Dataplane
 import Datastore
 import IPAM
+import NetworkAddress
 
 extension NodeAgent {
     func start() async throws(AgentError) {
@@ -38,14 +38,16 @@ extension NodeAgent {
         } catch {
             throw AgentError("cannot open an nf_tables socket: \(error)")
         }
-        let address = try detectNodeAddress()
-        nodeAddress = address
+        let addresses = try resolveNodeAddresses(existing: await registeredAddresses(in: store))
+        nodeAddress = addresses.ipv4
         do {
             _ = try await NodeRegistration.ensure(
-                node: name, address: address, labels: configuration.nodeLabels, in: store)
+                node: name, address: addresses.ipv4, ipv6Address: addresses.ipv6, labels: configuration.nodeLabels,
+                in: store)
         } catch {
             throw AgentError("cannot register Node \(name): \(error)")
         }
+        await bootstrapDefaultPools(store)
         await ensureTunnelAddresses()
         do {
             server = try StatusServer.start(StatusServer.Configuration(agent: configuration), provider: board, log: log)
@@ -60,18 +62,6 @@ extension NodeAgent {
         }
         startWatch(store)
         startTimers()
-    }
-
-    private func detectNodeAddress() throws(AgentError) -> CIDR {
-        if let address = configuration.nodeIP { return address }
-        guard let routeKernel else { throw AgentError("no kernel to detect the node address from") }
-        do {
-            let detected = try NodeIPDetection.detect(using: routeKernel)
-            log.info("detected the node address", ["address": detected.description])
-            return detected.address
-        } catch {
-            throw AgentError("\(error)")
-        }
     }
 
     func startWatch(_ store: any Datastore) {

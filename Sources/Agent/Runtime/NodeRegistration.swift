@@ -2,10 +2,11 @@ import CalicoAPI
 import Datastore
 import NetworkAddress
 
-/// Makes the agent's Node resource exist with the node's address and labels (compare-and-swap, retried).
+/// Makes the agent's Node resource exist with the node's addresses and labels (compare-and-swap, retried).
+/// Without an IPv6 address (`IP6` none) an IPv6 address already on the Node is kept, as calico-node keeps it.
 enum NodeRegistration {
     static func ensure(
-        node name: String, address: CIDR, labels: Labels, in store: any Datastore
+        node name: String, address: CIDR, ipv6Address: CIDR? = nil, labels: Labels, in store: any Datastore
     ) async throws(DatastoreError) -> Node {
         for _ in 0..<100 {
             do throws(DatastoreError) {
@@ -15,6 +16,7 @@ enum NodeRegistration {
                 let before = node
                 var bgp = node.spec.bgp ?? NodeSpec.BGP()
                 bgp.ipv4Address = address
+                if let ipv6Address { bgp.ipv6Address = ipv6Address }
                 node.spec.bgp = bgp
                 if !labels.isEmpty { node.metadata.labels = (node.metadata.labels ?? [:]).merging(labels) { $1 } }
                 if node == before { return node }
@@ -23,6 +25,7 @@ enum NodeRegistration {
                 var node = Node(name: name)
                 node.metadata.labels = labels.isEmpty ? nil : labels
                 node.spec.bgp = NodeSpec.BGP(ipv4Address: address)
+                node.spec.bgp?.ipv6Address = ipv6Address
                 do throws(DatastoreError) {
                     return try await store.create(AnyResource(node)).as(Node.self)!
                 } catch .alreadyExists {
