@@ -63,6 +63,7 @@ public actor InMemoryDatastore: Datastore {
         return try state.withLock { state throws(DatastoreError) -> AnyResource in
             let key = resource.key
             if state.resources[key] != nil { throw .alreadyExists(key) }
+            try PoolWriteRules.check(resource, replacing: nil, storedResources: Self.lister(state))
             return Self.store(resource, replacing: nil, in: &state)
         }
     }
@@ -73,6 +74,7 @@ public actor InMemoryDatastore: Datastore {
             let key = resource.key
             guard let stored = state.resources[key] else { throw .notFound(key) }
             try WriteRules.check(expected: resource.metadata.resourceVersion, stored: stored)
+            try PoolWriteRules.check(resource, replacing: stored, storedResources: Self.lister(state))
             return Self.store(resource, replacing: stored, in: &state)
         }
     }
@@ -114,6 +116,11 @@ public actor InMemoryDatastore: Datastore {
         state.resources[resource.key] = resource
         notify(stored == nil ? .added(resource) : .modified(resource), kind: resource.kind, in: state)
         return resource
+    }
+
+    /// What `PoolWriteRules` reads: the stored resources of a kind.
+    private static func lister(_ state: State) -> (ResourceKind) -> [AnyResource] {
+        { kind in state.resources.values.filter { $0.kind == kind } }
     }
 
     private static func notify(_ event: WatchEvent, kind: ResourceKind, in state: State) {

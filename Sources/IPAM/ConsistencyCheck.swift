@@ -16,6 +16,9 @@ public enum IPAMProblem: Sendable, Equatable, CustomStringConvertible {
     case blockWithoutAffinity(block: CIDR, node: String)
     /// An affinity whose block does not exist.
     case affinityWithoutBlock(name: String, node: String, block: CIDR)
+    /// Two blocks that share addresses (a pool's blockSize was changed under the first): each may hand out
+    /// the same address.
+    case overlappingBlocks(CIDR, CIDR)
 
     public var description: String {
         switch self {
@@ -31,6 +34,9 @@ public enum IPAMProblem: Sendable, Equatable, CustomStringConvertible {
             return "block \(block) is affine to node \(node), which has no confirmed affinity for it"
         case .affinityWithoutBlock(let name, let node, let block):
             return "affinity \(name) of node \(node) names block \(block), which does not exist"
+        case .overlappingBlocks(let first, let second):
+            return "blocks \(first) and \(second) overlap: an address in both can be handed out twice "
+                + "(release the addresses of one of them, then delete it)"
         }
     }
 }
@@ -64,7 +70,8 @@ extension IPAMClient {
             for ordinal in block.spec.allocations.indices where block.spec.allocations[ordinal] != nil {
                 guard let address = cidr.address(at: UInt64(ordinal)) else { continue }
                 if let other = owners[address] {
-                    let problem = IPAMProblem.duplicateAllocation(address, detail: "held by blocks \(other) and \(cidr)")
+                    let problem = IPAMProblem.duplicateAllocation(
+                        address, detail: "held by blocks \(other) and \(cidr)")
                     report.problems.append(problem)
                     report.unrepaired.append(problem)
                 }
@@ -80,7 +87,9 @@ extension IPAMClient {
             for ordinal in block.spec.allocations.indices where block.spec.allocations[ordinal] != nil {
                 let handle = block.spec.handle(of: ordinal)
                 let counted = handle.flatMap { recorded[$0]?[cidr.description] } ?? 0
-                if counted < actual[handle ?? ""]?[cidr.description] ?? 0, let address = cidr.address(at: UInt64(ordinal)) {
+                if counted < actual[handle ?? ""]?[cidr.description] ?? 0,
+                    let address = cidr.address(at: UInt64(ordinal))
+                {
                     report.problems.append(.leakedAddress(address, handle: handle, block: cidr))
                 }
             }
@@ -90,10 +99,15 @@ extension IPAMClient {
                 let held = actual[handle.spec.handleID]?[text] ?? 0
                 guard counted > held, let cidr = try? CIDR(parsing: text) else { continue }
                 report.problems.append(
-                    .handleWithoutAllocations(handle: handle.spec.handleID, block: cidr, counted: counted, actual: held))
+                    .handleWithoutAllocations(handle: handle.spec.handleID, block: cidr, counted: counted, actual: held)
+                )
             }
         }
         let blockCIDRs = Set(blocks.compactMap(\.spec.cidr))
+        for (first, second) in Self.overlappingBlocks(Array(blockCIDRs)) {
+            report.problems.append(.overlappingBlocks(first, second))
+            report.unrepaired.append(.overlappingBlocks(first, second))
+        }
         for block in blocks {
             guard let cidr = block.spec.cidr, let node = block.spec.affineNode else { continue }
             let confirmed = affinities.contains {
@@ -113,6 +127,21 @@ extension IPAMClient {
             try await repairAffinities(report.problems, affinities: affinities, into: &report)
         }
         return report
+    }
+
+    /// Every pair of blocks that overlap. Prefixes either nest or are disjoint, so in address order (wider
+    /// first at one address) a block overlaps only the widest block still open before it.
+    static func overlappingBlocks(_ cidrs: [CIDR]) -> [(CIDR, CIDR)] {
+        var pairs: [(CIDR, CIDR)] = []
+        var open: CIDR?
+        for cidr in cidrs.sorted() {
+            if let widest = open, widest.overlaps(cidr) {
+                pairs.append((widest, cidr))
+            } else {
+                open = cidr
+            }
+        }
+        return pairs
     }
 
     static func structuralProblems(_ spec: IPAMBlockSpec, cidr: CIDR) -> [IPAMProblem] {
@@ -155,7 +184,8 @@ extension IPAMClient {
                     created.spec.block = wanted
                     created.spec.deleted = false
                     _ = try await datastore.create(AnyResource(created))
-                    report.repairs.append("recreated handle \(handleID) for its \(wanted.values.reduce(0, +)) address(es)")
+                    report.repairs.append(
+                        "recreated handle \(handleID) for its \(wanted.values.reduce(0, +)) address(es)")
                 }
             } catch {
                 throw .datastore(error)

@@ -22,22 +22,25 @@ public struct IPAMClient: Sendable {
     // MARK: Assigning
 
     /// Assigns `count` addresses of `family` to `handle` on `node`: from the node's blocks, then from newly
-    /// claimed blocks, then (without strict affinity) borrowed from other nodes' blocks. All or nothing: when
-    /// the pools cannot supply every address, none stays allocated and ``IPAMError/exhausted`` says so.
+    /// claimed blocks, then (without strict affinity) borrowed from other nodes' blocks. The node's Node must
+    /// exist (its labels choose the pools); pools named in `names` are used whatever their nodeSelector. Empty
+    /// blocks of the node in pools that no longer select it are given back first. All or nothing: when the
+    /// pools cannot supply every address, none stays allocated and ``IPAMError/exhausted`` says so.
     public func assign(
         count: Int, handle: String, attributes: AllocationAttributes = [:], node: String, family: IPFamily = .v4,
         use: IPPoolAllowedUse = .workload, pools names: [String]? = nil
     ) async throws(IPAMError) -> [IPAddress] {
         guard count > 0 else { return [] }
         let context = try await loadContext(node: node, family: family, use: use, pools: names)
-        guard !context.pools.isEmpty else { throw .noPools(node: node, family: family, use: use) }
         var secondary = attributes
         if secondary["node"] == nil { secondary["node"] = node }
         var assigned: [IPAddress] = []
         do {
-            try await assignFromAffineBlocks(context, count: count, handle: handle, attributes: secondary, into: &assigned)
+            try await assignFromAffineBlocks(
+                context, count: count, handle: handle, attributes: secondary, into: &assigned)
             if assigned.count < count && context.config.effectiveAutoAllocateBlocks {
-                try await assignFromNewBlocks(context, count: count, handle: handle, attributes: secondary, into: &assigned)
+                try await assignFromNewBlocks(
+                    context, count: count, handle: handle, attributes: secondary, into: &assigned)
             }
             if assigned.count < count && !context.config.effectiveStrictAffinity {
                 try await borrow(context, count: count, handle: handle, attributes: secondary, into: &assigned)
@@ -53,24 +56,32 @@ public struct IPAMClient: Sendable {
         return assigned
     }
 
-    /// Assigns one specific address to `handle`.
+    /// Assigns one specific address of an enabled pool to `handle`, claiming its block for `node` when nobody
+    /// holds it. With strict affinity, an address in another node's block is refused.
     public func assign(
         address: IPAddress, handle: String, attributes: AllocationAttributes = [:], node: String
     ) async throws(IPAMError) {
-        let pools = try await listPools()
+        let pools = PoolSelection.enabledPools(try await listPools(), family: address.family)
         guard let pool = pools.first(where: { $0.spec.cidr?.contains(address) ?? false }) else {
             throw .notInPool(address)
         }
-        let blockCIDR = try! CIDR(address: address, prefixLength: pool.spec.effectiveBlockSize).masked
+        let strict = try await configuration().effectiveStrictAffinity
         var secondary = attributes
         if secondary["node"] == nil { secondary["node"] = node }
-        if try await getBlock(blockCIDR) == nil {
-            // Nobody holds this block yet: claim it for the node (it may be claimed by another node meanwhile,
-            // in which case the address is borrowed from that node's block).
-            _ = try await claim(blockCIDR, node: node)
+        // The block that holds the address, whatever its size; else the pool's block for it, claimed for the
+        // node (another node may claim it meanwhile: then the address is in that node's block).
+        var blockCIDR = try await blockHolding(address)
+        if blockCIDR == nil {
+            let cidr = try! CIDR(address: address, prefixLength: pool.spec.effectiveBlockSize).masked
+            _ = try await claim(cidr, node: node)
+            blockCIDR = try await blockHolding(address)
         }
+        guard let blockCIDR else { throw .contention("the block of \(address)") }
         for _ in 0..<retries {
             guard var stored = try await getBlock(blockCIDR) else { throw .contention(IPAMNames.block(blockCIDR)) }
+            if strict && stored.spec.affinity != "host:\(node)" {
+                throw .affinityMismatch(address, block: blockCIDR, owner: stored.spec.affineNode)
+            }
             guard let ordinal = blockCIDR.ordinal(of: address).map(Int.init) else { throw .notInPool(address) }
             if stored.spec.allocations.indices.contains(ordinal), stored.spec.allocations[ordinal] != nil {
                 throw .inUse(address, handle: stored.spec.handle(of: ordinal))
@@ -106,13 +117,16 @@ public struct IPAMClient: Sendable {
         _ context: Context, count: Int, handle: String, attributes: AllocationAttributes,
         into assigned: inout [IPAddress]
     ) async throws(IPAMError) {
-        var held = context.allAffinitiesOfNode
-        var taken = Set(try await listBlocks().compactMap(\.spec.cidr))
+        var held = context.heldBlocks
+        var existing = try await listBlocks().compactMap(\.spec.cidr)
         for pool in context.pools where assigned.count < count {
             while assigned.count < count {
-                if held >= context.config.effectiveMaxBlocksPerHost { return }
-                guard let cidr = PoolSelection.freeBlock(in: pool, node: context.node, taken: taken) else { break }
-                taken.insert(cidr)
+                let limit = context.config.effectiveMaxBlocksPerHost
+                if held >= limit { throw .blockLimit(node: context.node, limit: limit) }
+                guard let cidr = PoolSelection.freeBlock(in: pool, node: context.node, existing: existing) else {
+                    break
+                }
+                existing.append(cidr)
                 guard try await claim(cidr, node: context.node) else { continue }
                 held += 1
                 assigned += try await allocate(
@@ -186,6 +200,12 @@ public struct IPAMClient: Sendable {
                 cidr: cidr, affinity: "host:\(node)", claimTime: Timestamp.now(), sequenceNumber: 0))
         do {
             _ = try await datastore.create(AnyResource(block))
+        } catch .invalid(let key, let errors) {
+            // The datastore refuses a block overlapping another one (of another size, or claimed meanwhile).
+            _ = try? await datastore.delete(affinity.key, resourceVersion: affinity.metadata.resourceVersion)
+            let overlapping = try await listBlocks().contains { $0.spec.cidr.map(cidr.overlaps) ?? false }
+            if overlapping { return false }
+            throw .datastore(.invalid(key, errors))
         } catch .alreadyExists {
             // Someone else's block (or ours from a crashed claim): adopt only if it is affine to us.
             if try await getBlock(cidr)?.spec.affinity != "host:\(node)" {
@@ -254,7 +274,7 @@ public struct IPAMClient: Sendable {
             let freed = try await releaseInBlock(cidr) { block in block.ordinals(of: handle) }
             released += freed.addresses
             if !freed.addresses.isEmpty { try await changeHandle(handle, block: cidr, by: -freed.addresses.count) }
-            if freed.emptied { try await releaseIfEmpty(cidr) }
+            if freed.emptied { try await releaseIfUnselected(cidr) }
         }
         // Whatever the counts say now, the handle has no allocations left.
         do {
@@ -281,7 +301,8 @@ public struct IPAMClient: Sendable {
                 return []
             }
             if let sequenceNumber, spec.sequenceNumber(of: ordinal) != sequenceNumber {
-                failure = .staleSequenceNumber(address, given: sequenceNumber, current: spec.sequenceNumber(of: ordinal))
+                failure = .staleSequenceNumber(
+                    address, given: sequenceNumber, current: spec.sequenceNumber(of: ordinal))
                 return []
             }
             handle = spec.handle(of: ordinal)
@@ -289,7 +310,7 @@ public struct IPAMClient: Sendable {
         }
         if let failure { throw failure }
         if let handle { try await changeHandle(handle, block: cidr, by: -1) }
-        if freed.emptied { try await releaseIfEmpty(cidr) }
+        if freed.emptied { try await releaseIfUnselected(cidr) }
         return handle
     }
 
@@ -316,14 +337,19 @@ public struct IPAMClient: Sendable {
         throw .contention(IPAMNames.block(cidr))
     }
 
-    /// Gives up a node's claim on an empty block, unless it is the node's last block. The block is deleted
-    /// only if nothing was allocated from it since it was seen empty (compare-and-swap on the block).
-    func releaseIfEmpty(_ cidr: CIDR) async throws(IPAMError) {
-        guard let block = try await getBlock(cidr), block.spec.isEmpty, let node = block.spec.affineNode else { return }
-        let affinities = try await listAffinities().filter { $0.spec.node == node && $0.spec.state == .confirmed }
-        guard affinities.count > 1,
-            var affinity = affinities.first(where: { $0.spec.cidr == cidr })
+    /// Gives up a node's claim on an empty block whose enabled pool no longer selects the node, as Calico
+    /// does; an empty block otherwise stays affine to its node. A block whose node has no Node resource, or
+    /// that is in no enabled pool, is kept. The block is deleted only if nothing was allocated from it since
+    /// it was seen empty (compare-and-swap on the block).
+    func releaseIfUnselected(_ cidr: CIDR) async throws(IPAMError) {
+        guard let block = try await getBlock(cidr), block.spec.isEmpty, let node = block.spec.affineNode,
+            let labels = try await nodeLabels(node),
+            let pool = PoolSelection.enabledPools(try await listPools(), family: cidr.family)
+                .first(where: { $0.spec.cidr?.contains(cidr) ?? false }),
+            !PoolSelection.selects(pool, nodeLabels: labels)
         else { return }
+        let affinities = try await listAffinities().filter { $0.spec.node == node && $0.spec.state == .confirmed }
+        guard var affinity = affinities.first(where: { $0.spec.cidr == cidr }) else { return }
         do {
             affinity.spec.state = .pendingDeletion
             affinity = try await datastore.update(AnyResource(affinity)).as(BlockAffinity.self)!
@@ -408,26 +434,51 @@ public struct IPAMClient: Sendable {
 
     struct Context {
         var node: String
+        /// The pools the request may use.
         var pools: [IPPool]
         var config: IPAMConfigurationSpec
-        /// The node's confirmed blocks in the candidate pools, in order.
+        /// The node's confirmed blocks in those pools, in order.
         var affineBlocks: [CIDR]
-        /// How many blocks the node holds in any pool (for maxBlocksPerHost).
-        var allAffinitiesOfNode: Int
+        /// How many blocks of the family the node holds in those pools (what maxBlocksPerHost limits).
+        var heldBlocks: Int
     }
 
+    /// What an automatic assignment works from. Gives back, on the way, the node's empty blocks in enabled
+    /// pools that no longer select it.
     func loadContext(node: String, family: IPFamily, use: IPPoolAllowedUse, pools names: [String]?)
         async throws(IPAMError) -> Context
     {
-        let labels = try await nodeLabels(node)
-        let pools = PoolSelection.candidates(
-            try await listPools(), family: family, use: use, nodeLabels: labels, names: names)
-        let affinities = try await listAffinities().filter { $0.spec.node == node && $0.spec.deleted != true }
-        let affine = affinities.filter { $0.spec.state == .confirmed }.compactMap(\.spec.cidr)
-            .filter { block in pools.contains { $0.spec.cidr?.contains(block) ?? false } }.sorted()
+        guard let labels = try await nodeLabels(node) else { throw .nodeNotFound(node) }
+        let allPools = try await listPools()
+        let (selecting, pools) = try PoolSelection.usable(
+            allPools, family: family, use: use, node: node, nodeLabels: labels, names: names)
+        func inAny(_ list: [IPPool], _ block: CIDR) -> Bool { list.contains { $0.spec.cidr?.contains(block) ?? false } }
+        var affinities = try await listAffinities().filter { affinity in
+            affinity.spec.node == node && affinity.spec.deleted != true && affinity.spec.state != .pendingDeletion
+                && affinity.spec.cidr?.family == family
+        }
+        let enabled = PoolSelection.enabledPools(allPools, family: family)
+        var released = false
+        for affinity in affinities {
+            guard let block = affinity.spec.cidr, !inAny(pools, block), !inAny(selecting, block),
+                let pool = enabled.first(where: { $0.spec.cidr?.contains(block) ?? false }),
+                !PoolSelection.selects(pool, nodeLabels: labels)
+            else { continue }
+            try await releaseIfUnselected(block)
+            released = true
+        }
+        if released {
+            affinities = try await listAffinities().filter { affinity in
+                affinity.spec.node == node && affinity.spec.deleted != true
+                    && affinity.spec.state != .pendingDeletion && affinity.spec.cidr?.family == family
+            }
+        }
+        let held = affinities.compactMap { affinity in affinity.spec.cidr.map { (affinity, $0) } }
+            .filter { inAny(pools, $0.1) }
+        let affine = held.filter { $0.0.spec.state == .confirmed }.map(\.1).sorted()
         return Context(
             node: node, pools: pools, config: try await configuration(), affineBlocks: affine,
-            allAffinitiesOfNode: affinities.count)
+            heldBlocks: held.count)
     }
 
     /// The cluster's IPAM configuration (Calico's defaults when there is none).
@@ -442,14 +493,20 @@ public struct IPAMClient: Sendable {
         }
     }
 
-    func nodeLabels(_ node: String) async throws(IPAMError) -> Labels {
+    /// The labels of the node's Node resource; nil when it has none.
+    func nodeLabels(_ node: String) async throws(IPAMError) -> Labels? {
         do {
             return try await datastore.get(ResourceKey(kind: .node, name: node)).metadata.labels ?? [:]
         } catch .notFound {
-            return [:]
+            return nil
         } catch {
             throw .datastore(error)
         }
+    }
+
+    /// The block (of any size) that holds `address`, if any.
+    func blockHolding(_ address: IPAddress) async throws(IPAMError) -> CIDR? {
+        try await listBlocks().compactMap(\.spec.cidr).first { $0.contains(address) }
     }
 
     func listPools() async throws(IPAMError) -> [IPPool] { try await list(.ipPool, IPPool.self) }

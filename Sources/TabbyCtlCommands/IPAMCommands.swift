@@ -6,8 +6,12 @@ import NetworkAddress
 
 struct IPAMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ipam", abstract: "IP address management: usage, assignment, release and consistency checks.",
-        subcommands: [IPAMShowCommand.self, IPAMAssignCommand.self, IPAMReleaseCommand.self, IPAMCheckCommand.self])
+        commandName: "ipam",
+        abstract: "IP address management: usage, assignment, release, consistency checks, configuration, splits.",
+        subcommands: [
+            IPAMShowCommand.self, IPAMAssignCommand.self, IPAMReleaseCommand.self, IPAMCheckCommand.self,
+            IPAMConfigureCommand.self, IPAMSplitCommand.self,
+        ])
 }
 
 extension DatastoreOptions {
@@ -113,7 +117,8 @@ struct IPAMReleaseCommand: AsyncParsableCommand {
 struct IPAMCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Find leaked addresses, handles without allocations, duplicates and affinity mismatches.",
+        abstract: "Find leaked addresses, handles without allocations, duplicates, overlapping blocks and affinity "
+            + "mismatches.",
         discussion: "Exits 1 when it finds a problem. --repair fixes what is safe to fix and says what it did.")
 
     @OptionGroup var options: DatastoreOptions
@@ -213,7 +218,10 @@ enum BoxTable {
         }
         let rule = "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+"
         func line(_ row: [String]) -> String {
-            "|" + row.enumerated().map { " " + $0.element + String(repeating: " ", count: widths[$0.offset] - $0.element.count) + " " }
+            "|"
+                + row.enumerated().map {
+                    " " + $0.element + String(repeating: " ", count: widths[$0.offset] - $0.element.count) + " "
+                }
                 .joined(separator: "|") + "|"
         }
         return ([rule, line(header), rule] + rows.dropFirst().map(line) + [rule]).joined(separator: "\n")

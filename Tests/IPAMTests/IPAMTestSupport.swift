@@ -1,4 +1,3 @@
-import NetworkAddress
 import CalicoAPI
 import Datastore
 import NetworkAddress
@@ -6,10 +5,14 @@ import Testing
 
 @testable import IPAM
 
-/// A datastore with pools, nodes and an IPAM configuration, for IPAM tests.
+/// The nodes the tests assign for, created (without labels) unless a test names its own.
+let testNodes: [String: Labels] = ["n": [:], "node-a": [:], "node-b": [:], "node-x": [:]]
+
+/// A datastore with pools, nodes (automatic assignment needs the node's Node) and an IPAM configuration, for
+/// IPAM tests. `extra` resources are stored as they are (as if written before today's write rules).
 func makeStore(
     pools: [(name: String, cidr: String, blockSize: Int?, configure: (inout IPPoolSpec) -> Void)],
-    nodes: [String: Labels] = [:], config: IPAMConfigurationSpec? = nil
+    nodes: [String: Labels] = testNodes, config: IPAMConfigurationSpec? = nil, extra: [AnyResource] = []
 ) -> InMemoryDatastore {
     var resources: [AnyResource] = []
     for pool in pools {
@@ -28,10 +31,12 @@ func makeStore(
     if let config {
         resources.append(AnyResource(IPAMConfiguration(name: "default", spec: config)))
     }
-    return InMemoryDatastore(resources)
+    return InMemoryDatastore(resources + extra)
 }
 
-func pool(_ name: String, _ cidr: String, blockSize: Int? = nil, _ configure: @escaping (inout IPPoolSpec) -> Void = { _ in })
+func pool(
+    _ name: String, _ cidr: String, blockSize: Int? = nil, _ configure: @escaping (inout IPPoolSpec) -> Void = { _ in }
+)
     -> (name: String, cidr: String, blockSize: Int?, configure: (inout IPPoolSpec) -> Void)
 {
     (name, cidr, blockSize, configure)

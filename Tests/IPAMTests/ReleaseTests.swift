@@ -31,7 +31,9 @@ struct ReleaseTests {
         #expect(again == [address])
         await #expect(throws: IPAMError.self) { try await ipam.release(address: address, sequenceNumber: sequence) }
         #expect(try await ipam.allocation(of: address)?.handle == "h2")
-        await #expect(throws: IPAMError.notAllocated(ip("10.9.9.9"))) { try await ipam.release(address: ip("10.9.9.9")) }
+        await #expect(throws: IPAMError.notAllocated(ip("10.9.9.9"))) {
+            try await ipam.release(address: ip("10.9.9.9"))
+        }
         #expect(try await ipam.check(repair: false).isClean)
     }
 
@@ -44,22 +46,25 @@ struct ReleaseTests {
         #expect(next != first)
     }
 
-    @Test func emptyBlocksAreReleasedButNotTheLastOne() async throws {
+    @Test func emptyBlocksStayAffineToTheirNode() async throws {
         let store = makeStore(pools: [pool("p", "10.0.0.0/29", blockSize: 31)])
         let ipam = IPAMClient(datastore: store)
         _ = try await ipam.assign(count: 2, handle: "first", node: "n")
         _ = try await ipam.assign(count: 2, handle: "second", node: "n")
         #expect(try await ipam.blocks().count == 2)
         try await ipam.release(handle: "second")
-        #expect(try await ipam.blocks().count == 1)
-        #expect(try await ipam.affinities().count == 1)
+        try await ipam.release(address: try await ipam.assign(count: 1, handle: "third", node: "n")[0])
         try await ipam.release(handle: "first")
-        #expect(try await ipam.blocks().count == 1, "a node keeps its last block")
+        // As in Calico: a block's affinity is given up only when asked, or when its pool stops selecting the node.
+        #expect(try await ipam.blocks().count == 2)
+        #expect(try await ipam.blocks().allSatisfy { $0.spec.isEmpty && $0.spec.affinity == "host:n" })
+        #expect(try await ipam.affinities().filter { $0.spec.state == .confirmed }.count == 2)
         #expect(try await ipam.check(repair: false).isClean)
     }
 
     @Test func attributesAreCompactedOnRelease() {
-        var block = IPAMBlockSpec.empty(cidr: cidr("10.0.0.0/30"), affinity: "host:n", claimTime: nil, sequenceNumber: 0)
+        var block = IPAMBlockSpec.empty(
+            cidr: cidr("10.0.0.0/30"), affinity: "host:n", claimTime: nil, sequenceNumber: 0)
         _ = block.allocate(count: 1, handle: "a", attributes: ["pod": "a"])
         _ = block.allocate(count: 1, handle: "b", attributes: ["pod": "b"])
         #expect(block.attributes.count == 2)
@@ -114,10 +119,12 @@ struct TunnelAddressTests {
 
     @Test func tunnelPoolsMustAllowTunnelUse() async throws {
         let store = makeStore(
-            pools: [pool("ipip", "10.10.0.0/24") {
-                $0.ipipMode = .always
-                $0.allowedUses = [.workload]
-            }], nodes: ["n": [:]])
+            pools: [
+                pool("ipip", "10.10.0.0/24") {
+                    $0.ipipMode = .always
+                    $0.allowedUses = [.workload]
+                }
+            ], nodes: ["n": [:]])
         let ipam = IPAMClient(datastore: store)
         #expect(try await ipam.ensureTunnelAddresses(node: "n").ipip == nil)
     }
@@ -125,10 +132,12 @@ struct TunnelAddressTests {
     @Test func vxlanMACDerivation() {
         // 0x66, then the first five bytes of SHA-1("node-a").
         let digest = SHA1.hex("node-a")
-        let expected = "66:" + stride(from: 0, to: 10, by: 2).map { offset -> String in
-            let start = digest.index(digest.startIndex, offsetBy: offset)
-            return String(digest[start..<digest.index(start, offsetBy: 2)])
-        }.joined(separator: ":")
+        let expected =
+            "66:"
+            + stride(from: 0, to: 10, by: 2).map { offset -> String in
+                let start = digest.index(digest.startIndex, offsetBy: offset)
+                return String(digest[start..<digest.index(start, offsetBy: 2)])
+            }.joined(separator: ":")
         #expect(FelixConventions.vxlanMAC(node: "node-a").description == expected)
         #expect(SHA1.hex("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d")
         #expect(SHA1.hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
@@ -150,8 +159,11 @@ struct ConsistencyCheckTests {
         var b = try await store.get(ResourceKey(kind: .ipamHandle, name: "b")).as(IPAMHandle.self)!
         b.spec.block = b.spec.block.mapValues { $0 + 2 }
         _ = try await store.update(AnyResource(b))
-        _ = try await store.create(AnyResource(BlockAffinity(
-            name: "n-10-0-0-240-28", spec: BlockAffinitySpec(state: .pending, node: "n", cidr: cidr("10.0.0.240/28")))))
+        _ = try await store.create(
+            AnyResource(
+                BlockAffinity(
+                    name: "n-10-0-0-240-28",
+                    spec: BlockAffinitySpec(state: .pending, node: "n", cidr: cidr("10.0.0.240/28")))))
         let affinity = try #require(try await ipam.affinities().first { $0.spec.cidr != cidr("10.0.0.240/28") })
         _ = try await store.delete(affinity.key, resourceVersion: nil)
         var block = try #require(try await ipam.blocks().first)
@@ -159,16 +171,18 @@ struct ConsistencyCheckTests {
         _ = try await store.update(AnyResource(block))
 
         let report = try await ipam.check(repair: false)
-        let kinds = Set(report.problems.map { problem -> String in
-            switch problem {
-            case .leakedAddress: "leaked"
-            case .handleWithoutAllocations: "handle"
-            case .duplicateAllocation: "duplicate"
-            case .lostAddress: "lost"
-            case .blockWithoutAffinity: "block"
-            case .affinityWithoutBlock: "affinity"
-            }
-        })
+        let kinds = Set(
+            report.problems.map { problem -> String in
+                switch problem {
+                case .leakedAddress: "leaked"
+                case .handleWithoutAllocations: "handle"
+                case .duplicateAllocation: "duplicate"
+                case .lostAddress: "lost"
+                case .blockWithoutAffinity: "block"
+                case .affinityWithoutBlock: "affinity"
+                case .overlappingBlocks: "overlap"
+                }
+            })
         #expect(kinds == ["leaked", "handle", "lost", "block", "affinity"])
 
         let repaired = try await ipam.check(repair: true)
@@ -183,6 +197,7 @@ struct ConsistencyCheckTests {
         _ = block.allocate(count: 1, handle: "a", attributes: [:])
         block.unallocated.append(0)
         let problems = IPAMClient.structuralProblems(block, cidr: cidr("10.0.0.0/30"))
-        #expect(problems == [.duplicateAllocation(ip("10.0.0.0"), detail: "both allocated and free in block 10.0.0.0/30")])
+        #expect(
+            problems == [.duplicateAllocation(ip("10.0.0.0"), detail: "both allocated and free in block 10.0.0.0/30")])
     }
 }

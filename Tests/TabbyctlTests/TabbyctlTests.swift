@@ -173,6 +173,7 @@ struct TabbyctlTests {
         let ctl = Tabbyctl()
         defer { ctl.remove() }
         #expect(try ctl.run("apply", "-f", try ctl.file("pools.yaml", pools)).status == 0)
+        #expect(try ctl.run("apply", "-f", try ctl.file("nodes.yaml", ipamNodes)).status == 0)
         let assigned = try ctl.run("ipam", "assign", "--node", "node-a", "--handle", "pod-1", "--pool", "edge")
         #expect(assigned.status == 0, "\(assigned.err)")
         #expect(assigned.out.hasPrefix("Assigned 192.0.2."))

@@ -103,6 +103,7 @@ public final class FileDatastore: Datastore {
         let path = layout.path(of: key)
         resource = try lock.withLock { counter throws(DatastoreError) -> AnyResource in
             if try ObjectFile.read(path, key: key) != nil { throw .alreadyExists(key) }
+            try PoolWriteRules.check(resource, replacing: nil, storedResources: storedResources)
             let revision = try counter.advance(replacing: nil)
             WriteRules.stamp(&resource, revision: revision, replacing: nil)
             try store(resource, key: key)
@@ -130,6 +131,7 @@ public final class FileDatastore: Datastore {
                 try WriteRules.check(expected: expected, stored: stored)
                 previous = stored
             }
+            try PoolWriteRules.check(resource, replacing: previous, storedResources: storedResources)
             let revision = try counter.advance(replacing: previous)
             WriteRules.stamp(&resource, revision: revision, replacing: previous)
             try store(resource, key: key)
@@ -156,6 +158,14 @@ public final class FileDatastore: Datastore {
         }
         try FileSystem.syncDirectory(layout.directory(of: key))
         return deleted
+    }
+
+    /// The readable stored resources of a cluster-wide kind, for `PoolWriteRules` (the caller holds the lock).
+    private func storedResources(_ kind: ResourceKind) throws(DatastoreError) -> [AnyResource] {
+        try Self.objects(in: layout.directory(of: kind), kind: kind, namespace: nil).compactMap { object in
+            if case .resource(let resource) = object { return resource }
+            return nil
+        }
     }
 
     /// Writes a resource's file; the caller holds the lock and syncs the directory after releasing it (the
