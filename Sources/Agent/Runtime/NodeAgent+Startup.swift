@@ -1,8 +1,8 @@
-import NetworkAddress
 import CalicoAPI
 import Dataplane
 import Datastore
 import IPAM
+import NetworkAddress
 
 extension NodeAgent {
     func start() async throws(AgentError) {
@@ -75,6 +75,7 @@ extension NodeAgent {
     }
 
     func startWatch(_ store: any Datastore) {
+        fileProblems.watchStarted()
         let events = store.watch(CalculationPipeline.watchedKinds)
         tasks.append(
             Task { [weak self] in
@@ -140,7 +141,7 @@ extension NodeAgent {
             node = written
         case .deleted(let resource):
             return resource.kind == .ipPool
-        case .synced, .problem:
+        case .synced, .problem, .problemCleared:
             return false
         }
         let report = board.statusReport().tunnelAddresses
