@@ -1,8 +1,8 @@
+import NetworkAddress
 import CalicoAPI
 import Dataplane
 import Datastore
 import IPAM
-import NetworkAddress
 
 extension NodeAgent {
     func start() async throws(AgentError) {
