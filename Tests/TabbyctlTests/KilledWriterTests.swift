@@ -106,7 +106,7 @@ struct KilledWriterTests {
             // A new node address each round, so that every start rewrites the Node.
             let address = "192.0.2.\(20 + round)/24"
             let process = try startTabbyd(address)
-            try await Task.sleep(for: .milliseconds(5 + 15 * round))
+            try await Task.sleep(for: .milliseconds(10 + 40 * round))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let (resources, problems) = try await Self.everything(in: ctl.datastore)
