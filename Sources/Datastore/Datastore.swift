@@ -56,6 +56,10 @@ public enum WatchEvent: Sendable, Equatable {
     /// The initial snapshot is complete: the watcher now knows everything that was stored when it started.
     case synced
     /// A stored object cannot be read. The last good content (if any) stays in effect until it is fixed or
-    /// removed; no `.deleted` is sent for it.
+    /// removed; no `.deleted` is sent for it. A changed problem of the same object is sent again.
     case problem(DatastoreProblem)
+    /// The stored object at `path` that had a problem was fixed or removed: sent before the `.added`,
+    /// `.modified` or `.deleted` that the fix causes (if any; a file fixed back to its last good content causes
+    /// none).
+    case problemCleared(path: String)
 }

@@ -10,10 +10,7 @@ public enum IPAMNames {
 
     /// A node's affinity for a block: `<node>-<block name>`, shortened with a hash past 253 characters.
     public static func affinity(node: String, block cidr: CIDR) -> String {
-        let name = "\(node)-\(block(cidr))"
-        guard name.utf8.count > 253 else { return name }
-        let hash = String(FNV1a.hash64(name), radix: 16)
-        return String(name.prefix(253 - hash.count - 1)) + "-" + hash
+        fitted("\(node)-\(block(cidr))")
     }
 
     /// The handle of a node's IPIP tunnel address.
@@ -21,8 +18,19 @@ public enum IPAMNames {
     /// The handle of a node's VXLAN tunnel address.
     public static func vxlanTunnelHandle(node: String) -> String { "vxlan-tunnel-addr-\(node)" }
 
-    /// The datastore name of a handle: handle IDs are names already, lowercased as Calico stores them.
-    public static func handle(_ handleID: String) -> String { handleID.lowercased() }
+    /// The datastore name of a handle: handle IDs are names already, lowercased as Calico stores them, shortened
+    /// with a hash past 253 characters (a node's tunnel handle is 18 longer than the node's name).
+    public static func handle(_ handleID: String) -> String { fitted(handleID.lowercased()) }
+
+    /// `name`, or past the 253 characters a name may have, its beginning and a hash of the whole.
+    private static func fitted(_ name: String) -> String {
+        guard name.utf8.count > 253 else { return name }
+        let hash = String(FNV1a.hash64(name), radix: 16)
+        // The kept beginning must not end a label: `a.` + `-hash` would make a label start with `-`.
+        var kept = name.prefix(253 - hash.count - 1)
+        while let last = kept.last, last == "." || last == "-" { kept.removeLast() }
+        return kept + "-" + hash
+    }
 }
 
 /// FNV-1a hashes: cheap, stable across runs and machines.

@@ -44,9 +44,11 @@ struct FileWatchTests {
             }
             #expect(problem.path == path)
 
-            // Fixed with different content: the good content is back. No .deleted was sent in between.
+            // Fixed with different content: the problem is cleared and the good content is back. No .deleted was
+            // sent in between.
             let fixed = handWrittenPool.replacingOccurrences(of: "198.51.100.0/24", with: "203.0.113.0/24")
             try writeByHand(path, fixed)
+            #expect(try await events.next() == .problemCleared(path: path))
             guard case .modified(let repaired)? = try await events.next() else {
                 Issue.record("expected .modified once the file is fixed")
                 return
@@ -55,6 +57,40 @@ struct FileWatchTests {
 
             try FileManager.default.removeItem(atPath: path)
             #expect(try await events.next() == .deleted(repaired))
+        }
+    }
+
+    @Test func aProblemIsClearedWhenItsFileIsRemovedOrFixedBackToItsLastContent() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try FileDatastore(directory: directory)
+            let garbage = directory + "/ippools/garbage.yaml"
+            try writeByHand(garbage, "not: [yaml\n")
+            var events = store.watch([.ipPool]).makeAsyncIterator()
+            guard case .problem(let problem)? = try await events.next() else {
+                Issue.record("expected the garbage file's .problem in the snapshot")
+                return
+            }
+            #expect(problem.path == garbage)
+            #expect(try await events.next() == .synced)
+
+            // A broken file that never held a resource: removing it clears its problem and deletes nothing.
+            try FileManager.default.removeItem(atPath: garbage)
+            #expect(try await events.next() == .problemCleared(path: garbage))
+
+            // A good file broken, then written back as it was: the problem goes, nothing else changes.
+            let pool = try await store.create(ipPool("pool-a"))
+            #expect(try await events.next() == .added(pool))
+            let path = directory + "/ippools/pool-a.yaml"
+            let good = try String(contentsOfFile: path, encoding: .utf8)
+            try writeByHand(path, "kind: IPPool\nspec: {cidr: [\n")
+            guard case .problem? = try await events.next() else {
+                Issue.record("expected .problem for the broken file")
+                return
+            }
+            try writeByHand(path, good)
+            #expect(try await events.next() == .problemCleared(path: path))
+            let other = try await store.create(ipPool("pool-b", cidr: "203.0.113.0/24"))
+            #expect(try await events.next() == .added(other))
         }
     }
 

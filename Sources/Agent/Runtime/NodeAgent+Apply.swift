@@ -126,7 +126,7 @@ extension NodeAgent {
             ruleset: policyDataplane?.summary)
         let errors = assembly.errors(
             agent: configurationProblems, report: report, settings: settingsProblems,
-            unusablePolicy: pipeline.policy.state.unusable)
+            unusablePolicy: pipeline.policy.state.unusable, files: fileProblems.statusProblems)
         assembly.publish(to: board, errors: errors)
     }
 }

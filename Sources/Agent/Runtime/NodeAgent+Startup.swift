@@ -65,6 +65,7 @@ extension NodeAgent {
     }
 
     func startWatch(_ store: any Datastore) {
+        fileProblems.watchStarted()
         let events = store.watch(CalculationPipeline.watchedKinds)
         tasks.append(
             Task { [weak self] in
@@ -130,7 +131,7 @@ extension NodeAgent {
             node = written
         case .deleted(let resource):
             return resource.kind == .ipPool
-        case .synced, .problem:
+        case .synced, .problem, .problemCleared:
             return false
         }
         let report = board.statusReport().tunnelAddresses

@@ -69,6 +69,8 @@ public actor NodeAgent {
     var failureStreak = 0
     var podMTUFile: PodMTUFile
     var configurationProblems: [StatusReport.Problem] = []
+    /// The datastore's unusable files, shown in the status errors until fixed or removed.
+    var fileProblems = DatastoreFileProblems()
     var tasks: [Task<Void, Never>] = []
     var stopped: CheckedContinuation<Void, Never>?
     var isStopping = false
@@ -155,14 +157,30 @@ public actor NodeAgent {
             board.metrics.initialResyncTime.set(Self.seconds(ContinuousClock.now - startedAt))
             scheduleTunnelCheck()
             scheduleApply()
+            if fileProblems.synced() { publishFileProblems() }
         case .problem(let problem):
+            guard fileProblems.record(problem) else { return }
             log.warning("a datastore file is not valid", ["problem": problem.description])
+            publishFileProblems()
+        case .problemCleared(let path):
+            guard fileProblems.clear(path: path) else { return }
+            log.info("a datastore file is usable again or gone", ["path": path])
+            publishFileProblems()
         case .added, .modified, .deleted:
             let impact = pipeline.ingest(event)
             if impact.settings { resolvedSettings = nil }
             if inSync && impact.tunnels && needsTunnelCheck(event) { scheduleTunnelCheck() }
             if inSync && (impact.routes || impact.policy || impact.settings) { scheduleApply() }
         }
+    }
+
+    /// Shows the current file problems in the status errors at once (an apply would too, but one may not be due),
+    /// after the other errors, as an apply orders them.
+    func publishFileProblems() {
+        let others = board.statusReport().errors.filter {
+            !$0.resource.hasPrefix(DatastoreFileProblems.resourcePrefix)
+        }
+        board.setErrors(others + fileProblems.statusProblems)
     }
 
     func watchFailed(_ error: any Error) {

@@ -52,10 +52,10 @@ struct StatusAssembly {
     }
 
     /// The problems, in a stable order: the agent's own (configuration, tunnel addresses), then the desired
-    /// dataplane's, the kernel's refusals, the settings' and unusable policy resources.
+    /// dataplane's, the kernel's refusals, the settings', unusable policy resources and unusable datastore files.
     func errors(
         agent: [StatusReport.Problem], report: ApplyReport, settings: [FelixSettingsProblem],
-        unusablePolicy: [ResourceKey: String]
+        unusablePolicy: [ResourceKey: String], files: [StatusReport.Problem]
     ) -> [StatusReport.Problem] {
         var errors = agent
         errors += desired.problems.map { StatusReport.Problem(resource: $0.resource, reason: $0.reason) }
@@ -66,7 +66,7 @@ struct StatusAssembly {
         errors += unusablePolicy.sorted { $0.key < $1.key }.map {
             StatusReport.Problem(resource: "\($0.key)", reason: $0.value)
         }
-        return errors
+        return errors + files
     }
 
     /// Writes everything into the board, metrics included.

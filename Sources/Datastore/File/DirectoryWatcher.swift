@@ -125,10 +125,10 @@ final class DirectoryWatcher {
             } else if kind.isNamespaced {
                 visited.insert(directory + "/" + entry.name)
                 refresh(directory: directory, role: .kind(kind), fileName: entry.name)
-            } else if let name = FileLayout.resourceName(fileName: entry.name) {
+            } else if let expected = ExpectedObject(fileName: entry.name, kind: kind, namespace: nil) {
                 let path = directory + "/" + entry.name
                 visited.insert(path)
-                files.append(PendingFile(path: path, key: ResourceKey(kind: kind, name: name)))
+                files.append(PendingFile(path: path, expected: expected))
             }
         }
         applyAll(files)
@@ -143,8 +143,10 @@ final class DirectoryWatcher {
         for entry in try sortedEntries(of: directory) where !entry.isDirectory {
             let path = directory + "/" + entry.name
             visited.insert(path)
-            guard let name = FileLayout.resourceName(fileName: entry.name) else { continue }
-            files.append(PendingFile(path: path, key: ResourceKey(kind: kind, namespace: namespace, name: name)))
+            guard let expected = ExpectedObject(fileName: entry.name, kind: kind, namespace: namespace) else {
+                continue
+            }
+            files.append(PendingFile(path: path, expected: expected))
         }
         applyAll(files)
     }
@@ -152,26 +154,25 @@ final class DirectoryWatcher {
     /// A file a scan found, to be read.
     private struct PendingFile: Sendable {
         var path: String
-        var key: ResourceKey
+        var expected: ExpectedObject
     }
 
     /// Reads and decodes a directory's files on every core (a snapshot of 10,000 files is most of a cold
-    /// start), then reports them in order, as one by one would.
+    /// start), then reports them in the order of the names they hold (`a` before `a-b`, a long name's hashed
+    /// file by its real name), so that the snapshot comes in the order `list` sorts by.
     private func applyAll(_ files: [PendingFile]) {
-        guard files.count > 1 else {
-            for file in files { apply(ObjectFile.readReportingFailures(file.path, key: file.key), at: file.path) }
-            return
+        let objects = ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, expected: $0.expected) }
+        func order(_ file: PendingFile, _ object: StoredObject?) -> String {
+            if case .resource(let resource)? = object { return resource.key.name }
+            return file.expected.name ?? file.expected.fileName
         }
-        let objects = ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, key: $0.key) }
-        for (file, object) in zip(files, objects) { apply(object, at: file.path) }
+        let read = zip(files, objects).map { (order($0, $1), $0.path, $1) }.sorted { $0.0 < $1.0 }
+        for (_, path, object) in read { apply(object, at: path) }
     }
 
-    /// A directory's entries in the order of the names they stand for (`a.yaml` before `a-b.yaml`), so that the
-    /// snapshot comes in the order `list` sorts by.
+    /// A directory's entries in the order of their names.
     private func sortedEntries(of directory: String) throws(DatastoreError) -> [FileSystem.Entry] {
-        let entries = try FileSystem.entries(of: directory) ?? []
-        return entries.map { (FileLayout.resourceName(fileName: $0.name) ?? $0.name, $0) }
-            .sorted { $0.0 < $1.0 }.map(\.1)
+        (try FileSystem.entries(of: directory) ?? []).sorted { $0.name < $1.name }
     }
 
     /// Adds (or renews) the watch on a directory; false when it does not exist.
@@ -263,17 +264,18 @@ final class DirectoryWatcher {
 
     /// Reads one file again and reports how it changed.
     private func refresh(directory: String, role: Role, fileName: String) {
-        guard let name = FileLayout.resourceName(fileName: fileName) else { return }
+        guard FileLayout.storedName(fileName: fileName) != nil else { return }
         let path = directory + "/" + fileName
         switch role {
         case .kind(let kind) where kind.isNamespaced:
             let exists = access(path, F_OK) == 0
             apply(exists ? .problem(FileDatastore.misplaced(path, kind: kind)) : nil, at: path)
         case .kind(let kind):
-            apply(ObjectFile.readReportingFailures(path, key: ResourceKey(kind: kind, name: name)), at: path)
+            guard let expected = ExpectedObject(fileName: fileName, kind: kind, namespace: nil) else { return }
+            apply(ObjectFile.readReportingFailures(path, expected: expected), at: path)
         case .namespace(let kind, let namespace):
-            let key = ResourceKey(kind: kind, namespace: namespace, name: name)
-            apply(ObjectFile.readReportingFailures(path, key: key), at: path)
+            guard let expected = ExpectedObject(fileName: fileName, kind: kind, namespace: namespace) else { return }
+            apply(ObjectFile.readReportingFailures(path, expected: expected), at: path)
         case .root, .ipam:
             return
         }
@@ -285,9 +287,11 @@ final class DirectoryWatcher {
         switch object {
         case nil:
             seen[path] = nil
+            if previous?.problem != nil { continuation.yield(.problemCleared(path: path)) }
             if let resource = previous?.resource { continuation.yield(.deleted(resource)) }
         case .resource(let resource)?:
             seen[path] = Seen(resource: resource, problem: nil)
+            if previous?.problem != nil { continuation.yield(.problemCleared(path: path)) }
             if let old = previous?.resource {
                 if old != resource { continuation.yield(.modified(resource)) }
             } else {

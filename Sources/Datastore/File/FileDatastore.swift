@@ -61,7 +61,7 @@ public final class FileDatastore: Datastore {
                 let path = kindDirectory + "/" + entry.name
                 if entry.isDirectory {
                     collect(try Self.objects(in: path, kind: kind, namespace: entry.name))
-                } else if FileLayout.resourceName(fileName: entry.name) != nil {
+                } else if FileLayout.storedName(fileName: entry.name) != nil {
                     listing.problems.append(Self.misplaced(path, kind: kind))
                 }
             }
@@ -75,13 +75,16 @@ public final class FileDatastore: Datastore {
     static func objects(in directory: String, kind: ResourceKind, namespace: String?) throws(DatastoreError)
         -> [StoredObject]
     {
-        var files: [(path: String, key: ResourceKey)] = []
+        var files: [(path: String, expected: ExpectedObject)] = []
         for entry in try FileSystem.entries(of: directory) ?? [] where !entry.isDirectory {
-            guard let name = FileLayout.resourceName(fileName: entry.name) else { continue }
-            files.append((directory + "/" + entry.name, ResourceKey(kind: kind, namespace: namespace, name: name)))
+            guard let expected = ExpectedObject(fileName: entry.name, kind: kind, namespace: namespace) else {
+                continue
+            }
+            files.append((directory + "/" + entry.name, expected))
         }
         // Read on every core; a file removed between readdir and open is simply no longer there.
-        return ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, key: $0.key) }.compactMap { $0 }
+        return ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, expected: $0.expected) }
+            .compactMap { $0 }
     }
 
     /// The problem of a file of a namespaced kind that is not in a namespace's directory.
