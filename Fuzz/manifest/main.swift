@@ -1,6 +1,7 @@
-@testable import CalicoAPI
 import FuzzSupport
 import Glibc
+
+@testable import CalicoAPI
 
 // libFuzzer entry for the manifest decoder: the public decode (CanonicalYAMLReader's fast path, else Yams),
 // defaults and validation. Wherever the fast path reads a text it must give exactly Yams' tree (it is only a

@@ -1,5 +1,6 @@
 import FuzzSupport
 import Glibc
+
 @testable import Netlink
 
 // libFuzzer entry for the rtnetlink decoders (Sources/Netlink/Wire): the input is one received datagram, as

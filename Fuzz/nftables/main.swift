@@ -1,14 +1,20 @@
 import CNftnl
 import FuzzSupport
 import Glibc
+
 @testable import NFTables
 
-// libFuzzer entry for the nf_tables reply decoders (Sources/NFTables/Kernel): the input is one received
-// datagram. Every message goes through the framing check and then through each decoder a dump or a commit
-// uses (tables, chains, sets, set elements, rules with their expressions, the rule digest walk, the generation,
-// acknowledgements); a malformed reply must be an NFTablesError, never a crash.
+// libFuzzer entry for the nf_tables reply handling that is Tabby's own (Sources/NFTables/Kernel): the input is
+// one received datagram. Every message goes through the framing check, acknowledgements (errno and extended
+// ack), the rule-digest walk of listings, and the decoders' message checks. The decoders proper hand a checked
+// message to libnftnl, which ends the process (its "ABI breakage" exit) on any attribute of the wrong size, so a
+// fuzzer would only find that exit: they run only with TABBY_FUZZ_LIBNFTNL=1 set, to fuzz libnftnl itself.
 
 private let table = Table(family: .ip, name: "tabby")
+private let replyTypes = [
+    NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWSET, NFT_MSG_NEWSETELEM, NFT_MSG_NEWRULE, NFT_MSG_NEWGEN,
+]
+private let intoLibnftnl = getenv("TABBY_FUZZ_LIBNFTNL").map { String(cString: $0) == "1" } ?? false
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNFTablesDatagram(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -23,6 +29,12 @@ public func fuzzNFTablesDatagram(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
             }
             return
         }
+        for type in replyTypes {
+            // The check each decoder makes before libnftnl sees the message.
+            _ = try? NFTablesSocket.checkReply(message, type, "fuzz")
+        }
+        _ = ListedRuleMessage(message, table: table)
+        guard intoLibnftnl else { return }
         _ = try? NFTablesSocket.decodeTable(message)
         _ = try? NFTablesSocket.decodeChain(message, table: table)
         _ = try? NFTablesSocket.decodeSet(message, table: table)
@@ -31,7 +43,6 @@ public func fuzzNFTablesDatagram(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
             _ = KernelElement.joinIntervals(elements)
         }
         _ = try? NFTablesSocket.decodeRule(message, table: table, chain: nil)
-        _ = ListedRuleMessage(message, table: table)
         _ = try? NFTablesSocket.decodeGeneration(message)
     }
     return 0

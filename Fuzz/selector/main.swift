@@ -19,7 +19,7 @@ public func fuzzSelector(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     let canonical = selector.canonical
     guard let reparsed = try? Selector(parsing: canonical), reparsed == selector, reparsed.canonical == canonical
-    else { fatalError("\(text.debugDescription) parses, but its canonical form \(canonical.debugDescription) does not parse back to it") }
+    else { fatalError("\(text.debugDescription) parses; its canonical form \(canonical.debugDescription) does not") }
     _ = selector.matches(labels)
     _ = selector.uniqueID
     _ = selector.referencedLabelKeys

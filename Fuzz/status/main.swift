@@ -1,9 +1,10 @@
-@testable import Agent
 import FuzzSupport
 import Glibc
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+
+@testable import Agent
 
 // libFuzzer entry for the status server's request handling: the input is what a client sends on one
 // connection, fed through the server's own handlers (bare-LF repair, NIO's HTTP parser with the header limit,

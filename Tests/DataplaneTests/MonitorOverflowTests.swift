@@ -79,9 +79,10 @@ struct MonitorOverflowTests {
             #expect(report.writes.map(\.object) == [.route(cidr("198.51.100.64/26"))], "\(report.writes)")
             #expect(try ns.ip("route", "show").contains("198.51.100.64/26 via 198.51.100.64 dev vxlan.calico"))
             // The foreign routes are left alone, and the next pass has nothing to do.
-            #expect(try ns.ip("route", "show", "table", "all").split(separator: "\n").filter {
-                $0.hasPrefix("203.0.113.")
-            }.count == 2000)
+            #expect(
+                try ns.ip("route", "show", "table", "all").split(separator: "\n").filter {
+                    $0.hasPrefix("203.0.113.")
+                }.count == 2000)
             #expect(reconciler.apply(desired).writeCount == 0)
             if !lostDeletion { print("note: the kernel queued the route deletion despite the overflow") }
         }

@@ -73,7 +73,7 @@ extension NFTablesSocket {
 
     /// The generation in a NEWGEN reply.
     static func decodeGeneration(_ message: UnsafePointer<nlmsghdr>) throws(NFTablesError) -> UInt32 {
-        try checkFamilyHeader(message, "NFT_MSG_NEWGEN")
+        try checkReply(message, NFT_MSG_NEWGEN, "NFT_MSG_NEWGEN")
         let object = NftnlGeneration()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_gen_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NFT_MSG_NEWGEN") }

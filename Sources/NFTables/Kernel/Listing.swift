@@ -13,7 +13,7 @@ extension NFTablesSocket {
 
     /// A listed table; nil for a family this module does not model.
     static func decodeTable(_ message: UnsafePointer<nlmsghdr>) throws(NFTablesError) -> Table? {
-        try checkFamilyHeader(message, "NEWTABLE")
+        try checkReply(message, NFT_MSG_NEWTABLE, "NEWTABLE")
         let object = NftnlTable()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_table_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWTABLE") }
@@ -22,9 +22,16 @@ extension NFTablesSocket {
         return Table(family: family, name: string(nftnl_table_get_str(object.pointer, attribute(NFTNL_TABLE_NAME))))
     }
 
-    /// Throws unless `message` is long enough for the `nfgenmsg` after its netlink header: libnftnl reads the
-    /// family from there without checking the length.
-    static func checkFamilyHeader(_ message: UnsafePointer<nlmsghdr>, _ what: String) throws(NFTablesError) {
+    /// Throws unless `message` is a `type` reply (`NFT_MSG_NEW*`) long enough for the `nfgenmsg` after its netlink
+    /// header. libnftnl reads the family from there without checking the length, and it ends the process (its
+    /// "ABI breakage" exit) when an attribute has the wrong size, as one of another message type's may have.
+    static func checkReply(_ message: UnsafePointer<nlmsghdr>, _ type: nf_tables_msg_types, _ what: String)
+        throws(NFTablesError)
+    {
+        let expected = Netlink.nftablesSubsystem << 8 | UInt16(type.rawValue)
+        guard message.pointee.nlmsg_type == expected else {
+            throw .malformedReply("\(what) expected, got message type \(message.pointee.nlmsg_type)")
+        }
         guard Int(message.pointee.nlmsg_len) >= Netlink.headerSize + 4 else {
             throw .malformedReply("\(what) of \(message.pointee.nlmsg_len) bytes")
         }
@@ -41,7 +48,7 @@ extension NFTablesSocket {
 
     /// A listed chain of `table`; nil for a chain of another table.
     static func decodeChain(_ message: UnsafePointer<nlmsghdr>, table: Table) throws(NFTablesError) -> Chain? {
-        try checkFamilyHeader(message, "NEWCHAIN")
+        try checkReply(message, NFT_MSG_NEWCHAIN, "NEWCHAIN")
         let object = NftnlChain()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_chain_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWCHAIN") }
@@ -74,7 +81,7 @@ extension NFTablesSocket {
 
     /// A listed named set or map of `table`; nil for an anonymous set or one of another table.
     static func decodeSet(_ message: UnsafePointer<nlmsghdr>, table: Table) throws(NFTablesError) -> NamedSet? {
-        try checkFamilyHeader(message, "NEWSET")
+        try checkReply(message, NFT_MSG_NEWSET, "NEWSET")
         let object = NftnlSet()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_set_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSET") }
@@ -127,7 +134,7 @@ extension NFTablesSocket {
 
     /// The elements in one listed NEWSETELEM message.
     static func decodeElements(_ message: UnsafePointer<nlmsghdr>) throws(NFTablesError) -> [KernelElement] {
-        try checkFamilyHeader(message, "NEWSETELEM")
+        try checkReply(message, NFT_MSG_NEWSETELEM, "NEWSETELEM")
         let object = NftnlSet()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_set_elems_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSETELEM") }
@@ -156,7 +163,7 @@ extension NFTablesSocket {
     static func decodeRule(_ message: UnsafePointer<nlmsghdr>, table: Table, chain: String?) throws(NFTablesError)
         -> Rule?
     {
-        try checkFamilyHeader(message, "NEWRULE")
+        try checkReply(message, NFT_MSG_NEWRULE, "NEWRULE")
         let object = NftnlRule()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_rule_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWRULE") }
