@@ -3,7 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd socat prometheus
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release test e2e demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane clean
+.PHONY: all deps build release test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane clean
 
 all: build
 
@@ -28,8 +28,15 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory vm-test
+
+# libFuzzer over every parser of outside input (Fuzz/), built with ASan in .build-fuzz: each target runs for
+# FUZZ_SECONDS and the run fails on a crash; `make test` runs each for 30 s. See Docs/testing.md.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@SWIFT="$(SWIFT)" FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
 
 # Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces).
 e2e: build
@@ -75,4 +82,4 @@ bench-ipam: deps
 	$(SWIFT) run -c release ipam-bench
 
 clean:
-	rm -rf .build .build-vm
+	rm -rf .build .build-vm .build-fuzz

@@ -183,3 +183,31 @@ let package = Package(
             swiftSettings: strict),
     ]
 )
+
+// Fuzz targets (Fuzz/, one per parser of outside input), declared only for `make fuzz`, which builds them with
+// `TABBY_FUZZ=1 swift build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address`: an ordinary build
+// neither compiles nor plans them. Each main.swift runs libFuzzer's driver over its `LLVMFuzzerTestOneInput`;
+// they reach internal decoders through `@testable import` (debug builds allow it).
+if Context.environment["TABBY_FUZZ"] == "1" {
+    let targets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("selector", ["CalicoAPI"]),
+        ("manifest", ["CalicoAPI"]),
+        ("config", ["Agent"]),
+        ("netlink", ["Netlink"]),
+        ("nftables", ["NFTables", "CNftnl"]),
+        (
+            "status",
+            [
+                "Agent", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+    for target in targets {
+        package.targets.append(
+            .executableTarget(
+                name: "fuzz-\(target.name)", dependencies: target.dependencies + ["FuzzSupport"],
+                path: "Fuzz/\(target.name)", swiftSettings: strict))
+    }
+}

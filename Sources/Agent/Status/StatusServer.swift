@@ -51,12 +51,8 @@ public final class StatusServer: Sendable {
                             return
                         }
                         try pipeline.addHandler(IdleStateHandler(readTimeout: timeout))
-                        try pipeline.addHandler(LineEndNormalizer())
-                        let decoder = HTTPRequestDecoder(limitConfiguration: StatusRequestCheck.decoderLimits)
-                        try pipeline.addHandler(ByteToMessageHandler(decoder))
-                        try pipeline.addHandler(HTTPResponseEncoder())
-                        try pipeline.addHandler(
-                            StatusConnection(endpoints: endpoints, provider: provider, log: log, sendTimeout: timeout))
+                        try addRequestHandlers(
+                            to: pipeline, endpoints: endpoints, provider: provider, log: log, sendTimeout: timeout)
                     }
                 }
         }
@@ -85,6 +81,21 @@ public final class StatusServer: Sendable {
             log?.info("status server listening", ["address": listener.name])
         }
         return StatusServer(listeners: listeners, group: eventLoops, ownsGroup: group == nil, connections: connections)
+    }
+
+    /// The handlers that read one request from the connection's bytes and answer it: bare-LF repair, NIO's HTTP
+    /// parser with the header limit, the response encoder and ``StatusConnection`` (the fuzz target `fuzz-status`
+    /// runs bytes through exactly these).
+    static func addRequestHandlers(
+        to pipeline: ChannelPipeline.SynchronousOperations, endpoints: Set<StatusEndpoint>,
+        provider: any StatusProvider, log: AgentLog?, sendTimeout: TimeAmount
+    ) throws {
+        try pipeline.addHandler(LineEndNormalizer())
+        let decoder = HTTPRequestDecoder(limitConfiguration: StatusRequestCheck.decoderLimits)
+        try pipeline.addHandler(ByteToMessageHandler(decoder))
+        try pipeline.addHandler(HTTPResponseEncoder())
+        try pipeline.addHandler(
+            StatusConnection(endpoints: endpoints, provider: provider, log: log, sendTimeout: sendTimeout))
     }
 
     private init(

@@ -65,14 +65,18 @@ extension NFTablesSocket {
                     throw .listFailed(
                         "generation", acknowledgement.errno ?? Errno(EPROTO), message: acknowledgement.message)
                 }
-                let object = NftnlGeneration()
-                defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-                guard nftnl_gen_nlmsg_parse(reply, object.pointer) >= 0 else {
-                    throw .malformedReply("NFT_MSG_NEWGEN")
-                }
-                generation = nftnl_gen_get_u32(object.pointer, attribute(NFTNL_GEN_ID))
+                generation = try Self.decodeGeneration(reply)
             }
             if let generation { return generation }
         }
+    }
+
+    /// The generation in a NEWGEN reply.
+    static func decodeGeneration(_ message: UnsafePointer<nlmsghdr>) throws(NFTablesError) -> UInt32 {
+        try checkReply(message, NFT_MSG_NEWGEN, "NFT_MSG_NEWGEN")
+        let object = NftnlGeneration()
+        defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+        guard nftnl_gen_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NFT_MSG_NEWGEN") }
+        return nftnl_gen_get_u32(object.pointer, attribute(NFTNL_GEN_ID))
     }
 }

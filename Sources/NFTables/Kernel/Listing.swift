@@ -7,14 +7,33 @@ extension NFTablesSocket {
     public func tables(family: Family? = nil) throws(NFTablesError) -> [Table] {
         try dump(NFT_MSG_GETTABLE, family: family, what: "tables") { _ in
         } parse: { (message, tables: inout [Table]) throws(NFTablesError) in
-            let object = NftnlTable()
-            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            guard nftnl_table_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWTABLE") }
-            guard
-                let family = Family(rawValue: UInt8(nftnl_table_get_u32(object.pointer, attribute(NFTNL_TABLE_FAMILY))))
-            else { return }
-            tables.append(
-                Table(family: family, name: string(nftnl_table_get_str(object.pointer, attribute(NFTNL_TABLE_NAME)))))
+            if let table = try Self.decodeTable(message) { tables.append(table) }
+        }
+    }
+
+    /// A listed table; nil for a family this module does not model.
+    static func decodeTable(_ message: UnsafePointer<nlmsghdr>) throws(NFTablesError) -> Table? {
+        try checkReply(message, NFT_MSG_NEWTABLE, "NEWTABLE")
+        let object = NftnlTable()
+        defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+        guard nftnl_table_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWTABLE") }
+        guard let family = Family(rawValue: UInt8(nftnl_table_get_u32(object.pointer, attribute(NFTNL_TABLE_FAMILY))))
+        else { return nil }
+        return Table(family: family, name: string(nftnl_table_get_str(object.pointer, attribute(NFTNL_TABLE_NAME))))
+    }
+
+    /// Throws unless `message` is a `type` reply (`NFT_MSG_NEW*`) long enough for the `nfgenmsg` after its netlink
+    /// header. libnftnl reads the family from there without checking the length, and it ends the process (its
+    /// "ABI breakage" exit) when an attribute has the wrong size, as one of another message type's may have.
+    static func checkReply(_ message: UnsafePointer<nlmsghdr>, _ type: nf_tables_msg_types, _ what: String)
+        throws(NFTablesError)
+    {
+        let expected = Netlink.nftablesSubsystem << 8 | UInt16(type.rawValue)
+        guard message.pointee.nlmsg_type == expected else {
+            throw .malformedReply("\(what) expected, got message type \(message.pointee.nlmsg_type)")
+        }
+        guard Int(message.pointee.nlmsg_len) >= Netlink.headerSize + 4 else {
+            throw .malformedReply("\(what) of \(message.pointee.nlmsg_len) bytes")
         }
     }
 
@@ -23,22 +42,28 @@ extension NFTablesSocket {
     public func chains(in table: Table) throws(NFTablesError) -> [Chain] {
         try dump(NFT_MSG_GETCHAIN, family: table.family, what: "chains of table \(table)") { _ in
         } parse: { (message, chains: inout [Chain]) throws(NFTablesError) in
-            let object = NftnlChain()
-            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            guard nftnl_chain_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWCHAIN") }
-            let pointer = object.pointer
-            guard string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TABLE))) == table.name else { return }
-            var chain = Chain(table: table, name: string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_NAME))))
-            if nftnl_chain_is_set(pointer, attribute(NFTNL_CHAIN_HOOKNUM)), [.ip, .ip6, .inet].contains(table.family),
-                let hook = Hook(rawValue: nftnl_chain_get_u32(pointer, attribute(NFTNL_CHAIN_HOOKNUM))),
-                let type = ChainType(rawValue: string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TYPE)))),
-                let policy = ChainPolicy(rawValue: nftnl_chain_get_u32(pointer, attribute(NFTNL_CHAIN_POLICY)))
-            {
-                let priority = nftnl_chain_get_s32(pointer, attribute(NFTNL_CHAIN_PRIO))
-                chain.base = BaseChain(type: type, hook: hook, priority: priority, policy: policy)
-            }
-            chains.append(chain)
+            if let chain = try Self.decodeChain(message, table: table) { chains.append(chain) }
         }
+    }
+
+    /// A listed chain of `table`; nil for a chain of another table.
+    static func decodeChain(_ message: UnsafePointer<nlmsghdr>, table: Table) throws(NFTablesError) -> Chain? {
+        try checkReply(message, NFT_MSG_NEWCHAIN, "NEWCHAIN")
+        let object = NftnlChain()
+        defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+        guard nftnl_chain_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWCHAIN") }
+        let pointer = object.pointer
+        guard string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TABLE))) == table.name else { return nil }
+        var chain = Chain(table: table, name: string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_NAME))))
+        if nftnl_chain_is_set(pointer, attribute(NFTNL_CHAIN_HOOKNUM)), [.ip, .ip6, .inet].contains(table.family),
+            let hook = Hook(rawValue: nftnl_chain_get_u32(pointer, attribute(NFTNL_CHAIN_HOOKNUM))),
+            let type = ChainType(rawValue: string(nftnl_chain_get_str(pointer, attribute(NFTNL_CHAIN_TYPE)))),
+            let policy = ChainPolicy(rawValue: nftnl_chain_get_u32(pointer, attribute(NFTNL_CHAIN_POLICY)))
+        {
+            let priority = nftnl_chain_get_s32(pointer, attribute(NFTNL_CHAIN_PRIO))
+            chain.base = BaseChain(type: type, hook: hook, priority: priority, policy: policy)
+        }
+        return chain
     }
 
     /// The named sets and maps of a table (anonymous sets belong to their rules and are left out).
@@ -50,28 +75,33 @@ extension NFTablesSocket {
             nftnl_set_set_str(object.pointer, attribute(NFTNL_SET_TABLE), table.name)
             nftnl_set_nlmsg_build_payload(message, object.pointer)
         } parse: { (message, sets: inout [NamedSet]) throws(NFTablesError) in
-            let object = NftnlSet()
-            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            guard nftnl_set_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSET") }
-            let pointer = object.pointer
-            let flags = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_FLAGS))
-            guard flags & 0x1 == 0,  // NFT_SET_ANONYMOUS
-                string(nftnl_set_get_str(pointer, attribute(NFTNL_SET_TABLE))) == table.name
-            else { return }
-            let keyType = SetKeyType(
-                kernelType: nftnl_set_get_u32(pointer, attribute(NFTNL_SET_KEY_TYPE)),
-                length: Int(nftnl_set_get_u32(pointer, attribute(NFTNL_SET_KEY_LEN))))
-            var mapData: MapData?
-            if flags & SetFlags.map != 0 {
-                let dataType = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_DATA_TYPE))
-                let dataLength = Int(nftnl_set_get_u32(pointer, attribute(NFTNL_SET_DATA_LEN)))
-                mapData = dataType == MapData.verdictTypeID ? .verdict : .other(typeID: dataType, length: dataLength)
-            }
-            sets.append(
-                NamedSet(
-                    table: table, name: string(nftnl_set_get_str(pointer, attribute(NFTNL_SET_NAME))), keyType: keyType,
-                    flags: SetFlags(rawValue: flags & ~SetFlags.derived), mapData: mapData))
+            if let set = try Self.decodeSet(message, table: table) { sets.append(set) }
         }
+    }
+
+    /// A listed named set or map of `table`; nil for an anonymous set or one of another table.
+    static func decodeSet(_ message: UnsafePointer<nlmsghdr>, table: Table) throws(NFTablesError) -> NamedSet? {
+        try checkReply(message, NFT_MSG_NEWSET, "NEWSET")
+        let object = NftnlSet()
+        defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+        guard nftnl_set_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSET") }
+        let pointer = object.pointer
+        let flags = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_FLAGS))
+        guard flags & 0x1 == 0,  // NFT_SET_ANONYMOUS
+            string(nftnl_set_get_str(pointer, attribute(NFTNL_SET_TABLE))) == table.name
+        else { return nil }
+        let keyType = SetKeyType(
+            kernelType: nftnl_set_get_u32(pointer, attribute(NFTNL_SET_KEY_TYPE)),
+            length: Int(nftnl_set_get_u32(pointer, attribute(NFTNL_SET_KEY_LEN))))
+        var mapData: MapData?
+        if flags & SetFlags.map != 0 {
+            let dataType = nftnl_set_get_u32(pointer, attribute(NFTNL_SET_DATA_TYPE))
+            let dataLength = Int(nftnl_set_get_u32(pointer, attribute(NFTNL_SET_DATA_LEN)))
+            mapData = dataType == MapData.verdictTypeID ? .verdict : .other(typeID: dataType, length: dataLength)
+        }
+        return NamedSet(
+            table: table, name: string(nftnl_set_get_str(pointer, attribute(NFTNL_SET_NAME))), keyType: keyType,
+            flags: SetFlags(rawValue: flags & ~SetFlags.derived), mapData: mapData)
     }
 
     /// The elements of a set, as `SetElement`s equal to the ones that were added: intervals of a single-field
@@ -98,15 +128,23 @@ extension NFTablesSocket {
             let reference = try ObjectEncoding.set(set, definition: false)
             withExtendedLifetime(reference) { nftnl_set_elems_nlmsg_build_payload(message, reference.pointer) }
         } parse: { (message, elements: inout [KernelElement]) throws(NFTablesError) in
-            let object = NftnlSet()
-            defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
-            guard nftnl_set_elems_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSETELEM") }
-            guard let iterator = nftnl_set_elems_iter_create(object.pointer) else { return }
-            defer { nftnl_set_elems_iter_destroy(iterator) }
-            while let element = nftnl_set_elems_iter_next(iterator) {
-                elements.append(KernelElement(listed: element))
-            }
+            elements += try Self.decodeElements(message)
         }
+    }
+
+    /// The elements in one listed NEWSETELEM message.
+    static func decodeElements(_ message: UnsafePointer<nlmsghdr>) throws(NFTablesError) -> [KernelElement] {
+        try checkReply(message, NFT_MSG_NEWSETELEM, "NEWSETELEM")
+        let object = NftnlSet()
+        defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
+        guard nftnl_set_elems_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWSETELEM") }
+        guard let iterator = nftnl_set_elems_iter_create(object.pointer) else { return [] }
+        defer { nftnl_set_elems_iter_destroy(iterator) }
+        var elements: [KernelElement] = []
+        while let element = nftnl_set_elems_iter_next(iterator) {
+            elements.append(KernelElement(listed: element))
+        }
+        return elements
     }
 
     /// The rules of a table, or of one chain, in chain order, with handles, comments and decoded expressions.
@@ -125,6 +163,7 @@ extension NFTablesSocket {
     static func decodeRule(_ message: UnsafePointer<nlmsghdr>, table: Table, chain: String?) throws(NFTablesError)
         -> Rule?
     {
+        try checkReply(message, NFT_MSG_NEWRULE, "NEWRULE")
         let object = NftnlRule()
         defer { withExtendedLifetime(object) {} }  // the C calls below use its pointer
         guard nftnl_rule_nlmsg_parse(message, object.pointer) >= 0 else { throw .malformedReply("NEWRULE") }

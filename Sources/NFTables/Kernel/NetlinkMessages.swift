@@ -9,6 +9,7 @@ enum Netlink {
     static let flagDumpInterrupted: UInt16 = 0x10  // NLM_F_DUMP_INTR
     static let flagCapped: UInt16 = 0x100  // NLM_F_CAPPED
     static let flagAckTLVs: UInt16 = 0x200  // NLM_F_ACK_TLVS
+    static let nftablesSubsystem: UInt16 = 10  // NFNL_SUBSYS_NFTABLES, the high byte of the message type
 
     static func align(_ length: Int) -> Int { (length + 3) & ~3 }
 
@@ -58,7 +59,8 @@ struct NetlinkAcknowledgement {
         let code = raw.loadUnaligned(fromByteOffset: Netlink.headerSize, as: Int32.self)
         let request = Netlink.headerSize + 4
         sequence = raw.loadUnaligned(fromByteOffset: request + 8, as: UInt32.self)
-        errno = code == 0 ? nil : Errno(-code)
+        // A negative errno; wrapping keeps a malformed Int32.min from trapping (it prints as "errno -2147483648").
+        errno = code == 0 ? nil : Errno(0 &- code)
         var message: String?
         var offset: UInt32?
         let flags = header.pointee.nlmsg_flags

@@ -91,7 +91,7 @@ extension NFTablesSocket {
 }
 
 /// One NEWRULE message of a dump: its chain, a hash of what makes the rule what it is, and its bytes.
-private struct ListedRuleMessage {
+struct ListedRuleMessage {
     // NFTA_RULE_* and NFTA_LIST_ELEM / NFTA_EXPR_* attribute types.
     static let tableAttribute: UInt16 = 1
     static let chainAttribute: UInt16 = 2

@@ -91,7 +91,9 @@ struct KernelErrorReply {
         }
     }
 
+    /// The error the reply reports; wrapping keeps a malformed `Int32.min` from trapping (it prints as
+    /// "errno -2147483648").
     func error(operation: String) -> NetlinkError {
-        NetlinkError(Errno(-errorCode), message: message, offset: offset, operation: operation)
+        NetlinkError(Errno(0 &- errorCode), message: message, offset: offset, operation: operation)
     }
 }
