@@ -46,7 +46,7 @@ public struct Selector: Hashable, Sendable, CustomStringConvertible, Codable {
     public var description: String { compiled.canonical }
 
     /// Calico's ID for this selector, `"s:" + base64url(SHA-224("s:" + canonical))`, which names its IP sets.
-    public var uniqueID: String { "s:" + base64URLEncoded(SHA224.hash(Array(("s:" + canonical).utf8))) }
+    public var uniqueID: String { "s:" + base64URLEncoded(SHA256.sha224(("s:" + canonical).utf8)) }
 
     /// Evaluates the selector against a label map.
     public func matches(_ labels: Labels) -> Bool {

@@ -1,15 +1,25 @@
-/// SHA-256 (FIPS 180-4), for the file names of long resource names: stable everywhere and, unlike a short
-/// non-cryptographic hash, not open to names made to collide.
-enum SHA256 {
+/// SHA-256 and SHA-224 (FIPS 180-4; SHA-224 is SHA-256 with its own initial values, truncated to 28 bytes):
+/// SHA-224 for Calico's selector IDs, SHA-256 for the file datastore's names of long resource names. Short inputs
+/// only, so this favours clarity over speed.
+public enum SHA256 {
     /// The digest of `bytes` as 64 lowercase hex digits.
-    static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+    public static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
         digest(bytes).map { byte in
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text
         }.joined()
     }
 
-    static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+    public static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+        hash(bytes, from: initialState)
+    }
+
+    /// The SHA-224 digest of `bytes` (28 bytes).
+    public static func sha224<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+        Array(hash(bytes, from: sha224InitialState).prefix(28))
+    }
+
+    private static func hash<Bytes: Collection<UInt8>>(_ bytes: Bytes, from initial: [UInt32]) -> [UInt8] {
         var message = Array(bytes)
         let bitLength = UInt64(message.count) &* 8
         message.append(0x80)
@@ -18,7 +28,7 @@ enum SHA256 {
             message.append(UInt8(truncatingIfNeeded: bitLength >> shift))
         }
 
-        var state = initialState
+        var state = initial
         var schedule = [UInt32](repeating: 0, count: 64)
         for chunk in stride(from: 0, to: message.count, by: 64) {
             for index in 0..<16 {
@@ -58,6 +68,11 @@ enum SHA256 {
     /// The first 32 bits of the fractional parts of the square roots of the first 8 primes.
     private static let initialState: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+    ]
+
+    /// SHA-224's: the second 32 bits of the fractional parts of the square roots of the 9th to 16th primes.
+    private static let sha224InitialState: [UInt32] = [
+        0xc105_9ed8, 0x367c_d507, 0x3070_dd17, 0xf70e_5939, 0xffc0_0b31, 0x6858_1511, 0x64f9_8fa7, 0xbefa_4fa4,
     ]
 
     /// The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
