@@ -46,7 +46,7 @@ struct DatastoreFileProblemTests {
                 log: AgentLog(level: .error, format: .text, environment: [:]), wiring: wiring)
             self.agent = agent
             running = Task { try await agent.run() }
-            try await eventually("the first apply") { await agent.isReady }
+            try await waitFor("the first apply") { await agent.isReady }
         }
 
         func stop() async throws {
@@ -77,7 +77,7 @@ struct DatastoreFileProblemTests {
         #expect(harness.errors.isEmpty, "\(harness.errors)")
         let path = harness.datastore + "/globalnetworkpolicies/garbage.yaml"
         try harness.writeByHand("globalnetworkpolicies/garbage.yaml", "kind: GlobalNetworkPolicy\nspec: {order: [\n")
-        try await eventually("the garbage file in the errors") {
+        try await waitFor("the garbage file in the errors") {
             harness.errors.contains { $0.resource == "file " + path }
         }
         let problem = try #require(harness.errors.first { $0.resource == "file " + path })
@@ -85,7 +85,7 @@ struct DatastoreFileProblemTests {
         #expect(MetricsSamples(harness.agent.board.metricsText())["tabby_status_errors"] == 1)
 
         try FileManager.default.removeItem(atPath: path)
-        try await eventually("the error to go with the file") { harness.errors.isEmpty }
+        try await waitFor("the error to go with the file") { harness.errors.isEmpty }
         try await harness.stop()
     }
 
@@ -101,7 +101,7 @@ struct DatastoreFileProblemTests {
             relative,
             AgentCluster.endpoint("weba", node: "node-a", ip: "198.51.100.2", labels: "app: web")
                 .replacingOccurrences(of: "interfaceName: caliweba", with: "interfaceName: 'bad name&'"))
-        try await eventually("the corrupted endpoint in the errors") {
+        try await waitFor("the corrupted endpoint in the errors") {
             harness.errors.contains { $0.resource == "file " + path }
         }
         let problem = try #require(harness.errors.first { $0.resource == "file " + path })
@@ -110,12 +110,12 @@ struct DatastoreFileProblemTests {
         // The last good content stays in effect: its route is still programmed.
         let applies = await harness.agent.workDone.applies
         await harness.agent.requestResync()
-        try await eventually("the resync's apply") { await harness.agent.workDone.applies > applies }
+        try await waitFor("the resync's apply") { await harness.agent.workDone.applies > applies }
         #expect(await harness.routes().contains { $0.hasPrefix("198.51.100.2/32 ") })
 
         // Fixed back to exactly its last good content: no resource changes, the error still goes.
         try harness.writeByHand(relative, good)
-        try await eventually("the error to go once the file is fixed") { harness.errors.isEmpty }
+        try await waitFor("the error to go once the file is fixed") { harness.errors.isEmpty }
         #expect(await harness.routes().contains { $0.hasPrefix("198.51.100.2/32 ") })
         try await harness.stop()
     }
@@ -129,14 +129,14 @@ struct DatastoreFileProblemTests {
         try harness.writeByHand(
             "ippools/broken.yaml",
             "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: broken}\nspec: {cidr: 7}\n")
-        try await eventually("the broken pool in the errors") { !harness.errors.isEmpty }
+        try await waitFor("the broken pool in the errors") { !harness.errors.isEmpty }
         let output = try nodeStatus(tabbyctl, socket: harness.socket)
         #expect(!output.contains("Errors: none"), "\(output)")
         let row = try #require(output.split(separator: "\n").first { $0.contains("file " + path) }, "\(output)")
         #expect(row.contains("line 4"), "\(row)")
 
         try FileManager.default.removeItem(atPath: path)
-        try await eventually("the error to go") { harness.errors.isEmpty }
+        try await waitFor("the error to go") { harness.errors.isEmpty }
         #expect(try nodeStatus(tabbyctl, socket: harness.socket).contains("Errors: none"))
         try await harness.stop()
     }
@@ -183,14 +183,4 @@ private func nodeStatus(_ tabbyctl: String, socket: String) throws -> String {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
-}
-
-private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    Issue.record("timed out waiting for \(what)")
-    throw CancellationError()
 }
