@@ -106,6 +106,19 @@ private func verdict(_ checks: [SystemRequirements.Check], _ name: String) -> Sy
         #expect(check.detail.contains("the module is not installed"))
     }
 
+    @Test func aGivenKernelConfigurationIsReadInstead() throws {
+        let kernel = try FakeKernel(config: FakeKernel.everything)
+        defer { kernel.remove() }
+        var config = FakeKernel.everything
+        config["CONFIG_VETH"] = nil
+        try kernel.write("/other-config", config.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n")
+        let checks = SystemRequirements.run(
+            probe: KernelProbe(root: kernel.root), kernelConfig: kernel.root + "/other-config", isRoot: true,
+            queryNFTables: false)
+        #expect(verdict(checks, "veth") == .missing)
+        #expect(verdict(checks, "vxlan") == .ok)
+    }
+
     @Test func sysctlsTabbydNeeds() throws {
         let kernel = try FakeKernel(config: FakeKernel.everything, sysctls: ["net/ipv4/ip_forward"])
         defer { kernel.remove() }

@@ -46,6 +46,8 @@ struct DiagsCommandTests {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// Also the regression test for a hang: the namespace's `lo` is down, where Foundation's Process never saw
+    /// its child exit.
     @Test func oneArchiveWithTheNamespacesStateAndTheDatastore() throws {
         let (result, folder, cleanup) = try collect(socket: "/tmp/tabbyctl-diags-\(getpid())-absent.sock")
         defer { cleanup() }
@@ -89,6 +91,20 @@ struct DiagsCommandTests {
         #expect(result.status == 0, "\(result.err)")
         #expect(read(unpacked + "/agent/status.json")?.contains("\"node\" : \"diag-node\"") == true)
         #expect(read(unpacked + "/logs/tabbyd.log")?.contains("info    started") == true)
+    }
+
+    @Test func aMissingDatastoreIsRecordedNotCreated() throws {
+        let namespace = try TestNamespace()
+        defer { namespace.delete() }
+        let base = "/tmp/tabbyctl-diags-nods-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let result = try namespace.tabbyctl(
+            ["--datastore", base + "/absent", "node", "diags", "--output", base + "/d.tar.gz", "--status-socket", "/x"])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(!FileManager.default.fileExists(atPath: base + "/absent"))
+        let listing = try TestNamespace.execute("/usr/bin/tar", ["-tzf", base + "/d.tar.gz"])
+        #expect(listing.out.contains("datastore/open.failed"))
     }
 
     @Test func anArchiveThatCannotBeWrittenIsAFailure() throws {
