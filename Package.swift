@@ -3,6 +3,7 @@
 // datastore -> ResourceCache -> Calculation/Policy -> Dataplane -> kernel, see Docs/architecture.md):
 //   CMnl, CNftnl, CLinuxSupport   C at the edge
 //   NetworkAddress, SystemError   IPv4/IPv6/CIDR/MAC values and the errno type, shared by everything above
+//   TabbyRelease                  the release number tabbyd and tabbyctl report
 //   CalicoAPI                     resources, YAML/JSON coding, defaults, validation, selectors (pure)
 //   Datastore                     the Datastore protocol, the file datastore, an in-memory one
 //   IPAM                          block affinities, address assignment and release over the Datastore
@@ -47,6 +48,8 @@ let package = Package(
         // Below everything else.
         .target(name: "NetworkAddress", swiftSettings: strict),
         .target(name: "SystemError", dependencies: ["CLinuxSupport"], swiftSettings: strict),
+        // The release number tabbyd and tabbyctl both report.
+        .target(name: "TabbyRelease", swiftSettings: strict),
 
         // The pure core.
         .target(
@@ -73,7 +76,7 @@ let package = Package(
             name: "Agent",
             dependencies: [
                 "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "NetworkAddress", "ResourceCache",
-                "Policy", "PolicyRendering", "SystemError",
+                "Policy", "PolicyRendering", "SystemError", "TabbyRelease",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -93,7 +96,7 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress", "SystemError",
+                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress", "SystemError", "TabbyRelease",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -10,7 +10,8 @@ import SystemError
 /// `tabbyctl node ...`: this node's agent.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "The tabbyd agent on this node.", subcommands: [NodeStatusCommand.self])
+        commandName: "node", abstract: "The tabbyd agent on this node.",
+        subcommands: [NodeStatusCommand.self, NodeCheckSystemCommand.self, NodeDiagsCommand.self])
 }
 
 /// `tabbyctl node status`: what tabbyd reports on its status socket (`GET /status`).

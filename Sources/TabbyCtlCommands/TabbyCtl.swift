@@ -19,6 +19,7 @@ public struct TabbyCtl: AsyncParsableCommand {
         subcommands: [
             ApplyCommand.self, CreateCommand.self, ReplaceCommand.self, DeleteCommand.self, GetCommand.self,
             ValidateCommand.self, SelectorCommand.self, IPAMCommand.self, NodeCommand.self, PolicyCommand.self,
+            PatchCommand.self, LabelCommand.self, ConvertCommand.self, VersionCommand.self,
         ])
 
     @OptionGroup var options: DatastoreOptions

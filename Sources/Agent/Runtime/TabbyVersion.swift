@@ -1,4 +1,6 @@
-/// The version tabbyd and tabbyctl report.
+import TabbyRelease
+
+/// The version tabbyd and tabbyctl report (the number is kept in the TabbyRelease module, which tabbyctl shares).
 public enum TabbyVersion {
-    public static let current = "0.1.0"
+    public static let current = Release.version
 }
