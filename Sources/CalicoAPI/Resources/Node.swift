@@ -17,6 +17,34 @@ public struct NodeSpec: ResourceSpec {
         public var routeReflectorClusterID: String?
 
         public init(ipv4Address: CIDR? = nil) { self.ipv4Address = ipv4Address }
+
+        /// Whether no field is set (Calico rejects `bgp: {}`).
+        var isEmpty: Bool {
+            ipv4Address == nil && ipv6Address == nil && asNumber == nil && ipv4IPIPTunnelAddr == nil
+                && routeReflectorClusterID == nil
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case ipv4Address, ipv6Address, asNumber, ipv4IPIPTunnelAddr, routeReflectorClusterID
+        }
+
+        /// Decodes the spec; an address without a prefix length stands for its /32 or /128, as Calico takes it.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func address(_ key: CodingKeys) throws -> CIDR? {
+                guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+                guard let network = IPNetwork(text) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: key, in: container, debugDescription: CIDRText.invalid(text))
+                }
+                return network.cidr
+            }
+            ipv4Address = try address(.ipv4Address)
+            ipv6Address = try address(.ipv6Address)
+            asNumber = try container.decodeIfPresent(UInt32.self, forKey: .asNumber)
+            ipv4IPIPTunnelAddr = try container.decodeIfPresent(IPAddress.self, forKey: .ipv4IPIPTunnelAddr)
+            routeReflectorClusterID = try container.decodeIfPresent(String.self, forKey: .routeReflectorClusterID)
+        }
     }
 
     public struct Wireguard: Codable, Sendable, Equatable {
@@ -63,6 +91,7 @@ public struct NodeSpec: ResourceSpec {
 
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         if let bgp {
+            if bgp.isEmpty { validator.error("bgp", "must not be empty; leave bgp out instead") }
             validator.within("bgp") {
                 if let cidr = bgp.ipv4Address, cidr.family != .v4 {
                     validator.error("ipv4Address", "\(cidr) is not an IPv4 address")
