@@ -18,12 +18,6 @@ public struct NodeSpec: ResourceSpec {
 
         public init(ipv4Address: CIDR? = nil) { self.ipv4Address = ipv4Address }
 
-        /// Whether no field is set (Calico rejects `bgp: {}`).
-        var isEmpty: Bool {
-            ipv4Address == nil && ipv6Address == nil && asNumber == nil && ipv4IPIPTunnelAddr == nil
-                && routeReflectorClusterID == nil
-        }
-
         private enum CodingKeys: String, CodingKey {
             case ipv4Address, ipv6Address, asNumber, ipv4IPIPTunnelAddr, routeReflectorClusterID
         }
@@ -91,7 +85,6 @@ public struct NodeSpec: ResourceSpec {
 
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         if let bgp {
-            if bgp.isEmpty { validator.error("bgp", "must not be empty; leave bgp out instead") }
             validator.within("bgp") {
                 if let cidr = bgp.ipv4Address, cidr.family != .v4 {
                     validator.error("ipv4Address", "\(cidr) is not an IPv4 address")
