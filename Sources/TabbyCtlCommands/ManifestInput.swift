@@ -9,19 +9,22 @@ enum ManifestInput {
     }
 
     /// All resources of `path`, or a bad-input failure listing every problem (nothing is returned when any
-    /// document is bad, so nothing is written).
-    static func read(_ path: String) throws(CtlFailure) -> [AnyResource] {
+    /// document is bad, so nothing is written). Warnings are printed on standard error, one a line, unless
+    /// `warnings` is false; they never fail the command.
+    static func read(_ path: String, warnings: Bool = true) throws(CtlFailure) -> [AnyResource] {
         var resources: [AnyResource] = []
         var errors: [ResourceError] = []
         for (source, text) in try texts(path) {
             let decoded = ResourceCodec.decode(text, source: source)
             resources += decoded.resources
             errors += decoded.errors
+            if warnings { ValidationWarnings.print(decoded.warnings) }
         }
         if !errors.isEmpty {
             let plural = errors.count == 1 ? "problem" : "problems"
             throw CtlFailure.badInput(
-                errors.map(\.description).joined(separator: "\n") + "\n\(errors.count) \(plural) found; nothing was written")
+                errors.map(\.description).joined(separator: "\n")
+                    + "\n\(errors.count) \(plural) found; nothing was written")
         }
         if resources.isEmpty { throw CtlFailure.badInput("\(path): no resources found") }
         return resources

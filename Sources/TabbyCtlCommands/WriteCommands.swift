@@ -124,7 +124,7 @@ struct DeleteCommand: AsyncParsableCommand {
     func run() async throws {
         var keys: [(ResourceKey, String?)] = []
         if let filename {
-            keys = try ManifestInput.read(filename).map { ($0.key, $0.metadata.resourceVersion) }
+            keys = try ManifestInput.read(filename, warnings: false).map { ($0.key, $0.metadata.resourceVersion) }
         } else {
             guard let kind = ResourceKind(named: target[0]) else { throw KindArgument.unknown(target[0]) }
             keys = [(ResourceKey(kind: kind, namespace: namespace ?? "default", name: target[1]), nil)]

@@ -73,7 +73,8 @@ struct TypedAddressTests {
 
     @Test func ruleAndNetworkSetNetsRememberHowTheyWereWritten() throws {
         let policy = try ResourceCodec.decodeOne(
-            manifest("GlobalNetworkPolicy", spec: "ingress: [{action: Deny, source: {nets: [198.51.100.7, 10.0.0.0/8]}}]"))
+            manifest(
+                "GlobalNetworkPolicy", spec: "ingress: [{action: Deny, source: {nets: [198.51.100.7, 10.0.0.0/8]}}]"))
         let nets = try #require(policy.as(GlobalNetworkPolicy.self)?.spec.ingress?.first?.source?.nets)
         #expect(nets.map(\.cidr) == [CIDR("198.51.100.7/32")!, CIDR("10.0.0.0/8")!])
         #expect(nets.map(\.description) == ["198.51.100.7", "10.0.0.0/8"])
@@ -135,7 +136,8 @@ struct TypedAddressTests {
             "WorkloadEndpoint", "node: n1\ninterfaceName: cali0\nipNATs: [{internalIP: x, externalIP: 192.0.2.1}]",
             namespace: "prod", field: "spec.ipNATs[0].internalIP", line: 9, #"invalid IP address "x""#),
         BadAddress(
-            "Node", "bgp: {ipv4IPIPTunnelAddr: nope}", field: "spec.bgp.ipv4IPIPTunnelAddr", #"invalid IP address "nope""#
+            "Node", "bgp: {ipv4IPIPTunnelAddr: nope}", field: "spec.bgp.ipv4IPIPTunnelAddr",
+            #"invalid IP address "nope""#
         ),
         BadAddress(
             "Node", "addresses: [{address: 192.0.2.1/99}]", field: "spec.addresses[0].address",
@@ -150,8 +152,8 @@ struct TypedAddressTests {
             "GlobalNetworkSet", "nets: [192.0.2.0/24, example.com]", field: "spec.nets[1]",
             #"invalid network "example.com" (expected a CIDR or an IP address)"#),
         BadAddress(
-            "FelixConfiguration", "externalNodesCIDRList: [10.0.0.0/8, 10.0.0.0/40]",
-            field: "spec.externalNodesCIDRList[1]", #"invalid CIDR "10.0.0.0/40""#),
+            "FelixConfiguration", "externalNodesList: [10.0.0.0/8, 10.0.0.0/40]",
+            field: "spec.externalNodesList[1]", #"invalid CIDR "10.0.0.0/40""#),
     ]
 
     @Test("a bad address is reported as validation reported it", arguments: badAddresses)

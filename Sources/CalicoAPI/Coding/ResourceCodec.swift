@@ -16,6 +16,8 @@ public enum ResourceCodec {
     public struct Decoded: Sendable {
         public var resources: [AnyResource] = []
         public var errors: [ResourceError] = []
+        /// What the valid resources carry that is accepted but worth saying (a Calico setting Tabby ignores).
+        public var warnings: [ResourceError] = []
     }
 
     /// Decodes every document of `text` (YAML or JSON; multi-document streams and `kind: List`), applies
@@ -76,12 +78,14 @@ public enum ResourceCodec {
                 return
             }
             for (index, item) in items.enumerated() {
-                let before = result.errors.count
+                let errorsBefore = result.errors.count
+                let warningsBefore = result.warnings.count
                 decodeDocument(item, source: source, document: document, into: &result)
-                for position in before..<result.errors.count {
-                    let error = result.errors[position]
-                    result.errors[position].field = "items[\(index)]" + (error.field.map { ".\($0)" } ?? "")
+                func prefix(_ problem: inout ResourceError) {
+                    problem.field = "items[\(index)]" + (problem.field.map { ".\($0)" } ?? "")
                 }
+                for position in errorsBefore..<result.errors.count { prefix(&result.errors[position]) }
+                for position in warningsBefore..<result.warnings.count { prefix(&result.warnings[position]) }
             }
             return
         }
@@ -93,17 +97,18 @@ public enum ResourceCodec {
         do {
             var resource = try decodeResource(kind: kind, root: root)
             resource.applyDefaults()
-            let problems = resource.validate()
-            if problems.isEmpty {
+            let report = resource.validationReport()
+            func placed(_ problem: FieldError) -> ResourceError {
+                ResourceError(
+                    source: source, document: document, location: root.location(at: problem.path),
+                    kind: kind.rawValue, namespace: resource.metadata.namespace, name: resource.metadata.name,
+                    field: problem.path, reason: problem.reason)
+            }
+            if report.errors.isEmpty {
                 result.resources.append(resource)
+                result.warnings += report.warnings.map(placed)
             } else {
-                for problem in problems {
-                    result.errors.append(
-                        ResourceError(
-                            source: source, document: document, location: root.location(at: problem.path),
-                            kind: kind.rawValue, namespace: resource.metadata.namespace, name: resource.metadata.name,
-                            field: problem.path, reason: problem.reason))
-                }
+                result.errors += report.errors.map(placed)
             }
         } catch {
             var error = error
@@ -127,7 +132,8 @@ public enum ResourceCodec {
                 location: root["apiVersion"]?.location ?? root.location, field: "apiVersion",
                 reason: apiVersion == nil
                     ? "apiVersion is required (\(accepted.joined(separator: " or ")))"
-                    : "unsupported apiVersion \"\(apiVersion!)\" for \(kind) (use \(accepted.joined(separator: " or ")))")
+                    : "unsupported apiVersion \"\(apiVersion!)\" for \(kind) (use \(accepted.joined(separator: " or ")))"
+            )
         }
         if case .mapping(let entries) = root.value {
             let allowed: Set<String> = ["apiVersion", "kind", "metadata", "spec", "status"]
@@ -256,7 +262,8 @@ extension ManifestNode {
         var rest = Substring(path)
         while !rest.isEmpty {
             if rest.hasPrefix("[") {
-                guard let close = rest.firstIndex(of: "]"), let index = Int(rest[rest.index(after: rest.startIndex)..<close]),
+                guard let close = rest.firstIndex(of: "]"),
+                    let index = Int(rest[rest.index(after: rest.startIndex)..<close]),
                     case .sequence(let items) = node.value, items.indices.contains(index)
                 else { break }
                 node = items[index]
@@ -267,7 +274,8 @@ extension ManifestNode {
                 // Keys may contain dots (label keys): take the longest key that prefixes the rest.
                 let match = entries.filter { entry in
                     rest.hasPrefix(entry.key)
-                        && (rest.count == entry.key.count || [".", "["].contains(rest[rest.index(rest.startIndex, offsetBy: entry.key.count)]))
+                        && (rest.count == entry.key.count
+                            || [".", "["].contains(rest[rest.index(rest.startIndex, offsetBy: entry.key.count)]))
                 }.max { $0.key.count < $1.key.count }
                 guard let match else { break }
                 node = match.value

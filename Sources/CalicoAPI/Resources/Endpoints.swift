@@ -1,7 +1,9 @@
 import NetworkAddress
 
-/// A named port of an endpoint, which policy rules can refer to by name.
+/// A port of an endpoint, which policy rules can refer to by name; a WorkloadEndpoint's port may instead have
+/// no name and a `hostPort` (a port the host forwards to the workload).
 public struct EndpointPort: Codable, Sendable, Equatable {
+    /// The name rules use; empty for a WorkloadEndpoint port that only maps a `hostPort`.
     public var name: String
     public var `protocol`: ProtocolValue
     public var port: UInt16
@@ -14,12 +16,64 @@ public struct EndpointPort: Codable, Sendable, Equatable {
         self.port = port
     }
 
-    func validate(into validator: Validator) {
-        if let reason = NameSyntax.labelProblem(name, maxLength: 63) { validator.error("name", reason) }
+    private enum CodingKeys: String, CodingKey { case name, `protocol`, port, hostPort, hostIP }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? ""
+        `protocol` = try container.decode(ProtocolValue.self, forKey: .protocol)
+        port = try container.decode(UInt16.self, forKey: .port)
+        hostPort = try container.decodeIfPresent(UInt16.self, forKey: .hostPort)
+        hostIP = try container.decodeIfPresent(IPAddress.self, forKey: .hostIP)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if !name.isEmpty { try container.encode(name, forKey: .name) }
+        try container.encode(`protocol`, forKey: .protocol)
+        try container.encode(port, forKey: .port)
+        try container.encodeIfPresent(hostPort, forKey: .hostPort)
+        try container.encodeIfPresent(hostIP, forKey: .hostIP)
+    }
+
+    /// Checks the port; `nameOptionalWithHostPort` is a WorkloadEndpoint's rule (a HostEndpoint's ports are
+    /// always named).
+    func validate(nameOptionalWithHostPort: Bool, into validator: Validator) {
+        if name.isEmpty {
+            if !nameOptionalWithHostPort {
+                validator.error("name", "a port needs a name")
+            } else if (hostPort ?? 0) == 0 {
+                validator.error("name", "a port needs a name unless it sets a hostPort")
+            }
+        } else if let reason = EndpointPortNameSyntax.problem(name) {
+            validator.error("name", reason)
+        }
         if !`protocol`.allowsPorts {
-            validator.error("protocol", "a named port needs protocol TCP, UDP or SCTP (got \(`protocol`))")
+            validator.error("protocol", "a port needs protocol TCP, UDP or SCTP (got \(`protocol`))")
         }
         if port == 0 { validator.error("port", "must be between 1 and 65535") }
+    }
+}
+
+/// Kubernetes' port name syntax (IANA service names), which Calico uses for endpoint ports.
+enum EndpointPortNameSyntax {
+    static let maxLength = 15
+
+    /// nil when `name` is a valid port name: at most 15 lowercase letters, digits and `-`, at least one
+    /// letter, no `-` at either end and no `--`.
+    static func problem(_ name: String) -> String? {
+        let bytes = Array(name.utf8)
+        if bytes.count > maxLength { return "\"\(name)\" is longer than \(maxLength) characters" }
+        let isLetter = { (byte: UInt8) in byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let dash = UInt8(ascii: "-")
+        if !bytes.allSatisfy({ isLetter($0) || isDigit($0) || $0 == dash }) {
+            return "\"\(name)\" may only hold lowercase letters, digits and '-'"
+        }
+        if !bytes.contains(where: isLetter) { return "\"\(name)\" needs at least one letter" }
+        if bytes.first == dash || bytes.last == dash { return "\"\(name)\" must not start or end with '-'" }
+        if name.contains("--") { return "\"\(name)\" must not contain \"--\"" }
+        return nil
     }
 }
 
@@ -77,23 +131,28 @@ public struct WorkloadEndpointSpec: ResourceSpec {
 
     public init() {}
 
-    public func validate(metadata: ObjectMeta, into validator: Validator) {
-        if node.isEmpty { validator.error("node", "the node the workload runs on is required") }
-        InterfaceNameRules.check("interfaceName", interfaceName, required: true, into: validator)
-        validator.within("ipNetworks") {
-            for (index, cidr) in (ipNetworks ?? []).enumerated() where cidr.prefixLength != cidr.address.bitWidth {
-                validator.error("[\(index)]", "workload addresses must be /32 (IPv4) or /128 (IPv6), got \(cidr)")
-            }
-        }
-        validator.family("ipv4Gateway", ipv4Gateway, .v4)
-        validator.family("ipv6Gateway", ipv6Gateway, .v6)
-        validator.each("ports", ports) { $0.validate(into: validator) }
-        PortNameRules.unique(ports, into: validator)
-        validator.within("profiles") {
-            for (index, name) in (profiles ?? []).enumerated() where name.isEmpty {
-                validator.error("[\(index)]", "a profile name must not be empty")
-            }
-        }
+    /// Decodes a spec; `ipNetworks` and `allowSpoofedSourcePrefixes` take a bare address as its /32 or /128, as
+    /// Calico does.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        orchestrator = try container.decodeIfPresent(String.self, forKey: .orchestrator)
+        workload = try container.decodeIfPresent(String.self, forKey: .workload)
+        node = try container.decodeIfPresent(String.self, forKey: .node) ?? ""
+        containerID = try container.decodeIfPresent(String.self, forKey: .containerID)
+        pod = try container.decodeIfPresent(String.self, forKey: .pod)
+        endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
+        serviceAccountName = try container.decodeIfPresent(String.self, forKey: .serviceAccountName)
+        ipNetworks = try container.decodeNetworks(forKey: .ipNetworks, invalid: CIDRText.invalid)?.map(\.cidr)
+        ipNATs = try container.decodeIfPresent([IPNAT].self, forKey: .ipNATs)
+        ipv4Gateway = try container.decodeIfPresent(IPAddress.self, forKey: .ipv4Gateway)
+        ipv6Gateway = try container.decodeIfPresent(IPAddress.self, forKey: .ipv6Gateway)
+        profiles = try container.decodeIfPresent([String].self, forKey: .profiles)
+        interfaceName = try container.decodeIfPresent(String.self, forKey: .interfaceName) ?? ""
+        mac = try container.decodeIfPresent(MACAddress.self, forKey: .mac)
+        ports = try container.decodeIfPresent([EndpointPort].self, forKey: .ports)
+        allowSpoofedSourcePrefixes = try container.decodeNetworks(
+            forKey: .allowSpoofedSourcePrefixes, invalid: CIDRText.invalid)?.map(\.cidr)
+        qosControls = try container.decodeIfPresent(QoSControls.self, forKey: .qosControls)
     }
 }
 
@@ -111,42 +170,4 @@ public struct HostEndpointSpec: ResourceSpec {
     public var ports: [EndpointPort]?
 
     public init() {}
-
-    public func validate(metadata: ObjectMeta, into validator: Validator) {
-        if node.isEmpty { validator.error("node", "the node the endpoint belongs to is required") }
-        let name = interfaceName ?? ""
-        if name.isEmpty && (expectedIPs ?? []).isEmpty {
-            validator.error("interfaceName", "either interfaceName or expectedIPs is required")
-        }
-        if !name.isEmpty && name != "*" {
-            InterfaceNameRules.check("interfaceName", name, required: true, into: validator)
-        }
-        validator.each("ports", ports) { $0.validate(into: validator) }
-        PortNameRules.unique(ports, into: validator)
-    }
-}
-
-enum InterfaceNameRules {
-    static func check(_ field: String, _ name: String, required: Bool, into validator: Validator) {
-        if name.isEmpty {
-            if required { validator.error(field, "an interface name is required") }
-            return
-        }
-        if name.utf8.count > 15 {
-            validator.error(field, "\"\(name)\" is longer than the kernel's 15-character limit for interface names")
-        }
-        if name.contains("/") || name.contains(" ") || name == "." || name == ".." {
-            validator.error(field, "\"\(name)\" is not a valid interface name")
-        }
-    }
-}
-
-enum PortNameRules {
-    static func unique(_ ports: [EndpointPort]?, into validator: Validator) {
-        guard let ports else { return }
-        var seen: Set<String> = []
-        for port in ports where !seen.insert("\(port.name)/\(port.protocol)").inserted {
-            validator.error("ports", "port \(port.name) (\(port.protocol)) is listed twice")
-        }
-    }
 }

@@ -2,8 +2,10 @@ import NetworkAddress
 
 /// FelixConfiguration: the agent's settings, `default` for all nodes and `node.<name>` for one.
 ///
-/// Tabby reads the Felix parameters below. A parameter that is not listed is rejected as an unknown field
-/// rather than silently ignored, so nobody believes a setting took effect when it did not.
+/// Every field of Calico's FelixConfigurationSpec is here, so that a real cluster's FelixConfiguration
+/// applies; a field Calico does not have is rejected as an unknown field (a typo, not a setting). The fields
+/// Tabby acts on are listed in ``tabbyReads``; setting any other is accepted with a warning naming it, so
+/// nobody believes a setting took effect when it did not (the rules are in FelixConfigurationRules.swift).
 public typealias FelixConfiguration = Resource<FelixConfigurationSpec>
 
 public struct FelixConfigurationSpec: ResourceSpec {
@@ -65,7 +67,8 @@ public struct FelixConfigurationSpec: ResourceSpec {
     public var mtuIfacePattern: String?
     public var allowVXLANPacketsFromWorkloads: Bool?
     public var allowIPIPPacketsFromWorkloads: Bool?
-    public var externalNodesCIDRList: [IPNetwork]?
+    /// Calico's `externalNodesList` (its Go field is `ExternalNodesCIDRList`).
+    public var externalNodesList: [IPNetwork]?
 
     // Routes and interfaces.
     public var interfacePrefix: String?
@@ -124,99 +127,122 @@ public struct FelixConfigurationSpec: ResourceSpec {
     public var endpointStatusPathPrefix: String?
     public var usageReportingEnabled: Bool?
 
+    // Calico's fields Tabby does not act on (accepted with a warning): iptables, XDP, eBPF, WireGuard,
+    // OpenStack, flow logs, debugging and the Go runtime.
+    public var iptablesPostWriteCheckInterval: String?
+    public var iptablesLockFilePath: String?
+    public var iptablesLockTimeout: String?
+    public var iptablesLockProbeInterval: String?
+    public var iptablesNATOutgoingInterfaceFilter: String?
+    public var xdpRefreshInterval: String?
+    public var disableConntrackInvalidCheck: Bool?
+    public var sidecarAccelerationEnabled: Bool?
+    public var nftablesFilterAllowAction: String?
+    public var nftablesMangleAllowAction: String?
+    public var nftablesFilterDenyAction: String?
+    public var metadataAddr: String?
+    public var metadataPort: Int?
+    public var openstackRegion: String?
+    public var policySyncPathPrefix: String?
+    public var logDebugFilenameRegex: String?
+    public var usageReportingInitialDelay: String?
+    public var usageReportingInterval: String?
+    public var prometheusWireGuardMetricsEnabled: Bool?
+    public var liveMigrationRouteConvergenceTime: String?
+    public var requireMTUFile: Bool?
+    public var awsSrcDstCheck: String?
+    public var windowsManageFirewallRules: String?
+    public var debugMemoryProfilePath: String?
+    public var debugDisableLogDropping: Bool?
+    public var debugSimulateCalcGraphHangAfter: String?
+    public var debugSimulateDataplaneHangAfter: String?
+    public var debugSimulateDataplaneApplyDelay: String?
+    public var debugHost: String?
+    public var debugPort: Int?
+    public var goGCThreshold: Int?
+    public var goMemoryLimitMB: Int?
+    public var goMaxProcs: Int?
+    public var flowLogsFlushInterval: String?
+    public var flowLogsCollectorDebugTrace: Bool?
+    public var flowLogsGoldmaneServer: String?
+    public var flowLogsLocalReporter: String?
+    public var flowLogsPolicyEvaluationMode: String?
+    public var bpfDisableUnprivileged: Bool?
+    public var bpfLogLevel: String?
+    public var bpfConntrackLogLevel: String?
+    public var bpfConntrackMode: String?
+    public var bpfConntrackTimeouts: [String: String]?
+    public var bpfLogFilters: [String: String]?
+    public var bpfCTLBLogFilter: String?
+    public var bpfDataIfacePattern: String?
+    public var bpfL3IfacePattern: String?
+    public var bpfConnectTimeLoadBalancingEnabled: Bool?
+    public var bpfConnectTimeLoadBalancing: String?
+    public var bpfHostNetworkedNATWithoutCTLB: String?
+    public var bpfExternalServiceMode: String?
+    public var bpfDSROptoutCIDRs: [IPNetwork]?
+    public var bpfExtToServiceConnmark: Int?
+    public var bpfKubeProxyIptablesCleanupEnabled: Bool?
+    public var bpfKubeProxyMinSyncPeriod: String?
+    public var bpfKubeProxyEndpointSlicesEnabled: Bool?
+    public var bpfKubeProxyHealthzPort: Int?
+    public var bpfPSNATPorts: String?
+    public var bpfMapSizeNATFrontend: Int?
+    public var bpfMapSizeNATBackend: Int?
+    public var bpfMapSizeNATAffinity: Int?
+    public var bpfMapSizeRoute: Int?
+    public var bpfMapSizeConntrack: Int?
+    public var bpfMapSizePerCpuConntrack: Int?
+    public var bpfMapSizeConntrackScaling: String?
+    public var bpfMapSizeConntrackCleanupQueue: Int?
+    public var bpfMapSizeIPSets: Int?
+    public var bpfMapSizeIfState: Int?
+    public var bpfHostConntrackBypass: Bool?
+    public var bpfEnforceRPF: String?
+    public var bpfPolicyDebugEnabled: Bool?
+    public var bpfForceTrackPacketsFromIfaces: [String]?
+    public var bpfDisableGROForIfaces: String?
+    public var bpfExcludeCIDRsFromNAT: [IPNetwork]?
+    public var bpfExportBufferSizeMB: Int?
+    public var bpfRedirectToPeer: String?
+    public var bpfProfiling: String?
+    public var bpfMaglevMaxEndpointsPerService: Int?
+    public var bpfMaglevMaxServices: Int?
+    public var wireguardThreadingEnabled: Bool?
+    public var wireguardListeningPort: Int?
+    public var wireguardListeningPortV6: Int?
+    public var wireguardRoutingRulePriority: Int?
+    public var wireguardInterfaceName: String?
+    public var wireguardInterfaceNameV6: String?
+    public var wireguardHostEncryptionEnabled: Bool?
+    public var wireguardKeepAlive: String?
+
     public init() {}
 
-    public func validate(metadata: ObjectMeta, into validator: Validator) {
-        if metadata.name != "default" && !metadata.name.hasPrefix("node.") {
-            validator.error(
-                "", "a FelixConfiguration is named \"default\" or \"node.<nodename>\" (got \"\(metadata.name)\")")
-        }
-        let choices: [(String, String?, [String])] = [
-            ("ipForwarding", ipForwarding, ["Enabled", "Disabled"]),
-            ("nftablesMode", nftablesMode, ["Enabled", "Disabled", "Auto"]),
-            ("iptablesBackend", iptablesBackend, ["Legacy", "NFT", "Auto"]),
-            ("programClusterRoutes", programClusterRoutes,
-             ["Enabled", "Disabled", "EnabledIPIPOnly", "EnabledNoEncapOnly"]),
-            ("routeSource", routeSource, ["CalicoIPAM", "WorkloadIPs"]),
-            ("defaultEndpointToHostAction", defaultEndpointToHostAction, ["Drop", "Return", "Accept"]),
-            ("iptablesFilterAllowAction", iptablesFilterAllowAction, ["Accept", "Return"]),
-            ("iptablesMangleAllowAction", iptablesMangleAllowAction, ["Accept", "Return"]),
-            ("iptablesFilterDenyAction", iptablesFilterDenyAction, ["Drop", "Reject"]),
-            ("chainInsertMode", chainInsertMode, ["Insert", "Append"]),
-            ("serviceLoopPrevention", serviceLoopPrevention, ["Drop", "Reject", "Disabled"]),
-            ("workloadSourceSpoofing", workloadSourceSpoofing, ["Disabled", "Any"]),
-            ("natOutgoingExclusions", natOutgoingExclusions, ["IPPoolsOnly", "IPPoolsAndHostIPs"]),
-            ("floatingIPs", floatingIPs, ["Enabled", "Disabled"]),
-            ("logSeverityFile", logSeverityFile, FelixValues.severities),
-            ("logSeverityScreen", logSeverityScreen, FelixValues.severities),
-            ("logSeveritySys", logSeveritySys, FelixValues.severities),
-        ]
-        for (field, value, allowed) in choices {
-            guard let value else { continue }
-            if !allowed.contains(where: { $0.caseInsensitiveCompare(value) == .orderedSame }) {
-                validator.error(field, "must be one of \(allowed.joined(separator: ", ")) (got \"\(value)\")")
-            }
-        }
-        let durations: [(String, String?)] = [
-            ("routeRefreshInterval", routeRefreshInterval), ("interfaceRefreshInterval", interfaceRefreshInterval),
-            ("iptablesRefreshInterval", iptablesRefreshInterval), ("ipsetsRefreshInterval", ipsetsRefreshInterval),
-            ("nftablesRefreshInterval", nftablesRefreshInterval), ("netlinkTimeout", netlinkTimeout),
-            ("dataplaneWatchdogTimeout", dataplaneWatchdogTimeout), ("reportingInterval", reportingInterval),
-            ("reportingTTL", reportingTTL), ("endpointReportingDelay", endpointReportingDelay),
-        ]
-        for (field, value) in durations {
-            guard let value else { continue }
-            if GoDuration.seconds(value) == nil {
-                validator.error(field, "\"\(value)\" is not a duration (write it like 90s, 1m30s or 500ms)")
-            }
-        }
-        validator.each("healthTimeoutOverrides", healthTimeoutOverrides) { override in
-            if GoDuration.seconds(override.timeout) == nil {
-                validator.error("timeout", "\"\(override.timeout)\" is not a duration")
-            }
-        }
-        let mtus: [(String, Int?)] = [
-            ("ipipMTU", ipipMTU), ("vxlanMTU", vxlanMTU), ("vxlanMTUV6", vxlanMTUV6), ("wireguardMTU", wireguardMTU),
-            ("wireguardMTUV6", wireguardMTUV6),
-        ]
-        for (field, value) in mtus {
-            guard let value, value != 0 else { continue }
-            if !(68...65535).contains(value) { validator.error(field, "must be 0 (automatic) or 68-65535") }
-        }
-        let ports: [(String, Int?)] = [
-            ("vxlanPort", vxlanPort), ("healthPort", healthPort), ("prometheusMetricsPort", prometheusMetricsPort),
-        ]
-        for (field, value) in ports {
-            guard let value else { continue }
-            if !(1...65535).contains(value) { validator.error(field, "must be a port from 1 to 65535") }
-        }
-        if let vxlanVNI, !(1...16_777_215).contains(vxlanVNI) {
-            validator.error("vxlanVNI", "must be between 1 and 16777215")
-        }
-        if let deviceRouteProtocol, !(0...255).contains(deviceRouteProtocol) {
-            validator.error("deviceRouteProtocol", "must be between 0 and 255")
-        }
-        validator.each("routeTableRanges", routeTableRanges) { range in
-            if range.min < 1 || range.max > 0xfffe_ffff || range.min > range.max {
-                validator.error("", "a range needs 1 <= min <= max (got \(range.min)-\(range.max))")
-            }
-        }
-        for (field, list) in [
-            ("failsafeInboundHostPorts", failsafeInboundHostPorts),
-            ("failsafeOutboundHostPorts", failsafeOutboundHostPorts),
-        ] {
-            validator.each(field, list) { entry in
-                if !["tcp", "udp", "sctp"].contains(entry.protocol.lowercased()) {
-                    validator.error("protocol", "must be TCP, UDP or SCTP (got \(entry.protocol))")
-                }
-            }
-        }
-        validator.family("natOutgoingAddress", natOutgoingAddress, .v4)
-        validator.family("deviceRouteSourceAddress", deviceRouteSourceAddress, .v4)
-        validator.family("deviceRouteSourceAddressIPv6", deviceRouteSourceAddressIPv6, .v6)
-        if bpfEnabled == true { validator.error("bpfEnabled", "Tabby has no eBPF dataplane; it programs nf_tables") }
-        if wireguardEnabled == true || wireguardEnabledV6 == true {
-            validator.error("wireguardEnabled", "Tabby does not implement WireGuard encryption")
+    /// The old spelling of `externalNodesList` (Calico's Go name), for code written against it.
+    public var externalNodesCIDRList: [IPNetwork]? {
+        get { externalNodesList }
+        set { externalNodesList = newValue }
+    }
+
+    /// The fields Tabby acts on; every other field set draws a "not implemented by Tabby" warning.
+    public static let tabbyReads: Set<String> = [
+        "vxlanEnabled", "ipipEnabled", "vxlanVNI", "vxlanPort", "vxlanMTU", "ipipMTU", "routeRefreshInterval",
+        "interfacePrefix", "deviceRouteProtocol", "ipv6Support", "ipForwarding", "defaultEndpointToHostAction",
+        "natOutgoingAddress", "mtuIfacePattern", "removeExternalRoutes", "workloadSourceSpoofing", "healthEnabled",
+        "healthHost", "healthPort", "prometheusMetricsEnabled", "prometheusMetricsHost", "prometheusMetricsPort",
+        "logSeverityScreen", "failsafeInboundHostPorts", "failsafeOutboundHostPorts", "externalNodesList",
+    ]
+
+    /// The names of the fields this spec sets, in declaration order; an empty string counts as not set, as in
+    /// Calico (whose string fields are `omitempty`).
+    public var setFieldNames: [String] {
+        Mirror(reflecting: self).children.compactMap { child in
+            guard let label = child.label else { return nil }
+            let value = Mirror(reflecting: child.value)
+            guard value.displayStyle == .optional else { return label }
+            guard let wrapped = value.children.first?.value else { return nil }
+            return (wrapped as? String)?.isEmpty == true ? nil : label
         }
     }
 }

@@ -71,3 +71,16 @@ extension KeyedDecodingContainer {
         return networks
     }
 }
+
+/// Why text that should be a CIDR or a bare address is neither, in the words CIDR fields use.
+enum CIDRText {
+    static func invalid(_ text: String) -> String {
+        guard text.contains("/") else { return "invalid CIDR \"\(text)\": not an IP address or CIDR" }
+        do {
+            _ = try CIDR(parsing: text)
+            return "invalid CIDR \"\(text)\""
+        } catch {
+            return "invalid CIDR \"\(text)\": \(error.reason)"
+        }
+    }
+}

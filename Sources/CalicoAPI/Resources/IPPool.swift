@@ -138,7 +138,20 @@ public struct IPPoolSpec: ResourceSpec {
                 if effectiveIPIPMode != .never || effectiveVXLANMode != .never {
                     validator.error("allowedUses", "a LoadBalancer pool cannot use encapsulation")
                 }
+                if disableBGPExport == true {
+                    validator.error(
+                        "disableBGPExport",
+                        "a LoadBalancer pool's addresses are reached by BGP; it cannot disable export")
+                }
             }
+        }
+        if let namespaceSelector, !namespaceSelector.allSatisfy({ $0 == " " || $0 == "\t" }),
+            effectiveAllowedUses.contains(.tunnel)
+        {
+            validator.error(
+                "namespaceSelector",
+                "a pool that allows Tunnel use cannot have a namespaceSelector (tunnel addresses belong to no "
+                    + "namespace); set allowedUses to [Workload] (the default is [Workload, Tunnel])")
         }
     }
 }

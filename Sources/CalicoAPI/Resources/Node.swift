@@ -17,6 +17,28 @@ public struct NodeSpec: ResourceSpec {
         public var routeReflectorClusterID: String?
 
         public init(ipv4Address: CIDR? = nil) { self.ipv4Address = ipv4Address }
+
+        private enum CodingKeys: String, CodingKey {
+            case ipv4Address, ipv6Address, asNumber, ipv4IPIPTunnelAddr, routeReflectorClusterID
+        }
+
+        /// Decodes the spec; an address without a prefix length stands for its /32 or /128, as Calico takes it.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func address(_ key: CodingKeys) throws -> CIDR? {
+                guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+                guard let network = IPNetwork(text) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: key, in: container, debugDescription: CIDRText.invalid(text))
+                }
+                return network.cidr
+            }
+            ipv4Address = try address(.ipv4Address)
+            ipv6Address = try address(.ipv6Address)
+            asNumber = try container.decodeIfPresent(UInt32.self, forKey: .asNumber)
+            ipv4IPIPTunnelAddr = try container.decodeIfPresent(IPAddress.self, forKey: .ipv4IPIPTunnelAddr)
+            routeReflectorClusterID = try container.decodeIfPresent(String.self, forKey: .routeReflectorClusterID)
+        }
     }
 
     public struct Wireguard: Codable, Sendable, Equatable {

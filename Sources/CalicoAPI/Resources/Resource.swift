@@ -36,14 +36,16 @@ public struct Resource<Spec: ResourceSpec>: CalicoResource {
         spec.applyDefaults(metadata: metadata)
     }
 
-    public func validate() -> [FieldError] {
+    public func validate() -> [FieldError] { validationReport().errors }
+
+    public func validationReport() -> ValidationReport {
         let validator = Validator()
         validator.within("metadata") {
             MetadataRules.validate(metadata, kind: Spec.kind, into: validator)
             Spec.validateMetadata(metadata, into: validator)
         }
         validator.within("spec") { spec.validate(metadata: metadata, into: validator) }
-        return validator.errors
+        return validator.report
     }
 
     private enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec }
@@ -64,9 +66,13 @@ public protocol CalicoResource: Encodable, Sendable, Equatable {
     mutating func applyDefaults()
     /// Every problem with the resource, with field paths from the document root (`spec.blockSize`).
     func validate() -> [FieldError]
+    /// The problems and the warnings (accepted, but worth saying), with paths from the document root.
+    func validationReport() -> ValidationReport
 }
 
 extension CalicoResource {
+    public func validationReport() -> ValidationReport { ValidationReport(errors: validate()) }
+
     public var key: ResourceKey {
         ResourceKey(kind: Self.kind, namespace: metadata.namespace, name: metadata.name)
     }
@@ -97,6 +103,8 @@ public struct AnyResource: Sendable, Equatable, Encodable, CustomStringConvertib
     public mutating func applyDefaults() { base.applyDefaults() }
 
     public func validate() -> [FieldError] { base.validate() }
+
+    public func validationReport() -> ValidationReport { base.validationReport() }
 
     public func encode(to encoder: any Encoder) throws { try base.encode(to: encoder) }
 

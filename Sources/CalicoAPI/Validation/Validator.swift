@@ -1,10 +1,12 @@
 import NetworkAddress
 
-/// Collects validation problems with their field paths.
+/// Collects validation problems with their field paths: errors, which make a resource invalid, and warnings,
+/// which do not (a Calico setting Tabby accepts but does not act on).
 ///
 /// Not Sendable: one validation uses one validator, on one thread.
 public final class Validator {
     public private(set) var errors: [FieldError] = []
+    public private(set) var warnings: [FieldError] = []
     private var prefix: [String] = []
 
     public init() {}
@@ -28,6 +30,14 @@ public final class Validator {
     public func error(_ field: String, _ reason: String) {
         errors.append(FieldError(path(field), reason))
     }
+
+    /// Records that `field` is accepted but deserves the operator's attention, for `reason`.
+    public func warning(_ field: String, _ reason: String) {
+        warnings.append(FieldError(path(field), reason))
+    }
+
+    /// What the validation found, errors and warnings.
+    public var report: ValidationReport { ValidationReport(errors: errors, warnings: warnings) }
 
     /// Runs `body` with field paths nested under `field` (use `"[3]"` for a list item).
     public func within(_ field: String, _ body: () -> Void) {
@@ -98,5 +108,16 @@ extension SelectorExpression {
         case .and(let operands), .or(let operands): operands.contains { $0.usesGlobal }
         default: false
         }
+    }
+}
+
+/// The outcome of validating one resource: a resource is valid when `errors` is empty, whatever its warnings.
+public struct ValidationReport: Sendable, Equatable {
+    public var errors: [FieldError]
+    public var warnings: [FieldError]
+
+    public init(errors: [FieldError] = [], warnings: [FieldError] = []) {
+        self.errors = errors
+        self.warnings = warnings
     }
 }
