@@ -21,31 +21,20 @@ struct NodeStatusCommand: AsyncParsableCommand {
         abstract: "Show the state of tabbyd on this node: sync, last apply, routes, blocks, tunnels, errors.",
         discussion: """
             Reads GET /status from tabbyd's status socket: --status-socket, else $TABBYD_STATUS_SOCKET, else \
-            \(NodeStatusCommand.defaultSocket). Exit code 1 when tabbyd is not running or does not answer.
+            \(StatusSocketOption.defaultSocket). Exit code 1 when tabbyd is not running or does not answer.
             """)
-
-    static let defaultSocket = "/run/tabby/tabbyd.sock"
-    static let environmentVariable = "TABBYD_STATUS_SOCKET"
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
         case text
         case json
     }
 
-    @Option(name: .long, help: "tabbyd's status socket.") var statusSocket: String?
+    @OptionGroup var socket: StatusSocketOption
     @Option(name: .shortAndLong, help: "Output: text (for a person, the default) or json (as tabbyd sends it).")
     var output: Output = .text
 
-    var socketPath: String {
-        if let statusSocket { return statusSocket }
-        if let value = getenv(Self.environmentVariable), let text = String(validatingCString: value), !text.isEmpty {
-            return text
-        }
-        return Self.defaultSocket
-    }
-
     func run() async throws {
-        let path = socketPath
+        let path = socket.path
         let body = try StatusSocketClient.get("/status", socket: path)
         switch output {
         case .json:
