@@ -134,8 +134,6 @@ struct ValidationTests {
                     field: "spec.ingress[0].source.services", "cannot be combined"),
         InvalidCase("GlobalNetworkPolicy", "ingress: [{action: Deny, http: {methods: [GET]}}]",
                     field: "spec.ingress[0].http", "only allowed on Allow rules"),
-        InvalidCase("GlobalNetworkPolicy", "types: [Egress]\ningress: [{action: Allow}]", field: "spec.types",
-                    "does not include Ingress"),
         InvalidCase("GlobalNetworkPolicy", "types: [Ingress, Ingress]", field: "spec.types", "more than once"),
         InvalidCase("GlobalNetworkPolicy", "preDNAT: true\ningress: [{action: Allow}]", field: "spec.applyOnForward",
                     "preDNAT policies must set applyOnForward"),

@@ -174,9 +174,13 @@ enum PolicyTables {
             protocol: TCP
             source: {notSelector: role == 'db', notNets: [192.0.2.30/32]}
             destination: {notPorts: [22, "1000:2000"]}
+          # One address family per rule, as Calico requires.
           - action: Allow
             notProtocol: TCP
-            source: {nets: [192.0.2.0/24, "2001:db8::/64"]}
+            source: {nets: [192.0.2.0/24]}
+          - action: Allow
+            notProtocol: TCP
+            source: {nets: ["2001:db8::/64"]}
 
         """
 

@@ -32,11 +32,17 @@ public struct GlobalNetworkPolicySpec: ResourceSpec {
         PolicyDefaults.apply(tier: &tier, types: &types, ingress: ingress, egress: egress)
     }
 
+    public static func validateMetadata(_ metadata: ObjectMeta, into validator: Validator) {
+        PolicyNameRules.validateName(metadata.name, kind: kind, into: validator)
+    }
+
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         PolicyChecks.common(
-            tier: tier, order: order, selector: selector, types: types, ingress: ingress, egress: egress,
-            serviceAccountSelector: serviceAccountSelector, performanceHints: performanceHints, namespaced: false,
-            into: validator)
+            name: metadata.name, tier: tier, order: order, selector: selector, types: types, ingress: ingress,
+            egress: egress, serviceAccountSelector: serviceAccountSelector, performanceHints: performanceHints,
+            owner: .globalPolicy, into: validator)
+        // A deliberate difference from Calico, which refuses global() here: Tabby lets it select the endpoints
+        // that are in no namespace (host endpoints), as it does in a rule's namespaceSelector.
         validator.selector("namespaceSelector", namespaceSelector, allowGlobal: true)
         if (doNotTrack ?? false) && (preDNAT ?? false) {
             validator.error("preDNAT", "preDNAT and doNotTrack cannot both be set")
@@ -49,6 +55,9 @@ public struct GlobalNetworkPolicySpec: ResourceSpec {
                 validator.error("applyOnForward", "preDNAT policies must set applyOnForward: true")
             }
             if !(egress ?? []).isEmpty { validator.error("egress", "preDNAT policies cannot have egress rules") }
+            if types?.contains(.egress) == true {
+                validator.error("types", "preDNAT policies apply to ingress only; remove Egress from types")
+            }
         }
     }
 }
@@ -71,11 +80,15 @@ public struct NetworkPolicySpec: ResourceSpec {
         PolicyDefaults.apply(tier: &tier, types: &types, ingress: ingress, egress: egress)
     }
 
+    public static func validateMetadata(_ metadata: ObjectMeta, into validator: Validator) {
+        PolicyNameRules.validateName(metadata.name, kind: kind, into: validator)
+    }
+
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         PolicyChecks.common(
-            tier: tier, order: order, selector: selector, types: types, ingress: ingress, egress: egress,
-            serviceAccountSelector: serviceAccountSelector, performanceHints: performanceHints, namespaced: true,
-            into: validator)
+            name: metadata.name, tier: tier, order: order, selector: selector, types: types, ingress: ingress,
+            egress: egress, serviceAccountSelector: serviceAccountSelector, performanceHints: performanceHints,
+            owner: .namespacedPolicy, into: validator)
     }
 }
 
@@ -99,29 +112,35 @@ enum PolicyDefaults {
 
 enum PolicyChecks {
     static func common(
-        tier: String?, order: Double?, selector: String?, types: [PolicyType]?, ingress: [Rule]?, egress: [Rule]?,
-        serviceAccountSelector: String?, performanceHints: [String]?, namespaced: Bool, into validator: Validator
+        name: String, tier: String?, order: Double?, selector: String?, types: [PolicyType]?, ingress: [Rule]?,
+        egress: [Rule]?, serviceAccountSelector: String?, performanceHints: [String]?, owner: RulePlace.Owner,
+        into validator: Validator
     ) {
-        if let tier, let reason = NameSyntax.subdomainProblem(tier) { validator.error("tier", reason) }
+        if let tier, let reason = TierRules.nameProblem(tier) {
+            validator.error("tier", reason)
+        } else {
+            PolicyNameRules.validateTierPrefix(name: name, tier: tier, into: validator)
+        }
         if let order, !order.isFinite { validator.error("order", "must be a finite number") }
         validator.selector("selector", selector)
         validator.selector("serviceAccountSelector", serviceAccountSelector)
-        if let types {
-            if Set(types).count != types.count { validator.error("types", "lists a type more than once") }
-            if !(ingress ?? []).isEmpty && !types.contains(.ingress) {
-                validator.error("types", "the policy has ingress rules but types does not include Ingress")
-            }
-            if !(egress ?? []).isEmpty && !types.contains(.egress) {
-                validator.error("types", "the policy has egress rules but types does not include Egress")
-            }
-        }
+        // Calico accepts types that leave out a direction the policy has rules for (those rules are then unused),
+        // so that policies can be written for Felix versions with and without types; only repeats are refused.
+        if let types, Set(types).count != types.count { validator.error("types", "lists a type more than once") }
         if (ingress ?? []).count > 1024 { validator.error("ingress", "at most 1024 rules are allowed") }
         if (egress ?? []).count > 1024 { validator.error("egress", "at most 1024 rules are allowed") }
-        validator.each("ingress", ingress) { RuleRules.validate($0, namespaced: namespaced, into: validator) }
-        validator.each("egress", egress) { RuleRules.validate($0, namespaced: namespaced, into: validator) }
+        let inbound = RulePlace(owner: owner, direction: .ingress)
+        let outbound = RulePlace(owner: owner, direction: .egress)
+        validator.each("ingress", ingress) { RuleRules.validate($0, at: inbound, into: validator) }
+        validator.each("egress", egress) { RuleRules.validate($0, at: outbound, into: validator) }
         validator.within("performanceHints") {
-            for (index, hint) in (performanceHints ?? []).enumerated() where hint != "AssumeNeededOnEveryNode" {
-                validator.error("[\(index)]", "unknown hint \"\(hint)\" (the only one is AssumeNeededOnEveryNode)")
+            var seen = Set<String>()
+            for (index, hint) in (performanceHints ?? []).enumerated() {
+                if hint != "AssumeNeededOnEveryNode" {
+                    validator.error("[\(index)]", "unknown hint \"\(hint)\" (the only one is AssumeNeededOnEveryNode)")
+                } else if !seen.insert(hint).inserted {
+                    validator.error("[\(index)]", "the hint \(hint) is listed more than once")
+                }
             }
         }
     }
@@ -140,8 +159,10 @@ public struct ProfileSpec: ResourceSpec {
     public init() {}
 
     public func validate(metadata: ObjectMeta, into validator: Validator) {
-        validator.each("ingress", ingress) { RuleRules.validate($0, namespaced: false, into: validator) }
-        validator.each("egress", egress) { RuleRules.validate($0, namespaced: false, into: validator) }
+        let inbound = RulePlace(owner: .profile, direction: .ingress)
+        let outbound = RulePlace(owner: .profile, direction: .egress)
+        validator.each("ingress", ingress) { RuleRules.validate($0, at: inbound, into: validator) }
+        validator.each("egress", egress) { RuleRules.validate($0, at: outbound, into: validator) }
         if let labelsToApply {
             validator.within("labelsToApply") {
                 for key in labelsToApply.keys.sorted() {
@@ -176,8 +197,14 @@ public struct TierSpec: ResourceSpec {
         if defaultAction == nil { defaultAction = .deny }
     }
 
+    public static func validateMetadata(_ metadata: ObjectMeta, into validator: Validator) {
+        guard NameSyntax.subdomainProblem(metadata.name) == nil else { return }  // already reported
+        if let reason = TierRules.nameProblem(metadata.name) { validator.error("name", reason) }
+    }
+
     public func validate(metadata: ObjectMeta, into validator: Validator) {
         if let order, !order.isFinite { validator.error("order", "must be a finite number") }
+        TierRules.validateBuiltIn(name: metadata.name, spec: self, into: validator)
     }
 }
 
@@ -197,6 +224,10 @@ public struct GlobalNetworkSetSpec: ResourceSpec {
         nets = try NetworkSetNets.decode(from: decoder.container(keyedBy: CodingKeys.self), forKey: .nets)
     }
 
+    public static func validateMetadata(_ metadata: ObjectMeta, into validator: Validator) {
+        MetadataRules.validateNetworkSetLabels(metadata, into: validator)
+    }
+
     /// Nothing to check: every entry of `nets` was checked when it was decoded.
     public func validate(metadata: ObjectMeta, into validator: Validator) {}
 }
@@ -210,6 +241,10 @@ public struct NetworkSetSpec: ResourceSpec {
 
     public init(from decoder: any Decoder) throws {
         nets = try NetworkSetNets.decode(from: decoder.container(keyedBy: CodingKeys.self), forKey: .nets)
+    }
+
+    public static func validateMetadata(_ metadata: ObjectMeta, into validator: Validator) {
+        MetadataRules.validateNetworkSetLabels(metadata, into: validator)
     }
 
     /// Nothing to check: every entry of `nets` was checked when it was decoded.

@@ -48,6 +48,15 @@ public enum ProtocolValue: Codable, Sendable, Hashable, CustomStringConvertible 
     /// Whether rules with this protocol may match ports.
     public var allowsPorts: Bool { number == 6 || number == 17 || number == 132 }
 
+    /// The protocol number when the value is written as Calico's policy API requires: a number from 1 to 255 or
+    /// one of `knownNames` spelled exactly (`TCP`, not `tcp`); nil otherwise.
+    public var exactNumber: UInt8? {
+        switch self {
+        case .number(let number): return number == 0 ? nil : number
+        case .name(let name): return Self.knownNames.contains(name) ? self.number : nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .name(let name): name

@@ -25,13 +25,19 @@ enum MetadataRules {
             }
         }
         if let annotations = metadata.annotations {
-            validator.within("annotations") {
-                for key in annotations.keys.sorted() {
-                    if let reason = LabelSyntax.validateKey(key) {
-                        validator.error(key, "invalid annotation key: \(reason)")
-                    }
-                }
-            }
+            AnnotationRules.validate(annotations, into: validator)
+        }
+    }
+
+    /// The label Calico sets on namespaced endpoints to name their namespace; a network set carrying it would match
+    /// namespace selectors as if it were in that namespace.
+    static let namespaceLabel = "projectcalico.org/namespace"
+
+    /// Refuses labels that Calico reserves for itself on network sets (paths relative to `metadata`).
+    static func validateNetworkSetLabels(_ metadata: ObjectMeta, into validator: Validator) {
+        if metadata.labels?[namespaceLabel] != nil {
+            validator.error(
+                "labels.\(namespaceLabel)", "the label \(namespaceLabel) is reserved for Calico and cannot be set")
         }
     }
 }
@@ -57,7 +63,8 @@ public enum NameSyntax {
         if name.utf8.count > maxLength { return "must be at most \(maxLength) characters" }
         let bytes = Array(name.utf8)
         for byte in bytes {
-            let ok = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            let ok =
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
             if !ok {
                 return "only lowercase letters, digits, '-' and '.' are allowed"

@@ -1,73 +1,100 @@
 import NetworkAddress
 
+/// Where a rule sits: which kind of resource holds it and in which direction it matches.
+struct RulePlace {
+    enum Owner {
+        case globalPolicy
+        case namespacedPolicy
+        case profile
+    }
+
+    var owner: Owner
+    var direction: PolicyType
+
+    var isPolicy: Bool { owner != .profile }
+}
+
 /// Validation of policy and profile rules (Calico's rule field rules).
 enum RuleRules {
     static let maxNets = 256
     static let maxPorts = 50
 
-    static func validate(_ rule: Rule, namespaced: Bool, into validator: Validator) {
+    static func validate(_ rule: Rule, at place: RulePlace, into validator: Validator) {
         if let version = rule.ipVersion, version != 4 && version != 6 {
             validator.error("ipVersion", "must be 4 or 6 (got \(version))")
         }
-        checkProtocol("protocol", rule.protocol, into: validator)
-        checkProtocol("notProtocol", rule.notProtocol, into: validator)
-        for (field, value) in [("protocol", rule.protocol), ("notProtocol", rule.notProtocol)] {
-            if value?.number == 1 && rule.ipVersion == 6 {
-                validator.error(field, "protocol ICMP is IPv4-only; use ICMPv6 with ipVersion 6")
-            } else if value?.number == 58 && rule.ipVersion == 4 {
-                validator.error(field, "protocol ICMPv6 is IPv6-only; use ICMP with ipVersion 4")
-            }
-        }
+        ProtocolRules.check("protocol", rule.protocol, ipVersion: rule.ipVersion, into: validator)
+        ProtocolRules.check("notProtocol", rule.notProtocol, ipVersion: rule.ipVersion, into: validator)
 
         let family: IPFamily? = rule.ipVersion.flatMap { IPFamily(rawValue: $0) }
-        let sides = [("source", rule.source), ("destination", rule.destination)]
-        for (field, side) in sides {
+        var families = NetFamilies()
+        for (field, side) in [("source", rule.source), ("destination", rule.destination)] {
             guard let side else { continue }
             validator.within(field) {
-                validateEntity(side, family: family, namespaced: namespaced, into: validator)
-                if side.hasPorts && !(rule.protocol?.allowsPorts ?? false) {
-                    validator.error(
-                        side.ports?.isEmpty == false ? "ports" : "notPorts",
-                        "rules that match ports must set protocol to TCP, UDP or SCTP")
-                }
+                EntityRules.validate(side, family: family, families: &families, into: validator)
+                checkPortsNeedProtocol(side, rule: rule, into: validator)
             }
         }
+        checkServicePlacement(rule, at: place, into: validator)
         for (field, icmp) in [("icmp", rule.icmp), ("notICMP", rule.notICMP)] {
             guard let icmp else { continue }
             validator.within(field) { checkICMP(icmp, rule: rule, into: validator) }
         }
         if let http = rule.http {
-            validator.within("http") {
-                if rule.action != .allow { validator.error("", "HTTP matches are only allowed on Allow rules") }
-                if let number = rule.protocol?.number, number != 6 {
-                    validator.error("", "HTTP matches need protocol TCP")
+            validator.within("http") { HTTPMatchRules.validate(http, rule: rule, at: place, into: validator) }
+        }
+        if let annotations = rule.metadata?.annotations {
+            validator.within("metadata") { AnnotationRules.validate(annotations, into: validator) }
+        }
+    }
+
+    /// Numbered ports need a protocol with ports; named ports may leave the protocol out (the endpoint's named
+    /// port carries it), but not name one without ports.
+    private static func checkPortsNeedProtocol(_ side: EntityRule, rule: Rule, into validator: Validator) {
+        for (field, ports) in [("ports", side.ports), ("notPorts", side.notPorts)] {
+            guard let ports, !ports.isEmpty else { continue }
+            let onlyNamed = ports.allSatisfy { if case .named = $0 { true } else { false } }
+            if let protocolValue = rule.protocol {
+                if !protocolValue.allowsPorts {
+                    validator.error(field, "rules that match ports must set protocol to TCP, UDP or SCTP")
                 }
-                validator.each("paths", http.paths) { path in
-                    if (path.exact == nil) == (path.prefix == nil) {
-                        validator.error("", "set exactly one of exact or prefix")
-                    }
-                }
+            } else if !onlyNamed {
+                validator.error(field, "rules that match port numbers must set protocol to TCP, UDP or SCTP")
             }
         }
     }
 
-    private static func checkProtocol(_ field: String, _ value: ProtocolValue?, into validator: Validator) {
-        guard let value else { return }
-        switch value {
-        case .number(let number):
-            if number == 0 { validator.error(field, "protocol numbers run from 1 to 255") }
-        case .name(let name):
-            if !ProtocolValue.knownNames.contains(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) {
-                validator.error(
-                    field,
-                    "unknown protocol \"\(name)\" (expected \(ProtocolValue.knownNames.joined(separator: ", ")) "
-                        + "or a number from 1 to 255)")
+    /// Calico's rules for `services` matches: no ports on a destination service; in policies, a service only on
+    /// the remote side (ingress source, egress destination), and in a GlobalNetworkPolicy with its namespace.
+    private static func checkServicePlacement(_ rule: Rule, at place: RulePlace, into validator: Validator) {
+        if let destination = rule.destination, destination.services != nil {
+            validator.within("destination") {
+                if !(destination.ports ?? []).isEmpty {
+                    validator.error("ports", "cannot match ports together with services (the service's ports are used)")
+                }
+                if !(destination.notPorts ?? []).isEmpty {
+                    validator.error("notPorts", "cannot match notPorts together with services")
+                }
             }
+        }
+        guard place.isPolicy else { return }
+        let (local, remote) = place.direction == .ingress ? ("destination", "source") : ("source", "destination")
+        let localSide = place.direction == .ingress ? rule.destination : rule.source
+        let remoteSide = place.direction == .ingress ? rule.source : rule.destination
+        if localSide?.services != nil {
+            validator.error(
+                "\(local).services",
+                "not allowed in \(place.direction == .ingress ? "an ingress" : "an egress") rule \(local); "
+                    + "services match the \(remote) of \(place.direction == .ingress ? "ingress" : "egress") rules")
+        }
+        if place.owner == .globalPolicy, let services = remoteSide?.services, (services.namespace ?? "").isEmpty {
+            validator.error(
+                "\(remote).services.namespace", "a GlobalNetworkPolicy must name the service's namespace")
         }
     }
 
     private static func checkICMP(_ icmp: ICMPFields, rule: Rule, into validator: Validator) {
-        let number = rule.protocol?.number
+        let number = rule.protocol?.exactNumber
         if number != 1 && number != 58 {
             validator.error("", "ICMP matches need protocol ICMP or ICMPv6")
         }
@@ -79,59 +106,33 @@ enum RuleRules {
             if !(0...255).contains(code) { validator.error("code", "must be between 0 and 255 (got \(code))") }
         }
     }
+}
 
-    private static func validateEntity(
-        _ entity: EntityRule, family: IPFamily?, namespaced: Bool, into validator: Validator
-    ) {
-        for (field, nets) in [("nets", entity.nets), ("notNets", entity.notNets)] {
-            guard let nets else { continue }
-            if nets.count > maxNets { validator.error(field, "at most \(maxNets) CIDRs are allowed") }
-            validator.within(field) {
-                for (index, net) in nets.enumerated() {
-                    if let family, net.family != family {
-                        validator.error(
-                            "[\(index)]",
-                            "\(net) is not an IPv\(family.rawValue) network (ipVersion is \(family.rawValue))")
-                    }
-                }
+/// A rule's `protocol` and `notProtocol`: Calico's exact spellings, numbers 1-255, and the ICMP family rule.
+enum ProtocolRules {
+    static func check(_ field: String, _ value: ProtocolValue?, ipVersion: Int?, into validator: Validator) {
+        guard let value else { return }
+        switch value {
+        case .number(let number):
+            if number == 0 { validator.error(field, "protocol numbers run from 1 to 255") }
+        case .name(let name):
+            if ProtocolValue.knownNames.contains(name) { break }
+            let expected = ProtocolValue.knownNames.joined(separator: ", ")
+            if let spelled = ProtocolValue.knownNames.first(where: {
+                $0.caseInsensitiveCompare(name) == .orderedSame
+            }) {
+                validator.error(
+                    field, "protocol names are case-sensitive: write \"\(spelled)\", not \"\(name)\"")
+            } else {
+                validator.error(field, "unknown protocol \"\(name)\" (expected \(expected) or a number from 1 to 255)")
             }
         }
-        validator.selector("selector", entity.selector)
-        validator.selector("notSelector", entity.notSelector)
-        validator.selector("namespaceSelector", entity.namespaceSelector, allowGlobal: true)
-        for (field, ports) in [("ports", entity.ports), ("notPorts", entity.notPorts)] {
-            guard let ports else { continue }
-            if ports.count > maxPorts { validator.error(field, "at most \(maxPorts) ports are allowed") }
-            validator.within(field) {
-                for (index, port) in ports.enumerated() {
-                    switch port {
-                    case .range(let low, let high) where low > high:
-                        validator.error("[\(index)]", "the range \(low):\(high) has its minimum above its maximum")
-                    case .named(let name):
-                        if let reason = PortNameSyntax.problem(name) { validator.error("[\(index)]", reason) }
-                    default: break
-                    }
-                }
-            }
-        }
-        if let accounts = entity.serviceAccounts {
-            validator.within("serviceAccounts") {
-                validator.selector("selector", accounts.selector)
-                for (index, name) in (accounts.names ?? []).enumerated() where name.isEmpty {
-                    validator.error("names[\(index)]", "must not be empty")
-                }
-            }
-        }
-        if let services = entity.services {
-            validator.within("services") {
-                if services.name.isEmpty { validator.error("name", "a service name is required") }
-                let combined = entity.selector != nil || entity.notSelector != nil || entity.namespaceSelector != nil
-                    || entity.serviceAccounts != nil || entity.nets != nil || entity.notNets != nil
-                if combined {
-                    validator.error(
-                        "", "services cannot be combined with selectors, namespaceSelector, serviceAccounts or nets")
-                }
-            }
+        switch value.exactNumber {
+        case 1 where ipVersion != nil && ipVersion != 4:
+            validator.error(field, "protocol ICMP is IPv4-only; use ICMPv6 with ipVersion 6")
+        case 58 where ipVersion != nil && ipVersion != 6:
+            validator.error(field, "protocol ICMPv6 is IPv6-only; use ICMP with ipVersion 4")
+        default: break
         }
     }
 }
