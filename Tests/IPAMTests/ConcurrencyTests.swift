@@ -107,7 +107,7 @@ struct ConcurrencyTests {
         let workers = try start(8, directory: directory, operations: 500, round: 0)
         var log = HoldLog()
         for (process, path) in workers {
-            process.waitUntilExit()
+            await process.exited()
             #expect(process.terminationStatus == 0)
             try log.read(path)
             try? FileManager.default.removeItem(atPath: path)
@@ -134,7 +134,7 @@ struct ConcurrencyTests {
                 kill(process.processIdentifier, SIGKILL)
             }
             for (process, path) in workers {
-                process.waitUntilExit()
+                await process.exited()
                 if process.terminationReason == .exit { #expect(process.terminationStatus == 0) }
                 try log.read(path)
                 try? FileManager.default.removeItem(atPath: path)

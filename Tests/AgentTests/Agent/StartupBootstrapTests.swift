@@ -54,13 +54,7 @@ struct StartupBootstrapTests {
 
         /// Waits for the first apply (start-up, pools included, is done by then).
         func started() async throws {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                if await agent.isReady { return }
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            Issue.record("timed out waiting for the first apply")
-            throw CancellationError()
+            try await waitFor("the first apply") { await agent.isReady }
         }
 
         func stop() async throws {
