@@ -13,7 +13,8 @@
 //   PolicyRendering               policy program -> nf_tables ruleset values (pure)
 //   Dataplane                     reconcilers over the Kernel and RulesetKernel protocols, real and fake kernels
 //   Agent                         tabbyd's runtime: wiring, event loop, reload, status, health, metrics, logs
-//   TabbyCtlCommands              tabbyctl's commands; tabbyd and tabbyctl are argument wiring only
+//   CNI                           the CNI plugins' logic: spec wire format, workload wiring, IPAM calls
+//   TabbyCtlCommands              tabbyctl's commands; tabbyd, tabbyctl, tabby, tabby-ipam are wiring only
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -24,6 +25,8 @@ let package = Package(
     products: [
         .executable(name: "tabbyctl", targets: ["tabbyctl"]),
         .executable(name: "tabbyd", targets: ["tabbyd"]),
+        .executable(name: "tabby", targets: ["tabby"]),
+        .executable(name: "tabby-ipam", targets: ["tabby-ipam"]),
         .library(name: "NetworkAddress", targets: ["NetworkAddress"]),
         .library(name: "CalicoAPI", targets: ["CalicoAPI"]),
         .library(name: "Datastore", targets: ["Datastore"]),
@@ -92,6 +95,14 @@ let package = Package(
             name: "NFTables", dependencies: ["CNftnl", "CMnl", "NetworkAddress", "SystemError"],
             swiftSettings: strict),
 
+        // The CNI plugins: `tabby` (network) and `tabby-ipam` (IPAM), called by container runtimes.
+        .target(
+            name: "CNI",
+            dependencies: ["CalicoAPI", "Datastore", "IPAM", "Netlink", "NetworkAddress", "SystemError"],
+            swiftSettings: strict),
+        .executableTarget(name: "tabby", dependencies: ["CNI"], swiftSettings: strict),
+        .executableTarget(name: "tabby-ipam", dependencies: ["CNI"], swiftSettings: strict),
+
         // Executables and their commands.
         .target(
             name: "TabbyCtlCommands",
@@ -137,6 +148,9 @@ let package = Package(
             path: "bench/agent", exclude: ["run.sh"], swiftSettings: strict),
 
         // Tests.
+        .testTarget(
+            name: "CNITests", dependencies: ["CNI", "CalicoAPI", "Datastore", "IPAM", "Netlink", "NetworkAddress"],
+            swiftSettings: strict),
         .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], swiftSettings: strict),
         .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),

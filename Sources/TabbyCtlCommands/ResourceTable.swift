@@ -122,6 +122,12 @@ enum ResourceTable {
             ]
         case .namespace:
             return [Column(header: "LABELS", wideOnly: true) { labels($0.metadata.labels) }]
+        case .pod:
+            return [
+                column("NODE", PodSpec.self) { $0.nodeName ?? "" },
+                Column(header: "IPS", wideOnly: false) { $0.metadata.annotations?[PodSpec.Annotation.podIPs] ?? "" },
+                Column(header: "LABELS", wideOnly: true) { labels($0.metadata.labels) },
+            ]
         case .felixConfiguration, .ipamConfiguration:
             return []
         }

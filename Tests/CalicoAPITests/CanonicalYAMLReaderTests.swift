@@ -225,6 +225,18 @@ struct CanonicalYAMLReaderTests {
           labels: {team: shop}
         spec:
           finalizers: [kubernetes]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web-1
+          namespace: prod
+          labels: {app: web}
+        spec:
+          serviceAccountName: web
+          containers:
+          - name: nginx
+            ports: [{name: http, containerPort: 80}]
         """
 
     static func resources(_ text: String) throws -> [AnyResource] {

@@ -126,7 +126,7 @@ public enum ResourceCodec {
     /// Decodes one resource document of a known kind, without defaults or validation.
     static func decodeResource(kind: ResourceKind, root: ManifestNode) throws(ResourceError) -> AnyResource {
         let apiVersion = root["apiVersion"]?.scalarText
-        let accepted = kind == .namespace ? [APIVersion.kubernetesCore] : [APIVersion.v3, APIVersion.crdV1]
+        let accepted = kind.isKubernetesCore ? [APIVersion.kubernetesCore] : [APIVersion.v3, APIVersion.crdV1]
         guard let apiVersion, accepted.contains(apiVersion) else {
             throw ResourceError(
                 location: root["apiVersion"]?.location ?? root.location, field: "apiVersion",
@@ -212,6 +212,7 @@ extension ResourceKind {
         case .ipamBlock: IPAMBlockSpec.self
         case .ipamHandle: IPAMHandleSpec.self
         case .namespace: NamespaceSpec.self
+        case .pod: PodSpec.self
         }
     }
 }

@@ -17,6 +17,8 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
     case ipamHandle = "IPAMHandle"
     /// A Kubernetes Namespace: its labels reach policy as `pcns.*` labels, as with Calico on Kubernetes.
     case namespace = "Namespace"
+    /// A Kubernetes Pod, mirrored for the CNI plugin (labels, service account, Calico's address annotations).
+    case pod = "Pod"
 
     public var description: String { rawValue }
 
@@ -43,12 +45,13 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
         case .ipamBlock: "ipamblocks"
         case .ipamHandle: "ipamhandles"
         case .namespace: "namespaces"
+        case .pod: "pods"
         }
     }
 
     /// Whether resources of this kind live in a namespace.
     public var isNamespaced: Bool {
-        self == .workloadEndpoint || self == .networkPolicy || self == .networkSet
+        self == .workloadEndpoint || self == .networkPolicy || self == .networkSet || self == .pod
     }
 
     /// The IPAM kinds, which the IPAM code owns and stores under `ipam/`.
@@ -57,7 +60,10 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
     }
 
     /// The `apiVersion` this kind is written with.
-    public var apiVersion: String { self == .namespace ? "v1" : APIVersion.v3 }
+    public var apiVersion: String { isKubernetesCore ? APIVersion.kubernetesCore : APIVersion.v3 }
+
+    /// The Kubernetes kinds (`apiVersion: v1`), which Tabby reads but Calico does not define.
+    public var isKubernetesCore: Bool { self == .namespace || self == .pod }
 
     /// Every name calicoctl (or kubectl, for Namespace) accepts for the kind on its command line.
     public var names: [String] {
@@ -79,6 +85,7 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
         case .ipamBlock: []
         case .ipamHandle: []
         case .namespace: ["ns"]
+        case .pod: ["po"]
         }
         return [lower, plural] + extra
     }

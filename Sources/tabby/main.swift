@@ -1,0 +1,4 @@
+// The `tabby` CNI plugin: wiring only; the plugin's logic is in the CNI module (issue 13, in progress).
+import CNI
+
+_ = CNIError.Code.incompatibleVersion
