@@ -38,6 +38,7 @@ HOST_LINKS_BEFORE="$(host_links)"
 
 cleanup() { podman_down; topology_down; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 skip() { echo "e2e-podman: skipped: $1"; exit 0; }
 
 echo "e2e podman (namespaces ${TOPO}-*)"
