@@ -131,6 +131,7 @@ ctr_sysctl_is() { [ "$(ctr "$1" "$2" cat "/proc/sys/$3")" = "$4" ]; }
 host_side_is_calicos() { link_in "$1" "$2" | grep -q 'link/ether ee:ee:ee:ee:ee:ee'; }
 ctr_not_running() { ! ctr_running "$1" "$2"; }
 ctr_run_fails() { ! ctr_run "$@"; }
+pm_quiet() { pm "$@" >/dev/null 2>&1; }
 ctr_netns() { pm "$1" inspect --format '{{.NetworkSettings.SandboxKey}}' "$2" 2>/dev/null; }
 route6_matches() { route6_in "$1" "$2" | grep -q -- "$3"; }
 pod_annotation_has() { ctl get pod "$1" -n "$POD_NAMESPACE" -o yaml 2>/dev/null | grep -q -- "$2"; }
@@ -262,6 +263,33 @@ check "containers reach each other under CrossSubnet" eventually 10 all_pairs_pi
 check "and nothing went through vxlan.calico on a" test "$TX_BEFORE" = "$(tx_packets a)"
 pool4 Always
 check "back to VXLAN" eventually 3 route_matches a "$BLOCK_B" "dev vxlan.calico"
+
+# --- podman stop (DEL) and start (ADD again, a new namespace, the same container ID) ----------------------------
+ADDR_C="${CTR_IP[c:wc]}"
+IFACE_C="$(cni_iface c wc)"
+pm c stop -t 0 wc >/dev/null 2>&1
+check "podman stop ran DEL: the address is released" not_assigned "$ADDR_C"
+check "and the veth is gone" no_link c "$IFACE_C"
+check "podman start runs ADD again" pm_quiet c start wc
+CTR_IP[c:wc]="$(ctr_ip c wc)"
+check "the container has an address again, under the same handle" handle_is "${CTR_IP[c:wc]:-none}" "tabby.$(ctr_id c wc)"
+check "its endpoint names it" wep_has default "$(cni_wep c wc)" "${CTR_IP[c:wc]:-none}/32"
+check "and the others reach it" eventually 10 all_pairs_ping a:wa b:wb c:wc
+
+# --- Many podman runs at once on one node: distinct addresses -------------------------------------------------
+PARALLEL=(p1 p2 p3 p4 p5 p6)
+for name in "${PARALLEL[@]}"; do ctr_run c "$name" tabby & done
+wait
+parallel_addresses() { local name; for name in "${PARALLEL[@]}"; do ctr_ip c "$name"; done; }
+all_running() { local name; for name in "${PARALLEL[@]}"; do ctr_running c "$name" || return 1; done; }
+distinct_addresses() { [ "$(parallel_addresses | grep -c .)" = "${#PARALLEL[@]}" ] && [ -z "$(parallel_addresses | sort | uniq -d)" ]; }
+check "${#PARALLEL[@]} podman runs at once on c: all running" all_running
+check "with ${#PARALLEL[@]} distinct addresses" distinct_addresses
+PARALLEL_ADDRESSES="$(parallel_addresses)"
+for name in "${PARALLEL[@]}"; do ctr_rm c "$name" & done
+wait
+all_released() { local address; for address in $PARALLEL_ADDRESSES; do not_assigned "$address" || return 1; done; }
+check "removed at once, every address is released" all_released
 
 # --- Policy on pod labels: Pod objects written before podman run, then a GlobalNetworkPolicy on their labels ------
 apply <<YAML
