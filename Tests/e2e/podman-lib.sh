@@ -114,11 +114,12 @@ ctr_run() {
         >"$PODMAN_DIR/$name.out" 2>&1 || rc=$?
     pm "$node" inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}} {{.State.ConmonPid}} {{.State.Pid}}' \
         "$name" >>"$PODMAN_DIR/$node/containers.list" 2>/dev/null || true
+    [ $rc -eq 0 ] || [ -n "${CTR_RUN_QUIET:-}" ] || sed -n '$s/^/    podman: /p' "$PODMAN_DIR/$name.out"
     return $rc
 }
 
-# ctr NODE NAME COMMAND...: runs COMMAND in the container.
-ctr() { local node="$1" name="$2"; shift 2; pm "$node" exec "$name" "$@"; }
+# ctr NODE NAME COMMAND...: runs COMMAND in the container (podman's own complaints go to $PODMAN_DIR/podman.err).
+ctr() { local node="$1" name="$2"; shift 2; pm "$node" exec "$name" "$@" 2>>"$PODMAN_DIR/podman.err"; }
 
 # ctr_ip NODE NAME [4|6]: the container's global address of that family on eth0 (IPv4 by default).
 ctr_ip() {
@@ -175,7 +176,7 @@ podman_runs() {
     local probe="podman-probe" dir="$PODMAN_DIR/podman-probe" nodes=("${PODMAN_NODES[@]}")
     ip netns add "$(ns "$probe")" || return 1
     podman_node "$probe"
-    ctr_run "$probe" probe none >/dev/null 2>&1
+    CTR_RUN_QUIET=1 ctr_run "$probe" probe none >/dev/null 2>&1
     local ok=1
     [ "$(pm "$probe" inspect --format '{{.State.Running}}' probe 2>/dev/null)" = true ] && ok=0
     [ $ok -eq 0 ] || cp "$PODMAN_DIR/probe.out" "$WORK/podman-probe.out" 2>/dev/null
