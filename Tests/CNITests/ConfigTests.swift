@@ -31,7 +31,7 @@ import Testing
         #expect(config.datastore == .file(path: "/var/lib/tabby/datastore"))
         #expect(config.nodeName == nil && config.nodeNameFileOptional)
         #expect(config.mtu == nil && config.mtuFile == "/var/lib/calico/mtu" && !config.requireMTUFile)
-        #expect(config.logLevel == .warning && config.logFilePath == nil)
+        #expect(config.logLevel == .warning && config.logFilePath == nil && !config.allowIPForwarding)
         #expect(config.prevResult == nil && config.requestedAddresses.isEmpty && config.validAttachments == nil)
     }
 
@@ -42,7 +42,9 @@ import Testing
                 + #""datastore_type":"file","datastore_path":"/srv/ds","policy":{"type":"k8s"},"#
                 + #""ipam":{"type":"tabby-ipam","assign_ipv4":"false","assign_ipv6":true,"#
                 + #""ipv4_pools":["default-ipv4-ippool","192.0.2.0/24"],"ipv6_pools":["2001:db8::/64"]},"#
+                + #""container_settings":{"allow_ip_forwarding":true},"#
                 + #""dns":{"nameservers":["192.0.2.53"],"search":["svc.local"]}}"#)
+        #expect(config.allowIPForwarding)
         #expect(config.cniVersion == .v0_3_1)
         #expect(config.nodeName == "node-1")
         #expect(config.mtu == 1410 && config.mtuFile == "/run/mtu")
@@ -159,6 +161,10 @@ import Testing
             "field cni.dev/valid-attachments[0].containerID is missing"
         ),
         (#""prevResult":{"ips":[{"address":"x"}]}"#, .decodingFailure, "field prevResult.ips[0].address: \"x\" is not"),
+        (
+            #""container_settings":{"allow_ip_forwarding":"true"}"#, .decodingFailure,
+            "field container_settings.allow_ip_forwarding: expected a boolean, got a string"
+        ),
         (#""nodename_file_optional":"yes""#, .decodingFailure, "field nodename_file_optional: expected a boolean"),
     ])
     func aBadCalicoKeyIsRefusedNamingTheField(members: String, code: CNIError.Code, details: String) {

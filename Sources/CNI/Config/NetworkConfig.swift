@@ -28,6 +28,8 @@ public struct NetworkConfig: Sendable, Equatable {
     /// `log_file_path`: the log lines are appended there too.
     public var logFilePath: String?
     public var datastore: DatastoreConfig
+    /// `container_settings.allow_ip_forwarding`: leave IP forwarding on inside the container (Calico's key).
+    public var allowIPForwarding: Bool
     /// `dns`: copied into the result.
     public var dns: CNIResult.DNS
     /// The result of the plugins before this one (ADD in a chain), or of the whole ADD (DEL, CHECK).
@@ -103,6 +105,8 @@ public struct NetworkConfig: Sendable, Equatable {
             nodeNameFileOptional: nodeNameFileOptional, mtu: mtu == 0 ? nil : mtu, mtuFile: mtuFile,
             requireMTUFile: try object.optional("require_mtu_file")?.bool() ?? false, logLevel: logLevel,
             logFilePath: logFilePath, datastore: try DatastoreConfig.decode(object),
+            allowIPForwarding: try object.optional("container_settings")?.object().optional("allow_ip_forwarding")?
+                .bool() ?? false,
             dns: try object.optional("dns").map { (field) throws(CNIError) in try CNIResult.DNS.decode(field) }
                 ?? CNIResult.DNS(),
             prevResult: prevResult, requestedAddresses: try runtimeAddresses(object),

@@ -38,7 +38,7 @@ struct NetworkPlugin: Sendable {
         let spec = WorkloadInterfaceSpec(
             hostInterface: WorkloadNames.hostInterfaceName(for: identity),
             containerInterface: identity.interfaceName, containerNamespace: identity.networkNamespace, mtu: mtu,
-            addresses: addresses)
+            addresses: addresses, allowIPForwarding: request.config.allowIPForwarding)
         let wired: WiredInterface
         do {
             wired = try WorkloadWiring(hostNamespacePath: host.hostNamespacePath).attach(spec)
@@ -140,7 +140,8 @@ struct NetworkPlugin: Sendable {
         let wired = try WorkloadWiring(hostNamespacePath: host.hostNamespacePath).check(
             WorkloadInterfaceSpec(
                 hostInterface: hostInterface, containerInterface: identity.interfaceName,
-                containerNamespace: identity.networkNamespace, mtu: mtu, addresses: expected.addresses))
+                containerNamespace: identity.networkNamespace, mtu: mtu, addresses: expected.addresses,
+                allowIPForwarding: request.config.allowIPForwarding))
         try expected.agrees(with: wired)
         try await source.check(request, addresses: expected.addresses)
     }

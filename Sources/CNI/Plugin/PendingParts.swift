@@ -58,9 +58,12 @@ public struct WorkloadInterfaceSpec: Sendable, Equatable {
     public var containerNamespace: String
     public var mtu: Int
     public var addresses: [CIDR]
+    public var allowIPForwarding: Bool
     public init(
-        hostInterface: String, containerInterface: String, containerNamespace: String, mtu: Int, addresses: [CIDR]
+        hostInterface: String, containerInterface: String, containerNamespace: String, mtu: Int, addresses: [CIDR],
+        allowIPForwarding: Bool = false
     ) {
+        self.allowIPForwarding = allowIPForwarding
         self.hostInterface = hostInterface
         self.containerInterface = containerInterface
         self.containerNamespace = containerNamespace
