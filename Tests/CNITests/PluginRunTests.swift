@@ -93,8 +93,8 @@ import Testing
 
     @Test func statusIsReadyWithAnEnabledPoolOfEachAssignedFamily() async throws {
         try await withPluginDirectory { directory in
-            try await makeDatastore(
-                directory, pools: [pool("v4", "192.0.2.0/24"), pool("v6", "2001:db8:1::/112", disabled: true)])
+            try await makePluginDatastore(
+                directory, pools: [pluginPool("v4", "192.0.2.0/24"), pluginPool("v6", "2001:db8:1::/112", disabled: true)])
             let environment = ["CNI_COMMAND": "STATUS"]
             let ready = await CNIPlugin.run(
                 .network, environment: environment, stdin: pluginConfig(version: "1.1.0", datastore: directory),

@@ -50,12 +50,12 @@ extension PluginOutput {
 }
 
 /// A datastore directory with IP pools in it (IPv4 `192.0.2.0/24`, IPv6 `2001:db8:1::/112` unless told).
-func makeDatastore(_ directory: String, pools: [IPPool]) async throws {
+func makePluginDatastore(_ directory: String, pools: [IPPool]) async throws {
     let datastore = try FileDatastore(directory: directory)
     for pool in pools { _ = try await datastore.create(AnyResource(pool)) }
 }
 
-func pool(_ name: String, _ cidr: String, disabled: Bool = false) -> IPPool {
+func pluginPool(_ name: String, _ cidr: String, disabled: Bool = false) -> IPPool {
     var spec = IPPoolSpec(cidr: CIDR(cidr)!)
     if disabled { spec.disabled = true }
     return IPPool(name: name, spec: spec)
