@@ -175,6 +175,18 @@ private func podAnnotations(_ datastore: any Datastore, _ name: String = "web-0"
         #expect(error?.details.contains("spec.interfaceName") == true)
     }
 
+    @Test func aNetworkNameThatIsNoProfileNameIsRefusedNamingTheProfile() async throws {
+        let store = WorkloadStore(datastore: storeDatastore())
+        let error = await cniError {
+            _ = try await store.writeEndpoint(
+                for: containerIdentity("abc", network: "My_Net"), pod: nil, hostInterface: "caliabc",
+                containerMAC: containerMAC, addresses: [network("192.0.2.1/32")])
+        }
+        #expect(error?.code == .invalidNetworkConfig)
+        #expect(error?.msg == "the network name \"My_Net\" cannot name its Calico profile")
+        #expect(error?.details.contains("lowercase") == true)
+    }
+
     @Test func anIdentityThatMakesNoNameIsRefused() async throws {
         let store = WorkloadStore(datastore: storeDatastore())
         let error = await cniError {

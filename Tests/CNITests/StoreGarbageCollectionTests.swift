@@ -38,6 +38,18 @@ import Testing
         #expect(try await store.garbageCollect(network: dotted, node: storeNode, validContainerIDs: ["keep"]).isEmpty)
     }
 
+    @Test func aHandleThatHoldsNoAddressIsLeftToTheCheck() async throws {
+        // What a plugin killed between counting and allocating leaves: a handle without allocations, whose node
+        // nothing records (it may be another node's ADD in flight).
+        var handle = IPAMHandle(name: "net.ghost", spec: IPAMHandleSpec(handleID: "net.ghost"))
+        handle.spec.block = ["192.0.2.0/26": 1]
+        handle.spec.deleted = false
+        let datastore = storeDatastore(extra: [AnyResource(handle)])
+        let store = WorkloadStore(datastore: datastore)
+        #expect(try await store.garbageCollect(network: "net", node: storeNode, validContainerIDs: []).isEmpty)
+        _ = try await datastore.get(ResourceKey(kind: .ipamHandle, name: "net.ghost"))
+    }
+
     @Test func gcDeletesAStalePodsEndpointAndClearsItsAddresses() async throws {
         let datastore = storeDatastore(extra: [storePod("web-0"), storePod("web-1")])
         let store = WorkloadStore(datastore: datastore)

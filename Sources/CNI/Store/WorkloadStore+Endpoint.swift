@@ -90,6 +90,11 @@ extension WorkloadStore {
 
     /// Calico's plugin creates the network's profile for `cni` workloads when it is missing, and never updates it.
     private func ensureNetworkProfile(_ network: String) async throws(CNIError) {
+        if let problem = NameSyntax.subdomainProblem(network) {
+            throw CNIError(
+                .invalidNetworkConfig, "the network name \"\(network)\" cannot name its Calico profile",
+                details: "name: \(problem) (a plain CNI workload's profile is named after its network, as in Calico)")
+        }
         let profile = EndpointBuilder.networkProfile(network)
         if try await get(profile.key, as: Profile.self) != nil { return }
         do {
