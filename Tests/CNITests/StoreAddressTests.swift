@@ -235,6 +235,30 @@ private func inPool(_ addresses: [CIDR], _ text: String) -> Bool {
         }
     }
 
+    @Test func theIPFamiliesAnnotationReplacesTheFamilyFlags() async throws {
+        let families = "cni.projectcalico.org/ipFamilies"
+        let datastore = storeDatastore(
+            pools: precedencePools,
+            extra: [
+                storeNamespace("shop", annotations: [families: "[\"IPv4\", \"IPv6\"]"]),
+                storePod("v6-only", annotations: [families: "[\"IPv6\"]"]),
+                storePod("dual"),
+                storePod("bad", annotations: [families: "[\"IPv5\"]"]),
+            ])
+        let store = WorkloadStore(datastore: datastore)
+        for (name, expected) in [("v6-only", [IPFamily.v6]), ("dual", [.v4, .v6])] {
+            let identity = podIdentity(name, container: name)
+            let addresses = try await store.assignAddresses(
+                for: identity, pod: try await store.pod(for: identity), request: AddressRequest())
+            #expect(addresses.map(\.family) == expected, "\(name)")
+        }
+        let identity = podIdentity("bad")
+        let pod = try await store.pod(for: identity)
+        let error = await cniError { _ = try await store.assignAddresses(for: identity, pod: pod, request: .init()) }
+        #expect(error?.msg == "error parsing ipFamilies: [\"IPv5\"]")
+        #expect(error?.details.contains("IPv5") == true)
+    }
+
     @Test func assigningNothingIsAConfigError() async throws {
         let store = WorkloadStore(datastore: storeDatastore())
         let error = await cniError {

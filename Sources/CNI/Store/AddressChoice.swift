@@ -5,9 +5,10 @@ import NetworkAddress
 /// How a workload's addresses are to be chosen, decided in Calico's order of precedence:
 /// 1. the addresses the runtime requests (runtimeConfig `ips`, CNI_ARGS `IP=`);
 /// 2. else the pod's `cni.projectcalico.org/ipAddrs`;
-/// 3. else, per family, pools from the pod's `cni.projectcalico.org/ipv4pools`/`ipv6pools`, else from its
-///    Namespace's annotation of the same name, else from the config's `ipv4_pools`/`ipv6_pools`, else every
-///    enabled pool whose nodeSelector matches the node.
+/// 3. else one address per family (`assign_ipv4`/`assign_ipv6`, or the pod's or else its Namespace's
+///    `cni.projectcalico.org/ipFamilies`), each from the pools of the pod's `cni.projectcalico.org/ipv4pools`/
+///    `ipv6pools`, else of its Namespace's annotation of the same name, else of the config's
+///    `ipv4_pools`/`ipv6_pools`, else from every enabled pool whose nodeSelector matches the node.
 enum AddressPlan: Equatable {
     /// Exactly these addresses, at most one per family, IPv4 first.
     case specific([IPAddress], source: SpecificSource)
@@ -47,10 +48,12 @@ enum AddressChoice {
         if let text = pod?.metadata.annotations?[PodSpec.Annotation.ipAddresses], !text.isEmpty {
             return .specific(try annotatedAddresses(text), source: .podAnnotation)
         }
+        let (assignIPv4, assignIPv6) =
+            try annotatedFamilies(pod: pod, namespace: namespace) ?? (request.assignIPv4, request.assignIPv6)
         var families: [AddressPlan.FamilyPools] = []
         let wanted: [(IPFamily, Bool, String, [String])] = [
-            (.v4, request.assignIPv4, PodSpec.Annotation.ipv4Pools, request.ipv4Pools),
-            (.v6, request.assignIPv6, PodSpec.Annotation.ipv6Pools, request.ipv6Pools),
+            (.v4, assignIPv4, PodSpec.Annotation.ipv4Pools, request.ipv4Pools),
+            (.v6, assignIPv6, PodSpec.Annotation.ipv6Pools, request.ipv6Pools),
         ]
         for (family, assign, annotation, configured) in wanted where assign {
             families.append(
@@ -63,6 +66,30 @@ enum AddressChoice {
                 details: "ipam.assign_ipv4 and ipam.assign_ipv6 are both false and no address was requested")
         }
         return .automatic(families)
+    }
+
+    /// Calico's `cni.projectcalico.org/ipFamilies` annotation (the pod's, else its Namespace's): a JSON list of
+    /// `IPv4` and `IPv6` that replaces `assign_ipv4`/`assign_ipv6`. Nil when neither has it.
+    static let ipFamiliesAnnotation = "cni.projectcalico.org/ipFamilies"
+
+    static func annotatedFamilies(pod: Pod?, namespace: Namespace?) throws(CNIError) -> (Bool, Bool)? {
+        let sources = [
+            ("the pod's", pod?.metadata.annotations?[ipFamiliesAnnotation]),
+            ("Namespace \(namespace?.metadata.name ?? "")'s", namespace?.metadata.annotations?[ipFamiliesAnnotation]),
+        ]
+        for (owner, value) in sources {
+            guard let text = value, !text.isEmpty else { continue }
+            let reason = "\(owner) \(ipFamiliesAnnotation) annotation must be a JSON list of IPv4 and IPv6"
+            guard let list = jsonStrings(text) else {
+                throw CNIError(.addressUnavailable, "error parsing ipFamilies: \(text)", details: reason)
+            }
+            if let other = list.first(where: { $0 != "IPv4" && $0 != "IPv6" }) {
+                throw CNIError(
+                    .addressUnavailable, "error parsing ipFamilies: \(text)", details: "\(reason) (got \"\(other)\")")
+            }
+            return (list.contains("IPv4"), list.contains("IPv6"))
+        }
+        return nil
     }
 
     /// Calico's rule for the pod's `ipAddrs` annotation: a JSON list of one IPv4 and/or one IPv6 address.
