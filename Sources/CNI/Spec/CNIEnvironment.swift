@@ -59,10 +59,10 @@ public struct CNIEnvironment: Sendable, Equatable {
 
     /// The spec: not empty, starting with a letter or digit, then letters, digits, `_`, `.` or `-`.
     static func checkContainerID(_ id: String) throws(CNIError) {
-        guard let first = id.unicodeScalars.first, isAlphanumeric(first) else {
+        guard let first = id.unicodeScalars.first, first.isASCIIAlphanumeric else {
             throw invalid(.containerID, "\"\(id)\" must start with a letter or digit")
         }
-        if let bad = id.unicodeScalars.first(where: { !isAlphanumeric($0) && !"_.-".unicodeScalars.contains($0) }) {
+        if let bad = id.unicodeScalars.first(where: { !$0.isASCIIAlphanumeric && !"_.-".unicodeScalars.contains($0) }) {
             throw invalid(
                 .containerID, "\"\(id)\" has the character \"\(bad)\"; only letters, digits, _ . - are allowed")
         }
@@ -78,9 +78,5 @@ public struct CNIEnvironment: Sendable, Equatable {
         if name.unicodeScalars.contains(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace }) {
             throw invalid(.interfaceName, "\"\(name)\" contains \"/\", \":\" or white space")
         }
-    }
-
-    private static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar))
     }
 }
