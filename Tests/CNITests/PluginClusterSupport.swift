@@ -55,9 +55,17 @@ final class PluginCluster: Sendable {
             try await makePluginDatastore(cluster.datastore, pools: pools)
             let store = try FileDatastore(directory: cluster.datastore)
             _ = try await store.create(AnyResource(Node(name: nodeName)))
-            try await cluster.ip("netns", "add", cluster.node)
             let outcome: Result<T, any Error>
-            do { outcome = .success(try await body(cluster)) } catch { outcome = .failure(error) }
+            do {
+                try await cluster.ip("netns", "add", cluster.node)
+                // The node's uplink, as a real node has one, so the host veth's index differs from the container's
+                // (Netlink's Link decoding drops an IFLA_LINK equal to the link's own index).
+                try await cluster.ip(
+                    "-n", cluster.node, "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1")
+                outcome = .success(try await body(cluster))
+            } catch {
+                outcome = .failure(error)
+            }
             await cluster.deleteNamespaces()
             return try outcome.get()
         }
