@@ -16,7 +16,14 @@ enum AddressSource: Sendable {
         case .tabby(let store, _):
             return try await store.assignAddresses(for: request.identity, pod: pod, request: request.addressRequest)
         case .delegated(let plugin):
-            let result = try await plugin.run(.add, environment: request.environment, stdin: request.stdin)
+            let result: CNIResult?
+            do {
+                result = try await plugin.run(.add, environment: request.environment, stdin: request.stdin)
+            } catch {
+                // The spec: a delegate that failed ADD is run again with DEL before the failure is returned.
+                try? await release(request)
+                throw error
+            }
             let addresses = (result?.ips ?? []).map { CIDR(host: $0.address.address) }.sorted()
             guard !addresses.isEmpty else {
                 // The delegate may still hold something: the spec asks for a DEL before failing.
