@@ -27,6 +27,10 @@ import Testing
             #expect(host["mtu"] as? Int == 1440)
             #expect(host["ifindex"] as? Int == Int(wired.hostIndex))
             #expect((host["flags"] as? [String])?.contains("UP") == true)
+            // The host side's link-local address is the containers' IPv6 gateway, usable (not tentative) at once.
+            let hostV6Addresses = try await ns.ip(ns.node, "-6", "addr", "show", "dev", "calitest10000")
+            #expect(hostV6Addresses.contains("inet6 fe80::ecee:eeff:feee:eeee/64 scope link"))
+            #expect(!hostV6Addresses.contains("tentative"))
             // No IPv4 address on the host side: proxy ARP answers for the gateway.
             #expect(!(try await ns.ip(ns.node, "-4", "addr", "show", "dev", "calitest10000")).contains("inet "))
 

@@ -37,6 +37,7 @@ import Testing
             try await ns.ip(ns.container(), "-6", "route", "del", "default")
             try await ns.ip(ns.container(), "addr", "add", "198.51.100.9/32", "dev", "eth0")
             try await ns.exec(ns.node, "sh", "-c", "echo 0 > /proc/sys/net/ipv4/conf/calitest10000/proxy_arp")
+            try await ns.ip(ns.node, "addr", "del", "fe80::ecee:eeff:feee:eeee/64", "dev", "calitest10000")
             let details = (#expect(throws: CNIError.self) { try wiring.check(spec) })?.details ?? ""
             #expect(
                 details.contains("the container lacks route default via fe80::ecee:eeff:feee:eeee dev eth0"),

@@ -116,6 +116,20 @@ import Testing
         #expect(plan.containerAddresses(containerIndex: 7).last?.flags == .noDAD)
     }
 
+    @Test func hostBatchSetsMACAndMTUThenTheLinkLocalGatewayThenRoutes() {
+        let operations = WorkloadWiringPlan(spec: Self.dualStack).hostOperations(hostIndex: 9)
+        #expect(
+            operations.map { $0.describe { "if\($0)" } } == [
+                "link set dev if9 up mtu 1450 address ee:ee:ee:ee:ee:ee",
+                "address add fe80::ecee:eeff:feee:eeee/64 dev if9",
+                "route add 192.0.2.10/32 dev if9", "route add 2001:db8::10/128 dev if9",
+            ])
+        var v4 = Self.dualStack
+        v4.addresses = [CIDR("192.0.2.10/32")!]
+        #expect(WorkloadWiringPlan(spec: v4).hostLinkLocal(hostIndex: 9) == nil)
+        #expect(WorkloadWiringPlan(spec: Self.dualStack).hostLinkLocal(hostIndex: 9)?.flags == .noDAD)
+    }
+
     @Test func hostRoutesUseTabbydsWorkloadRouteProtocol() {
         let routes = WorkloadWiringPlan(spec: Self.dualStack).hostRoutes(hostIndex: 9)
         #expect(routes.map(\.description) == ["192.0.2.10/32 dev if9", "2001:db8::10/128 dev if9"])

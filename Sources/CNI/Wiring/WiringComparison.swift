@@ -55,6 +55,12 @@ struct WiringComparison {
         }
     }
 
+    mutating func compareHostLinkLocal(_ actual: [CIDR], expected: CIDR) {
+        if !actual.contains(expected) {
+            differences.append("host interface \(spec.hostInterface) lacks its link-local gateway address \(expected)")
+        }
+    }
+
     mutating func compareContainerRoutes(_ actual: [Route], containerIndex: Int32) {
         for route in plan.containerRoutes(containerIndex: containerIndex)
         where !actual.contains(where: { matches($0, route) }) {

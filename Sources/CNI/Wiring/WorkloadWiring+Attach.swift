@@ -8,27 +8,38 @@ extension WorkloadWiring {
     /// removes what it created, then throws.
     ///
     /// A host interface of the same name left by an earlier attempt is deleted first (with its peer); a link of
-    /// that name that is not a veth is someone else's and is left alone: the attach fails instead.
+    /// that name that is not a veth is someone else's and is left alone: the attach fails instead. Everything
+    /// inside the container happens on one thread that entered its namespace (creating a thread is the costly
+    /// part of working in another namespace); the node's side is done from the calling thread.
     public func attach(_ spec: WorkloadInterfaceSpec) throws(CNIError) -> WiredInterface {
         try spec.validate()
         let node = try NodeNamespace(path: hostNamespacePath)
         let container = try NamespaceOpening.container(spec.containerNamespace, node: node)
         let name = spec.hostInterface
+        let plan = WorkloadWiringPlan(spec: spec)
         let hostSocket = try step("open a netlink socket in the node namespace", interface: name) {
             try node.socket()
         }
-        let containerSocket = try step("open a netlink socket in \(spec.containerNamespace)", interface: name) {
-            try RouteSocket(in: container)
-        }
         try removeLeftover(spec, socket: hostSocket)
-        let hostLink = try createPair(spec, hostSocket: hostSocket, containerSocket: containerSocket, in: container)
-        do {
-            return try configure(
-                spec, hostLink: hostLink, node: node, hostSocket: hostSocket, container: container,
-                containerSocket: containerSocket)
+        let containerLink = try wireContainerSide(plan, in: container, node: node)
+        do throws(CNIError) {
+            let hostLink = try step("look up \(name) in the node namespace", interface: name) {
+                try hostSocket.link(named: name)
+            }
+            guard let hostLink, let containerMAC = containerLink.macAddress else {
+                throw Self.failure(
+                    "look up the veth pair", interface: name, WiringProblem("an end is missing or has no MAC address"))
+            }
+            // Before it goes up: DAD off for its link-local address, proxy ARP on before traffic comes.
+            try step("set the node's sysctls of \(name)", interface: name) {
+                try node.perform { try plan.hostSysctls.write() }
+            }
+            try applyHostBatch(plan, hostIndex: hostLink.index, socket: hostSocket)
+            return WiredInterface(
+                hostInterface: name, hostIndex: hostLink.index, containerInterface: spec.containerInterface,
+                containerIndex: containerLink.index, containerMAC: containerMAC)
         } catch {
-            // The peer, its addresses and every route through either end go with the host side.
-            try? hostSocket.deleteLink(index: hostLink.index)
+            removePair(plan, containerIndex: containerLink.index, hostSocket: hostSocket, container: container)
             throw error
         }
     }
@@ -36,16 +47,15 @@ extension WorkloadWiring {
     /// Deletes a veth of the host side's name left over from an earlier attempt of the same container.
     private func removeLeftover(_ spec: WorkloadInterfaceSpec, socket: RouteSocket) throws(CNIError) {
         let name = spec.hostInterface
-        guard
-            let existing = try step(
-                "look up \(name) in the node namespace", interface: name, { try socket.link(named: name) })
-        else { return }
+        let existing = try step("look up \(name) in the node namespace", interface: name) {
+            try socket.link(named: name)
+        }
+        guard let existing else { return }
         guard case .veth = existing.kind else {
             throw CNIError(
                 .dataplaneFailure, "failed to wire workload interface \(name)",
-                details:
-                    "the node already has a link \(name) of kind \(existing.kind), not a workload veth; not removing it"
-            )
+                details: "the node already has a link \(name) of kind \(existing.kind), not a workload veth; "
+                    + "not removing it")
         }
         do {
             try socket.deleteLink(index: existing.index)
@@ -56,81 +66,88 @@ extension WorkloadWiring {
         }
     }
 
-    /// Creates the pair: the host side in the node namespace with Calico's MAC and the MTU, the peer directly in
-    /// the container's namespace.
-    private func createPair(
-        _ spec: WorkloadInterfaceSpec, hostSocket: RouteSocket, containerSocket: RouteSocket,
-        in container: NetworkNamespace
-    ) throws(CNIError) -> Link {
-        let name = spec.hostInterface
-        let link = NewLink(
-            name: name, kind: .veth(peerName: spec.containerInterface, peerNamespaceFD: container.fd),
-            mtu: UInt32(spec.mtu), macAddress: WorkloadGateway.hostMAC)
+    /// The container side, on one thread inside the container's namespace: the pair (the container end here, the
+    /// host end created directly in the node's namespace), the container's sysctls while its end is still down,
+    /// then one batch with the links up, the addresses and the routes. Removes the pair when a step fails.
+    private func wireContainerSide(_ plan: WorkloadWiringPlan, in container: NetworkNamespace, node: NodeNamespace)
+        throws(CNIError) -> Link
+    {
+        let spec = plan.spec
+        var outcome = Result<Link, CNIError>.failure(
+            Self.failure("wire the container side", interface: spec.hostInterface, WiringProblem("did not run")))
         do {
-            return try hostSocket.createLink(link)
-        } catch  where error.errno == Errno(EEXIST) {
-            if (try? containerSocket.link(named: spec.containerInterface)) != nil {
-                throw CNIError(
-                    .dataplaneFailure, "failed to wire workload interface \(name)",
-                    details: "the container already has an interface \(spec.containerInterface) in "
-                        + "\(spec.containerNamespace): \(error)")
-            }
-            throw Self.failure("create the veth pair \(name)/\(spec.containerInterface)", interface: name, error)
+            try container.perform { outcome = Self.wireInside(plan, nodeNamespaceFD: node.fd) }
         } catch {
-            throw Self.failure("create the veth pair \(name)/\(spec.containerInterface)", interface: name, error)
+            throw Self.failure("enter \(spec.containerNamespace)", interface: spec.hostInterface, error)
         }
+        return try outcome.get()
     }
 
-    /// Everything after the pair exists; any failure here makes `attach` delete the pair.
-    private func configure(
-        _ spec: WorkloadInterfaceSpec, hostLink: Link, node: NodeNamespace, hostSocket: RouteSocket,
-        container: NetworkNamespace, containerSocket: RouteSocket
-    ) throws(CNIError) -> WiredInterface {
+    /// Runs on a thread inside the container's namespace.
+    private static func wireInside(_ plan: WorkloadWiringPlan, nodeNamespaceFD: Int32) -> Result<Link, CNIError> {
+        let spec = plan.spec
         let name = spec.hostInterface
-        let plan = WorkloadWiringPlan(spec: spec)
-        let containerLink = try step(
-            "look up \(spec.containerInterface) in \(spec.containerNamespace)", interface: name
-        ) {
-            try containerSocket.link(named: spec.containerInterface)
+        let place = spec.containerNamespace
+        let socket: RouteSocket
+        do {
+            socket = try RouteSocket()
+        } catch {
+            return .failure(failure("open a netlink socket in \(place)", interface: name, error))
         }
-        guard let containerLink, let containerMAC = containerLink.macAddress else {
-            throw Self.failure(
-                "look up \(spec.containerInterface) in \(spec.containerNamespace)", interface: name,
-                WiringProblem("the veth peer is missing or has no MAC address"))
+        let pair = NewLink(
+            name: spec.containerInterface, kind: .veth(peerName: name, peerNamespaceFD: nodeNamespaceFD),
+            mtu: UInt32(spec.mtu))
+        let link: Link
+        do {
+            link = try socket.createLink(pair)
+        } catch  where error.errno == Errno(EEXIST) && (try? socket.link(named: spec.containerInterface)) != nil {
+            return .failure(
+                CNIError(
+                    .dataplaneFailure, "failed to wire workload interface \(name)",
+                    details: "the container already has an interface \(spec.containerInterface) in \(place): \(error)"))
+        } catch {
+            return .failure(failure("create the veth pair \(name)/\(spec.containerInterface)", interface: name, error))
         }
-        // Sysctls first: DAD must be off before the links go up, and proxy ARP on before traffic comes.
-        try step("set the node's sysctls of \(name)", interface: name) {
-            try node.perform { try plan.hostSysctls.write() }
+        var step = "set sysctls in \(place)"
+        do {
+            try plan.containerSysctls.write()
+            step = "configure \(spec.containerInterface) in \(place)"
+            let failures = try socket.apply(plan.containerOperations(containerIndex: link.index))
+            guard failures.isEmpty else {
+                throw WiringProblem(failures.map(\.error.description).joined(separator: "; "))
+            }
+            return .success(link)
+        } catch {
+            // The peer, the addresses and the routes go with it.
+            try? socket.deleteLink(index: link.index)
+            return .failure(failure(step, interface: name, error))
         }
-        try step("set sysctls in \(spec.containerNamespace)", interface: name) {
-            try container.perform { try plan.containerSysctls.write() }
-        }
-        try applyBatch(
-            plan.containerOperations(containerIndex: containerLink.index), socket: containerSocket,
-            step: "configure \(spec.containerInterface) in \(spec.containerNamespace)", interface: name)
-        try applyHostBatch(plan, hostIndex: hostLink.index, socket: hostSocket)
-        return WiredInterface(
-            hostInterface: name, hostIndex: hostLink.index, containerInterface: spec.containerInterface,
-            containerIndex: containerLink.index, containerMAC: containerMAC)
     }
 
-    private func applyBatch(
-        _ operations: [NetlinkOperation], socket: RouteSocket, step what: String, interface: String
-    ) throws(CNIError) {
-        let failures = try step(what, interface: interface) { try socket.apply(operations) }
-        guard !failures.isEmpty else { return }
-        throw Self.failure(
-            what, interface: interface, WiringProblem(failures.map(\.error.description).joined(separator: "; ")))
+    /// Removes the pair after a failure on the node's side: by its host end when that is found, else by its
+    /// container end (from a thread inside the container).
+    private func removePair(
+        _ plan: WorkloadWiringPlan, containerIndex: Int32, hostSocket: RouteSocket, container: NetworkNamespace
+    ) {
+        if let host = (try? hostSocket.link(named: plan.spec.hostInterface)) ?? nil, case .veth = host.kind,
+            (try? hostSocket.deleteLink(index: host.index)) != nil
+        {
+            return
+        }
+        _ = try? container.perform { try RouteSocket().deleteLink(index: containerIndex) }
     }
 
-    /// The host side up and its routes. A route that exists already is fine when it points to this interface
-    /// (tabbyd may have added it first); through another interface it is a conflict, named in the error.
+    /// The host side's MAC, MTU and up state, its link-local address and its routes. A route that exists already
+    /// is fine when it points to this interface (tabbyd may have added it first); through another interface it
+    /// is a conflict, named in the error.
     private func applyHostBatch(_ plan: WorkloadWiringPlan, hostIndex: Int32, socket: RouteSocket) throws(CNIError) {
         let name = plan.spec.hostInterface
         let what = "configure \(name) in the node namespace"
         let failures = try step(what, interface: name) { try socket.apply(plan.hostOperations(hostIndex: hostIndex)) }
         var problems: [String] = []
         for failure in failures {
+            // The kernel's own link-local address came first: the same address.
+            if case .addAddress = failure.operation, failure.error.errno == Errno(EEXIST) { continue }
             guard case .addRoute(let route) = failure.operation, failure.error.errno == Errno(EEXIST) else {
                 problems.append(failure.error.description)
                 continue
@@ -155,6 +172,12 @@ extension WorkloadWiring {
     }
 }
 
+/// A failure found by the wiring itself rather than reported by a system call.
+struct WiringProblem: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 extension [WiringSysctl] {
     /// Writes each in order (from a thread in the right namespace); a failed best-effort one is skipped.
     func write() throws(SysctlError) {
@@ -167,10 +190,4 @@ extension [WiringSysctl] {
             }
         }
     }
-}
-
-/// A failure found by the wiring itself rather than reported by a system call.
-struct WiringProblem: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -37,6 +37,12 @@ extension WorkloadWiring {
             comparison.compareSysctls(sysctls, side: "container")
         }
         if let hostLink {
+            if let linkLocal = comparison.plan.hostLinkLocal(hostIndex: hostLink.index) {
+                let addresses = try step("list the addresses of \(name)", interface: name) {
+                    try hostSocket.addresses(family: .v6, interfaceIndex: hostLink.index)
+                }
+                comparison.compareHostLinkLocal(addresses.map(\.prefix), expected: linkLocal.prefix)
+            }
             let routes = try step("list the node's routes through \(name)", interface: name) {
                 try Self.routes(of: spec, through: hostLink.index, socket: hostSocket)
             }

@@ -112,8 +112,8 @@ struct WorkloadWiringPlan {
         }
     }
 
-    /// One batch in the container: loopback up, the interface up at the MTU (a veth peer is created at 1500),
-    /// the addresses, then the routes (a route needs its device up, the default route its gateway's route).
+    /// One batch in the container: loopback up, the interface up at the MTU, the addresses, then the routes (a
+    /// route needs its device up, the default route its gateway's route).
     func containerOperations(containerIndex: Int32) -> [NetlinkOperation] {
         var operations: [NetlinkOperation] = [
             .changeLink(index: Self.loopbackIndex, LinkChange(isUp: true)),
@@ -124,9 +124,25 @@ struct WorkloadWiringPlan {
         return operations
     }
 
-    /// One batch on the node: the host side up, then its routes.
+    /// The host side's IPv6 link-local address, the containers' IPv6 gateway, added by the wiring rather than left
+    /// to the kernel: the kernel adds it only once the carrier is up (after the link-watch work, 1-7 ms after
+    /// attach here), and with a node's `addr_gen_mode` other than EUI-64 it would be another address. Added, it
+    /// answers neighbour solicitations as soon as attach returns (Calico's plugin waits up to 500 ms for the
+    /// kernel's instead). When the kernel's own comes first, the same address exists already: that is fine.
+    func hostLinkLocal(hostIndex: Int32) -> InterfaceAddress? {
+        guard spec.hasIPv6, let prefix = try? CIDR(address: .v6(WorkloadGateway.ipv6), prefixLength: 64) else {
+            return nil
+        }
+        return InterfaceAddress(interfaceIndex: hostIndex, prefix: prefix, scope: .link, flags: .noDAD)
+    }
+
+    /// One batch on the node: the host side gets Calico's MAC and the MTU and goes up (the kernel applies the
+    /// address and MTU before the flags), then its link-local gateway address (IPv6), then its routes.
     func hostOperations(hostIndex: Int32) -> [NetlinkOperation] {
-        [.changeLink(index: hostIndex, LinkChange(isUp: true))] + hostRoutes(hostIndex: hostIndex).map { .addRoute($0) }
+        let change = LinkChange(isUp: true, mtu: UInt32(spec.mtu), macAddress: WorkloadGateway.hostMAC)
+        var operations: [NetlinkOperation] = [.changeLink(index: hostIndex, change)]
+        if let linkLocal = hostLinkLocal(hostIndex: hostIndex) { operations.append(.addAddress(linkLocal)) }
+        return operations + hostRoutes(hostIndex: hostIndex).map { .addRoute($0) }
     }
 
     static func defaultDestination(_ family: IPFamily) -> CIDR {
