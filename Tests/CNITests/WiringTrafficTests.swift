@@ -20,6 +20,18 @@ import Testing
         }
     }
 
+    /// With `addr_gen_mode` 1 the kernel makes no link-local address: the gateway exists only because attach adds it.
+    @Test func ipv6GatewayDoesNotDependOnTheNodesAddressGeneration() async throws {
+        try await WiringNamespaces.with(containers: 2) { ns in
+            try await ns.exec(ns.node, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding")
+            try await ns.exec(ns.node, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/default/addr_gen_mode")
+            let wiring = WorkloadWiring(hostNamespacePath: ns.nodePath)
+            _ = try wiring.attach(WiringAttachTests.spec(ns, 1, addresses: ["2001:db8::55/128"]))
+            _ = try wiring.attach(WiringAttachTests.spec(ns, 2, addresses: ["2001:db8::56/128"]))
+            try await ns.exec(ns.container(1), "ping", "-6", "-c", "1", "-W", "2", "2001:db8::56")
+        }
+    }
+
     @Test func detachedWorkloadIsUnreachable() async throws {
         try await WiringNamespaces.with(containers: 2) { ns in
             let wiring = WorkloadWiring(hostNamespacePath: ns.nodePath)
