@@ -1,5 +1,6 @@
 import CNI
 import Foundation
+import Netlink
 import NetworkAddress
 import Testing
 
@@ -121,4 +122,69 @@ import Testing
             #expect(addresses.contains("192.0.2.14/32") && !addresses.contains("192.0.2.13"))
         }
     }
+
+    /// The plugin's own mode: no node path, the calling thread's namespace is the node (here a thread that entered
+    /// the test's node namespace).
+    @Test func attachCheckAndDetachInTheCallersOwnNamespace() async throws {
+        try await WiringNamespaces.with { ns in
+            let node = try NetworkNamespace(path: ns.nodePath)
+            let spec = Self.spec(ns, addresses: ["192.0.2.15/32", "2001:db8::15/128"])
+            let (wired, checked, ownNamespace) = try node.perform {
+                let wiring = WorkloadWiring()
+                let wired = try wiring.attach(spec)
+                let checked = try wiring.check(spec)
+                var own = spec
+                own.containerNamespace = ns.nodePath
+                let ownNamespace = #expect(throws: CNIError.self) { try wiring.attach(own) }
+                return (wired, checked, ownNamespace)
+            }
+            #expect(checked == wired)
+            #expect(ownNamespace?.code == .unknownContainer)
+            #expect(ownNamespace?.details.contains("the node's own network namespace") == true)
+            #expect(try await ns.ip(ns.node, "-4", "route", "show", "dev", "calitest10000").contains("192.0.2.15"))
+            #expect(try await ns.ip(ns.container(), "-4", "addr", "show", "dev", "eth0").contains("192.0.2.15/32"))
+            #expect(try await ns.sysctl(ns.node, "ipv4/conf/calitest10000/proxy_arp") == "1")
+            try node.perform {
+                try WorkloadWiring().detach(
+                    hostInterface: "calitest10000", containerNamespace: spec.containerNamespace,
+                    containerInterface: "eth0")
+            }
+            try await WiringFailureTests.expectNothingLeft(ns)
+        }
+    }
+
+    /// A runtime starts pods in parallel: attaches on one node at once do not disturb each other.
+    @Test func parallelAttachesOnOneNode() async throws {
+        let count = 6
+        try await WiringNamespaces.with(containers: count) { ns in
+            let wiring = WorkloadWiring(hostNamespacePath: ns.nodePath)
+            let specs = (1...count).map {
+                Self.spec(ns, $0, addresses: ["192.0.2.\(60 + $0)/32", "2001:db8::\(60 + $0)/128"])
+            }
+            let results = ParallelResults(count: count)
+            DispatchQueue.concurrentPerform(iterations: count) { index in
+                results.set(index, Result { try wiring.attach(specs[index]) })
+            }
+            for (index, result) in results.all.enumerated() {
+                let wired = try #require(try result?.get())
+                #expect(try wiring.check(specs[index]) == wired)
+            }
+            let routes = try await ns.ip(ns.node, "-4", "route", "show", "proto", "boot")
+            #expect(routes.split(separator: "\n").filter { $0.contains("dev calitest") }.count == count)
+        }
+    }
+}
+
+/// Results written by concurrent workers, each to its own slot.
+final class ParallelResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<WiredInterface, any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<WiredInterface, any Error>) {
+        lock.withLock { results[index] = result }
+    }
+
+    var all: [Result<WiredInterface, any Error>?] { lock.withLock { results } }
 }
