@@ -36,7 +36,7 @@ struct WiringComparison {
     }
 
     private mutating func compareLink(_ link: Link, side: String) {
-        if case .veth = link.kind {} else { differences.append("\(side) \(link.name) is a \(link.kind), not a veth") }
+        if !link.isVeth { differences.append("\(side) \(link.name) is a \(link.kind), not a veth") }
         if link.mtu != UInt32(spec.mtu) {
             differences.append("\(side) \(link.name) has MTU \(link.mtu), not \(spec.mtu)")
         }

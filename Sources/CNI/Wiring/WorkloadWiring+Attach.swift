@@ -51,7 +51,7 @@ extension WorkloadWiring {
             try socket.link(named: name)
         }
         guard let existing else { return }
-        guard case .veth = existing.kind else {
+        guard existing.isVeth else {
             throw CNIError(
                 .dataplaneFailure, "failed to wire workload interface \(name)",
                 details: "the node already has a link \(name) of kind \(existing.kind), not a workload veth; "
@@ -129,7 +129,7 @@ extension WorkloadWiring {
     private func removePair(
         _ plan: WorkloadWiringPlan, containerIndex: Int32, hostSocket: RouteSocket, container: NetworkNamespace
     ) {
-        if let host = (try? hostSocket.link(named: plan.spec.hostInterface)) ?? nil, case .veth = host.kind,
+        if let host = (try? hostSocket.link(named: plan.spec.hostInterface)) ?? nil, host.isVeth,
             (try? hostSocket.deleteLink(index: host.index)) != nil
         {
             return

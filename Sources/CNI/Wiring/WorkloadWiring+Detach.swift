@@ -18,7 +18,9 @@ extension WorkloadWiring {
                 details: "host interface \"\(hostInterface)\": \(reason)")
         }
         let node = try NodeNamespace(path: hostNamespacePath)
-        let hostSocket = try step("open a netlink socket in the node namespace", interface: hostInterface) {
+        let hostSocket = try step(
+            "open a netlink socket in the node namespace", interface: hostInterface, call: "remove"
+        ) {
             try node.socket()
         }
         try deleteLink(named: hostInterface, socket: hostSocket, onlyVeth: true, where: "the node namespace")
@@ -29,7 +31,9 @@ extension WorkloadWiring {
         }
         // Gone, or nothing of the workload's: nothing to do there.
         guard let container = try? NamespaceOpening.container(containerNamespace, node: node) else { return }
-        let containerSocket = try step("open a netlink socket in \(containerNamespace)", interface: hostInterface) {
+        let containerSocket = try step(
+            "open a netlink socket in \(containerNamespace)", interface: hostInterface, call: "remove"
+        ) {
             try RouteSocket(in: container)
         }
         try deleteLink(named: containerInterface, socket: containerSocket, onlyVeth: false, where: containerNamespace)
@@ -40,8 +44,10 @@ extension WorkloadWiring {
         throws(CNIError)
     {
         let lookup = "look up \(name) in \(place)"
-        guard let link = try step(lookup, interface: name, { try socket.link(named: name) }) else { return }
-        if onlyVeth, case .veth = link.kind {} else if onlyVeth { return }
+        guard let link = try step(lookup, interface: name, call: "remove", { try socket.link(named: name) }) else {
+            return
+        }
+        if onlyVeth && !link.isVeth { return }
         do {
             try socket.deleteLink(index: link.index)
         } catch  where error.errno == Errno(ENODEV) {
