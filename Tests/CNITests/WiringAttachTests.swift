@@ -75,7 +75,14 @@ import Testing
             let wiring = WorkloadWiring(hostNamespacePath: ns.nodePath)
             // The container inherits forwarding from the namespace it was made in; Calico turns it off.
             try await ns.exec(ns.container(), "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
+            // A namespace with IPv6 off would refuse the IPv6 default route (EACCES): Calico turns it on.
+            try await ns.exec(
+                ns.container(), "sh", "-c",
+                "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"
+            )
             _ = try wiring.attach(Self.spec(ns, addresses: ["192.0.2.11/32", "2001:db8::11/128"]))
+            #expect(
+                try await ns.ip(ns.container(), "-6", "route", "show", "default").contains("fe80::ecee:eeff:feee:eeee"))
             let host = "calitest10000"
             let expectedNode = [
                 "ipv4/conf/\(host)/proxy_arp": "1", "ipv4/neigh/\(host)/proxy_delay": "0",
