@@ -145,6 +145,7 @@ struct WorkloadWiringPlan {
         return operations + hostRoutes(hostIndex: hostIndex).map { .addRoute($0) }
     }
 
+    /// `0.0.0.0/0` or `::/0` (a constant prefix length in range: the `try!` cannot fail).
     static func defaultDestination(_ family: IPFamily) -> CIDR {
         switch family {
         case .v4: try! CIDR(address: .v4(IPv4Address(0)), prefixLength: 0)
