@@ -68,6 +68,16 @@ import Testing
         }
     }
 
+    @Test func aWorkloadWhoseEndpointCannotBeNamedIsRefusedFirst() async {
+        // Neither the namespace nor the datastore exists: the name is checked before either.
+        let output = await CNIPlugin.run(
+            .network, environment: pluginEnvironment("ADD", arguments: "K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-"),
+            stdin: pluginConfig(), host: bareHost)
+        #expect(output.errorCode == 4, "\(output.stdout)")
+        #expect(output.json?["msg"] == .string("error constructing WorkloadEndpoint name"))
+        #expect(output.errorDetails.contains("web-"))
+    }
+
     @Test func aMissingDatastoreIsCodeFiveNamingThePath() async throws {
         // The test process's own namespace passes the namespace check; the datastore is missing, so nothing
         // is taken or changed.

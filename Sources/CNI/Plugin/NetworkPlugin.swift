@@ -26,6 +26,10 @@ struct NetworkPlugin: Sendable {
     /// after something was taken gives it back before the error is printed.
     func add() async throws(CNIError) -> CNIResult {
         let identity = request.identity
+        // As Calico's plugin, refuse a workload whose endpoint cannot be named before taking anything.
+        if let problem = WorkloadNames.endpointNameProblem(for: identity) {
+            throw CNIError(.invalidEnvironment, "error constructing WorkloadEndpoint name", details: problem)
+        }
         try NamespaceProbe.check(request.environment.networkNamespace)
         let mtu = try PodMTU.resolve(request.config, readFile: host.readFile)
         let datastore = try DatastoreOpening.open(request.config.datastore)
