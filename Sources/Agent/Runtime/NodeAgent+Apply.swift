@@ -86,8 +86,11 @@ extension NodeAgent {
         let resyncStarted = ContinuousClock.now
         let environment: NodeEnvironment
         do {
+            // The IPv6 underlay follows the Node's bgp.ipv6Address, as Felix finds vxlan-v6.calico's parent.
             environment = try reconciler.environment(
-                nodeAddress: nodeAddress?.address, mtuInterfacePattern: settings.mtuIfacePattern)
+                nodeAddress: nodeAddress?.address,
+                nodeAddressV6: pipeline.cache.nodes[configuration.nodeName]?.ipv6?.address,
+                mtuInterfacePattern: settings.mtuIfacePattern)
         } catch {
             log.error("cannot read the kernel's interfaces", ["error": "\(error)"])
             board.recordApplyFailure()

@@ -11,12 +11,15 @@ public enum SHA1 {
         padded.append(0x80)
         while padded.count % 64 != 56 { padded.append(0) }
         let bitLength = UInt64(message.count) &* 8
-        for shift in stride(from: 56, through: 0, by: -8) { padded.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            padded.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         var w = [UInt32](repeating: 0, count: 80)
         for chunk in stride(from: 0, to: padded.count, by: 64) {
             for i in 0..<16 {
                 let base = chunk + i * 4
-                w[i] = UInt32(padded[base]) << 24 | UInt32(padded[base + 1]) << 16 | UInt32(padded[base + 2]) << 8
+                w[i] =
+                    UInt32(padded[base]) << 24 | UInt32(padded[base + 1]) << 16 | UInt32(padded[base + 2]) << 8
                     | UInt32(padded[base + 3])
             }
             for i in 16..<80 {
@@ -56,6 +59,10 @@ public enum FelixConventions {
     public static func vxlanMAC(node: String) -> MACAddress {
         MACAddress(SHA1.digest(node).prefix(5).reduce(UInt64(0x66)) { $0 << 8 | UInt64($1) })
     }
+
+    /// The IPv6 VXLAN device's MAC (`vxlan-v6.calico`) when the Node does not set one: the same derivation over
+    /// the node name followed by "-v6".
+    public static func vxlanMACV6(node: String) -> MACAddress { vxlanMAC(node: node + "-v6") }
 
     /// The host-side interface name of a Kubernetes pod's veth: the prefix then the first 11 hex characters of
     /// SHA-1 of `<namespace>.<pod>` (`cali1a2b3c4d5e6`).
