@@ -21,7 +21,7 @@ metadata: {name: pods-v6}
 spec: {cidr: "2001:db8:100::/64", blockSize: 122, vxlanMode: $1, natOutgoing: false}
 YAML
 }
-node_field() { ctl get node "$1" -o yaml | awk -v f="$2:" '$1 == f {print $2}'; }
+node_field() { ctl get node "$1" -o yaml | awk -v f="$2:" '$1 == f {gsub(/"/, "", $2); print $2}'; }
 block_of() { ctl ipam show --ip "$1" | awk '/Block:/ {print $2}'; }
 tx_packets() { in_ns "$1" cat "/sys/class/net/$2/statistics/tx_packets" 2>/dev/null || echo 0; }
 # IPv6 VXLAN packets the underlay bridge forwarded, counted by a bridge-family nf_tables rule in the bridge's own
@@ -103,9 +103,9 @@ check "remote IPv6 blocks route via the remote tunnel address dev vxlan-v6.calic
     shows a "via $TUNNEL_B dev vxlan-v6.calico .*onlink" ip -6 route show "$BLOCK_B"
 check "the node's own IPv6 block is a blackhole with protocol 80" \
     shows a "$BLOCK_A" ip -6 route show type blackhole proto 80
-check "the remote VTEP has a permanent neighbour on vxlan-v6.calico" \
+check "the remote VTEP has a permanent neighbour on vxlan-v6.calico" eventually 3 \
     shows a "$TUNNEL_C lladdr $(felix_mac_v6 c) PERMANENT" ip -6 neigh show dev vxlan-v6.calico
-check "and an FDB entry to its node's IPv6 address" \
+check "and an FDB entry to its node's IPv6 address" eventually 3 \
     shows a "$(felix_mac_v6 c) dst 2001:db8:ff::13 self permanent" bridge fdb show dev vxlan-v6.calico
 
 wire_before="$(wire_vxlan6)"
@@ -140,7 +140,7 @@ YAML
 check "ipv6Support false removes vxlan-v6.calico" eventually 5 lacks a vxlan-v6 ip link show
 check "and the IPv6 routes to other nodes' blocks" lacks a "$BLOCK_C" ip -6 route show
 ctl delete felixconfiguration default >/dev/null
-check "ipv6Support back on restores them" eventually 5 shows a "dev vxlan-v6.calico" ip -6 route show "$BLOCK_C"
+check "ipv6Support back on restores them" eventually 5 shows a "via $TUNNEL_C dev vxlan-v6.calico" ip -6 route show "$BLOCK_C"
 check "and traffic through the tunnel" eventually 5 ping_pod a w1 "${POD_IP[c:w1]}"
 
 # No IPv6 VXLAN pool any more: the device, its routes and the tunnel addresses go.
@@ -153,5 +153,6 @@ check "no route is left through vxlan-v6.calico" lacks a vxlan-v6 ip -6 route sh
 for n in a b c; do
     check "tabbyd on $n is still running" kill -0 "${NODE_PID[$n]}"
 done
+if [ "$FAILED" -gt 0 ]; then for n in a b c; do echo "--- tabbyd on $n, last lines"; tail -n 25 "$WORK/$n.log"; done; fi
 echo "e2e-dualstack: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
