@@ -1,6 +1,6 @@
 import Calculation
-import ResourceCache
 import CalicoAPI
+import ResourceCache
 import Testing
 
 @Suite("Tunnel devices, VTEPs and MTU")
