@@ -6,7 +6,8 @@
 #   ${TOPO}-<node>         one namespace per node: eth0 on the bridge with 192.0.2.x/24, tabbyd running in it
 #   ${TOPO}-<node>-<pod>   one namespace per workload: eth0 (veth) to a cali* interface in its node
 # Addresses are documentation ranges only: nodes 192.0.2.0/24 (or 198.51.100.128/25 for a second subnet),
-# workloads from pools in 203.0.113.0/24. Nothing is added to the host's own namespace.
+# workloads from pools in 203.0.113.0/24 (IPv6: nodes and pools in 2001:db8::/32, see pod_add6). Nothing is added
+# to the host's own namespace.
 set -euo pipefail
 
 : "${TOPO:=tabby-e2e-$$}"
