@@ -1,9 +1,9 @@
+import NetworkAddress
 import Calculation
 import CalicoAPI
 import Dataplane
 import Datastore
 import IPAM
-import NetworkAddress
 import Policy
 import PolicyRendering
 
