@@ -3,7 +3,7 @@
 # $WORK and $BIN). podman 4.3.1 (Debian 12) runs here with its CNI backend; see Docs/testing.md for what it sends.
 #
 # Everything podman keeps for node NODE lives under $PODMAN_DIR/NODE: storage (--root, driver vfs, so no
-# overlay mounts), run state (--runroot), runc's state (--runtime-flag root=...), libpod's tmp_dir with file
+# overlay mounts), run state (--runroot), runc's state (runc.sh: runc --root ...), libpod's tmp_dir with file
 # locks (no /dev/shm/libpod_lock), the node's conflists (--network-config-dir) and its containers.conf
 # (CONTAINERS_CONF: CNI backend, cni_plugin_dirs = $PODMAN_CNI_BIN, runc, cgroupfs, no events). Containers run
 # from one exploded busybox-static root filesystem (--rootfs $PODMAN_ROOTFS): no image store at all, because
@@ -72,7 +72,13 @@ podman_prepare() {
 # podman_node NODE: the node's own podman state directory and containers.conf.
 podman_node() {
     local node="$1" dir="$PODMAN_DIR/$1"
-    mkdir -p "$dir/net.d" "$dir/tmp"
+    mkdir -p "$dir/net.d" "$dir/tmp" "$dir/runc"
+    # runc with its state under the node's directory. A containers.conf runtime rather than --runtime-flag, so
+    # that `podman container cleanup`, which conmon runs when a container exits (with CONTAINERS_CONF inherited
+    # but not podman's flags), deletes the container from the same runc root: otherwise the next `podman start`
+    # fails "runc create failed: container with given ID already exists".
+    printf '#!/bin/sh\nexec %s --root %s "$@"\n' "$(command -v runc)" "$dir/runc" >"$dir/runc.sh"
+    chmod +x "$dir/runc.sh"
     cat >"$dir/containers.conf" <<CONF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
@@ -83,6 +89,8 @@ events_logger = "none"
 lock_type = "file"
 tmp_dir = "$dir/tmp"
 image_copy_tmp_dir = "$dir/tmp"
+[engine.runtimes]
+runc = ["$dir/runc.sh"]
 [network]
 network_backend = "cni"
 cni_plugin_dirs = ["$PODMAN_CNI_BIN"]
@@ -96,7 +104,7 @@ CONF
 pm() {
     local node="$1" dir="$PODMAN_DIR/$1"; shift
     CONTAINERS_CONF="$dir/containers.conf" timeout 120 nsenter --net="/run/netns/$(ns "$node")" \
-        podman --root "$dir/root" --runroot "$dir/run" --storage-driver vfs --runtime-flag "root=$dir/runc" \
+        podman --root "$dir/root" --runroot "$dir/run" --storage-driver vfs --runtime runc \
         --tmpdir "$dir/tmp" --cgroup-manager cgroupfs --events-backend none --network-config-dir "$dir/net.d" "$@"
 }
 

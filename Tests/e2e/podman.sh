@@ -137,6 +137,7 @@ host_side_is_calicos() { link_in "$1" "$2" | grep -q 'link/ether ee:ee:ee:ee:ee:
 ctr_not_running() { ! ctr_running "$1" "$2"; }
 ctr_run_fails() { ! ctr_run "$@"; }
 pm_quiet() { pm "$@" >/dev/null 2>&1; }
+cni_cached() { ls "/var/lib/cni/results/$1-$2-eth0" >/dev/null 2>&1; }
 ctr_netns() { pm "$1" inspect --format '{{.NetworkSettings.SandboxKey}}' "$2" 2>/dev/null; }
 route6_matches() { route6_in "$1" "$2" | grep -q -- "$3"; }
 pod_annotation_has() { ctl get pod "$1" -n "$POD_NAMESPACE" -o yaml 2>/dev/null | grep -q -- "$2"; }
@@ -255,6 +256,8 @@ check "WorkloadEndpoint default/$WEP_A exists" wep_has default "$WEP_A" "interfa
 check "with orchestrator cni" wep_has default "$WEP_A" "orchestrator: cni"
 check "and the address" wep_has default "$WEP_A" "$ADDR_A/32"
 check "tuning, chained after tabby, got its prevResult and set its sysctl" ctr_sysctl_is a wa net/ipv4/conf/eth0/accept_local 1
+check "libcni cached the result (what DEL gets as prevResult)" cni_cached tabby "$(ctr_id a wa)"
+check "the container's namespace is podman's bind mount in /run/netns" test -e "$(ctr_netns a wa)"
 check "every container reaches every other over VXLAN" all_pairs_ping 10 a:wa b:wb c:wc
 BLOCK_B="$(block_of "${CTR_IP[b:wb]}")"
 check "node a routes b's block via vxlan.calico" route_matches a "$BLOCK_B" "dev vxlan.calico"
@@ -366,13 +369,16 @@ ctr_rm b fixed-again
 FIXED_IFACE="$(cni_iface a fixed)"
 FIXED_WEP="$(cni_wep a fixed)"
 FIXED_NETNS="$(ctr_netns a fixed)"
+FIXED_ID="$(ctr_id a fixed)"
 check "before rm: the node routes the address" has_route a "$FIXED"
+check "before rm: its namespace is ${FIXED_NETNS:-unknown}" test -e "${FIXED_NETNS:-/nonexistent}"
 check "podman rm -f fixed" ctr_rm a fixed
 check "its address is released" not_assigned "$FIXED"
 check "its host route is gone" no_route a "$FIXED"
 check "its veth is gone" no_link a "$FIXED_IFACE"
 check "its WorkloadEndpoint is gone" no_wep default "$FIXED_WEP"
 check "its network namespace is gone" test ! -e "${FIXED_NETNS:-/nonexistent}"
+check "and libcni's cache entry" bash -c "! ls /var/lib/cni/results/tabby-${FIXED_ID:-none}-* >/dev/null 2>&1"
 
 # --- tabbyd down during podman run ------------------------------------------------------------------------------
 LATE="$(free_block_address)"
