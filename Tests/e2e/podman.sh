@@ -148,7 +148,9 @@ no_address_assigned() {
     done
     return $ok
 }
-ipam_check_clean() { ctl ipam check >"$WORK/ipam-check.out" 2>&1 || { sed 's/^/    /' "$WORK/ipam-check.out"; return 1; }; }
+ipam_check_clean() {
+    ctl ipam check >"$WORK/ipam-check.out" 2>&1 || { sed 's/^/    /' "$WORK/ipam-check.out"; return 1; }
+}
 no_endpoints() { [ -z "$(ctl get workloadendpoints -A 2>/dev/null | tail -n +2)" ]; }
 output_says() { grep -qi -- "$2" "$PODMAN_DIR/$1.out"; }
 only_in_node_namespaces() { [ "$(host_links)" = "$HOST_LINKS_BEFORE" ]; }
@@ -157,7 +159,9 @@ no_cni_cache() { ! cni_cache_of_ours_left; }
 podman_netns_of_ours_left() {
     local node id netns rest
     for node in "${NODE_NAMES[@]}"; do
-        while read -r id netns rest; do [ -n "$netns" ] && [ -e "$netns" ] && return 0; done <"$PODMAN_DIR/$node/containers.list"
+        while read -r id netns rest; do
+            [ -n "$netns" ] && [ -e "$netns" ] && return 0
+        done <"$PODMAN_DIR/$node/containers.list"
     done
     return 1
 }
@@ -220,7 +224,8 @@ for n in "${NODE_NAMES[@]}"; do tabbyd_start "$n" --node-ip6 "${NODE_IP6[$n]}" -
 for n in "${NODE_NAMES[@]}"; do wait_ready "$n"; done
 k8s_args_shim tabby-k8s "$POD_NAMESPACE"
 for n in "${NODE_NAMES[@]}"; do
-    common="\"nodename\": \"$n\", \"datastore_type\": \"file\", \"datastore_path\": \"$DATASTORE\", \"mtu_file\": \"$WORK/$n.mtu\""
+    common="\"nodename\": \"$n\", \"datastore_type\": \"file\", \"datastore_path\": \"$DATASTORE\""
+    common="$common, \"mtu_file\": \"$WORK/$n.mtu\""
     conflist "$n" tabby <<JSON
 {"cniVersion": "1.0.0", "name": "tabby", "plugins": [
   {"type": "tabby", $common, "log_level": "info", "ipam": {"type": "tabby-ipam"}},
@@ -255,7 +260,8 @@ check "the address's handle is tabby.<containerID>" handle_is "$ADDR_A" "tabby.$
 check "WorkloadEndpoint default/$WEP_A exists" wep_has default "$WEP_A" "interfaceName: $IFACE_A"
 check "with orchestrator cni" wep_has default "$WEP_A" "orchestrator: cni"
 check "and the address" wep_has default "$WEP_A" "$ADDR_A/32"
-check "tuning, chained after tabby, got its prevResult and set its sysctl" ctr_sysctl_is a wa net/ipv4/conf/eth0/accept_local 1
+check "tuning, chained after tabby, got its prevResult and set its sysctl" \
+    ctr_sysctl_is a wa net/ipv4/conf/eth0/accept_local 1
 check "libcni cached the result (what DEL gets as prevResult)" cni_cached tabby "$(ctr_id a wa)"
 check "the container's namespace is podman's bind mount in /run/netns" test -e "$(ctr_netns a wa)"
 check "every container reaches every other over VXLAN" all_pairs_ping 10 a:wa b:wb c:wc
@@ -292,7 +298,9 @@ for name in "${PARALLEL[@]}"; do ctr_run c "$name" tabby & jobs_of_ours+=($!); d
 wait "${jobs_of_ours[@]}"
 parallel_addresses() { local name; for name in "${PARALLEL[@]}"; do ctr_ip c "$name"; done; }
 all_running() { local name; for name in "${PARALLEL[@]}"; do ctr_running c "$name" || return 1; done; }
-distinct_addresses() { [ "$(parallel_addresses | grep -c .)" = "${#PARALLEL[@]}" ] && [ -z "$(parallel_addresses | sort | uniq -d)" ]; }
+distinct_addresses() {
+    [ "$(parallel_addresses | grep -c .)" = "${#PARALLEL[@]}" ] && [ -z "$(parallel_addresses | sort | uniq -d)" ]
+}
 check "${#PARALLEL[@]} podman runs at once on c: all running" all_running
 check "with ${#PARALLEL[@]} distinct addresses" distinct_addresses
 PARALLEL_ADDRESSES="$(parallel_addresses)"
@@ -327,7 +335,8 @@ CTR_IP[a:web]="$WEB"
 CTR_IP[b:client-ok]="$(ctr_ip b client-ok)"
 CTR_IP[c:client-no]="$(ctr_ip c client-no)"
 serve a web 8080
-check "web's WorkloadEndpoint is the pod's: a-k8s-web-eth0 in $POD_NAMESPACE" wep_has "$POD_NAMESPACE" a-k8s-web-eth0 "orchestrator: k8s"
+check "web's WorkloadEndpoint is the pod's: a-k8s-web-eth0 in $POD_NAMESPACE" \
+    wep_has "$POD_NAMESPACE" a-k8s-web-eth0 "orchestrator: k8s"
 check "with the pod's label" wep_has "$POD_NAMESPACE" a-k8s-web-eth0 "app: web"
 check "and the host side named from $POD_NAMESPACE.web" host_side_is_calicos a "$(pod_iface web)"
 check "the Pod got its address written back (cni.projectcalico.org/podIP)" pod_annotation_has web "podIP: .*$WEB"
@@ -396,7 +405,8 @@ echo "    while b's tabbyd was down: a routes the block: $(eventually 3 route_ma
 tabbyd_start b --node-ip6 "${NODE_IP6[b]}" --no-default-pools
 wait_ready b
 CTR_IP["b:late"]="$LATE"
-check "with b's tabbyd back, a routes the new block via vxlan.calico" eventually 5 route_matches a "$LATE_BLOCK" "dev vxlan.calico"
+check "with b's tabbyd back, a routes the new block via vxlan.calico" \
+    eventually 5 route_matches a "$LATE_BLOCK" "dev vxlan.calico"
 check "and so does c" eventually 5 route_matches c "$LATE_BLOCK" "dev vxlan.calico"
 check "and containers on a and c reach it" all_pairs_ping 10 a:wa c:wc b:late
 
@@ -412,7 +422,8 @@ CTR_IP6[a:dsa]="$DSA6"
 CTR_IP6[b:dsb]="$DSB6"
 echo "    dsa ${DSA6:-no IPv6}, dsb ${DSB6:-no IPv6} / ${DSB4:-no IPv4}"
 check "it has an IPv4 address of the pool" in_pool4 "$(ctr_ip a dsa 4)"
-check "and an IPv6 address of the IPv6 pool, as a /128" ctr_has_cidr a dsa "$DSA6/128"
+check "and an IPv6 address of the IPv6 pool" in_pool6 "$DSA6"
+check "as a /128 on eth0" ctr_has_cidr a dsa "$DSA6/128"
 check "IPv6 default route via fe80::ecee:eeff:feee:eeee" ctr_default6_via_host a dsa
 check "the node routes the IPv6 address to the container" route6_matches a "$DSA6" "dev $(cni_iface a dsa)"
 check "the WorkloadEndpoint has the IPv6 address too" wep_has default "$(cni_wep a dsa)" "$DSA6/128"
