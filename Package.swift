@@ -210,6 +210,7 @@ if Context.environment["TABBY_FUZZ"] == "1" {
         ("selector", ["CalicoAPI"]),
         ("manifest", ["CalicoAPI"]),
         ("config", ["Agent"]),
+        ("cni", ["CNI"]),
         ("netlink", ["Netlink"]),
         ("nftables", ["NFTables", "CNftnl"]),
         (

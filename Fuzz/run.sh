@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-selector manifest config netlink nftables status}
+TARGETS=${FUZZ_TARGETS:-selector manifest config cni netlink nftables status}
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 export TABBY_FUZZ=1
 # Swift's own crash backtracer would race AddressSanitizer's report; libFuzzer prints the stack.
