@@ -3,7 +3,7 @@
 # ptp + host-local (from REFERENCE_DIR, /usr/lib/cni by default; installed from Debian when missing). Needs root:
 # it creates network namespaces tabby-cnibench-<pid>-* and a directory /var/tmp/tabby-cni-bench.*, and deletes
 # them however it ends. Arguments are passed on (see bench/cni/main.swift): --count N, --parallel P,
-# --version-runs V, --no-gate, --only tabby|ptp.
+# --version-runs V, --no-gate, --only tabby|ptp; and run.sh's own --static-stdlib.
 set -eu
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then echo "bench-cni: needs root (it creates network namespaces)" >&2; exit 1; fi
@@ -12,20 +12,29 @@ if [ ! -x "$reference/ptp" ] || [ ! -x "$reference/host-local" ]; then
     [ -n "${REFERENCE_DIR:-}" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq containernetworking-plugins >/dev/null; }
 fi
+# --static-stdlib (run.sh's own): the plugins linked with --static-swift-stdlib, built in .build/static.
 only=""
 previous=""
+plugin_build=""
 for argument in "$@"; do
+    shift
     [ "$previous" = "--only" ] && only="$argument"
     previous="$argument"
+    if [ "$argument" = --static-stdlib ]; then plugin_build="--static-swift-stdlib --scratch-path .build/static"
+    else set -- "$@" "$argument"; fi
 done
 if [ "$only" != ptp ]; then
-    swift build -c release --product tabby
-    swift build -c release --product tabby-ipam
+    # shellcheck disable=SC2086 # plugin_build is a list of flags
+    swift build -c release $plugin_build --product tabby
+    # shellcheck disable=SC2086
+    swift build -c release $plugin_build --product tabby-ipam
 fi
 swift build -c release --product cni-bench
 bin="$(swift build -c release --show-bin-path)"
+# shellcheck disable=SC2086
+plugins="$(swift build -c release $plugin_build --show-bin-path)"
 work="$(mktemp -d /var/tmp/tabby-cni-bench.XXXXXX)"
-"$bin/cni-bench" --tabby-dir "$bin" --reference-dir "$reference" --work "$work" "$@" &
+"$bin/cni-bench" --tabby-dir "$plugins" --reference-dir "$reference" --work "$work" "$@" &
 pid=$!
 # A background job ignores SIGINT in a non-interactive shell: forward the interrupt as SIGTERM.
 trap 'kill -TERM "$pid" 2>/dev/null || true' INT TERM
