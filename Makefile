@@ -43,7 +43,8 @@ e2e: build
 	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
 	else BIN="$$($(SWIFT) build --show-bin-path)"; export BIN; \
 	    bash Tests/e2e/routing.sh; routing=$$?; bash Tests/e2e/policy.sh; policy=$$?; \
-	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ]; fi
+	    bash Tests/e2e/dualstack.sh; dualstack=$$?; \
+	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ] && [ $$dualstack -eq 0 ]; fi
 
 # IPIP end to end in a qemu VM (this kernel may lack ipip): installs qemu-system-x86, busybox-static and cpio when
 # missing, skips with a message only when they cannot be installed. See Docs/testing.md.

@@ -52,7 +52,8 @@ extension DataplaneBuilder {
         let vxlanMode = pool?.vxlanMode ?? .never
         let ipipMode = family == .v4 ? pool?.ipipMode ?? .never : .never
         if vxlanMode != .never {
-            guard vxlanEnabled else {
+            // IPv6 VXLAN follows the pools alone (here: this very pool), as in Felix.
+            guard family == .v6 || vxlanEnabled else {
                 poolProblem(pool, "uses VXLAN but vxlanEnabled is false; its blocks on other nodes are not routed")
                 return
             }
@@ -82,36 +83,34 @@ extension DataplaneBuilder {
         }
     }
 
-    /// `via <remote VXLAN tunnel address> dev vxlan.calico onlink`, once the remote VTEP is known.
+    /// `via <remote VXLAN tunnel address> dev vxlan.calico onlink` (IPv6: `dev vxlan-v6.calico`), once the
+    /// remote VTEP of the destination's family is known.
     private mutating func addVXLANRoute(_ destination: CIDR, remote: NodeRecord, subject: RouteSubject) {
-        guard destination.family == .v4 else {
-            problem(
-                subject.resource, "\(subject.text) needs IPv6 VXLAN (vxlan-v6.calico), which Tabby does not program yet"
-            )
-            return
-        }
+        let family = destination.family
         // Without the device the route cannot exist; the device's own problem says why.
-        guard result.vxlan != nil else { return }
-        guard let vtep = remote.vtep else {
+        guard let device = family == .v4 ? result.vxlan : result.vxlanV6 else { return }
+        guard let vtep = remote.vtep(family) else {
+            let fields =
+                family == .v4
+                ? "spec.ipv4VXLANTunnelAddr and spec.bgp.ipv4Address"
+                : "spec.ipv6VXLANTunnelAddr and spec.bgp.ipv6Address"
             problem(
-                subject.resource,
-                "\(subject.text) waits for node \(remote.name)'s VXLAN tunnel endpoint "
-                    + "(spec.ipv4VXLANTunnelAddr and spec.bgp.ipv4Address)")
+                subject.resource, "\(subject.text) waits for node \(remote.name)'s VXLAN tunnel endpoint (\(fields))")
             return
         }
         add(
             DesiredRoute(
-                destination: destination, target: .gateway(vtep.tunnelAddress, interface: VXLANDevice.name),
-                kind: .vxlanTunnel, routeProtocol: settings.deviceRouteProtocol,
-                mtu: settings.effectiveVXLANMTU(hostMTU: environment.hostMTU)))
+                destination: destination, target: .gateway(vtep.tunnelAddress, interface: device.interfaceName),
+                kind: .vxlanTunnel, routeProtocol: settings.deviceRouteProtocol, mtu: device.mtu))
     }
 
     /// `via <remote node IP> dev <underlay> onlink`: the remote node shares this node's subnet.
     private mutating func addUnderlayRoute(_ destination: CIDR, via gateway: IPAddress, kind: DesiredRoute.Kind) {
-        guard let underlay = environment.underlayInterface else {
+        guard let underlay = environment.underlayInterface(destination.family) else {
+            let address = destination.family == .v4 ? "node IP" : "node's IPv6 address"
             problem(
                 nodeResource,
-                "routes to nodes in this node's subnet wait for the interface holding the node IP to be found")
+                "routes to nodes in this node's subnet wait for the interface holding the \(address) to be found")
             return
         }
         add(

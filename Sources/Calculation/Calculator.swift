@@ -36,6 +36,9 @@ struct DataplaneBuilder {
     /// VXLAN and IPIP in effect: FelixConfiguration's flag, else whether an IPv4 pool uses the encapsulation.
     let vxlanEnabled: Bool
     let ipipEnabled: Bool
+    /// IPv6 VXLAN in effect: as Felix, whether an IPv6 pool uses VXLAN (no FelixConfiguration field switches it),
+    /// and only with `ipv6Support`.
+    let vxlanEnabledV6: Bool
     var result = DesiredDataplane()
     /// A set, since many blocks can hit the same problem (a pool's encapsulation that is switched off).
     var problems: Set<DataplaneProblem> = []
@@ -49,12 +52,15 @@ struct DataplaneBuilder {
         let ipv4Pools = cache.poolsBySpecificity.filter { $0.cidr.family == .v4 }
         vxlanEnabled = settings.vxlanEnabled ?? ipv4Pools.contains { $0.vxlanMode != .never }
         ipipEnabled = settings.ipipEnabled ?? ipv4Pools.contains { $0.ipipMode != .never }
+        vxlanEnabledV6 =
+            settings.ipv6Support
+            && cache.poolsBySpecificity.contains { $0.cidr.family == .v6 && $0.vxlanMode != .never }
         // Sized up front: growing these collections (rehashing every key) was a large share of the time.
         let endpoints = cache.workloadsByNode[node]?.count ?? 0
         result.routes.reserveCapacity(cache.blocks.count + endpoints + 16)
         result.sysctls.reserveCapacity(2 + endpoints * 8)
         result.neighbors.reserveCapacity(cache.nodes.count + endpoints)
-        result.fdb.reserveCapacity(cache.nodes.count)
+        result.fdb.reserveCapacity(cache.nodes.count * (vxlanEnabledV6 ? 2 : 1))
     }
 
     var nodeResource: String { ResourceKey(kind: .node, name: nodeName).description }
@@ -93,11 +99,12 @@ struct DataplaneBuilder {
         if settings.ipv6Support { result.sysctls["net/ipv6/conf/all/forwarding"] = "1" }
     }
 
-    /// The pod MTU: the smallest MTU among the encapsulations in use, else the host MTU.
+    /// The pod MTU: the smallest MTU among the encapsulations in use (IPv6 VXLAN included), else the host MTU.
     mutating func addPodMTU() {
         var candidates: [Int] = []
         if vxlanEnabled { candidates.append(settings.effectiveVXLANMTU(hostMTU: environment.hostMTU)) }
         if ipipEnabled { candidates.append(settings.effectiveIPIPMTU(hostMTU: environment.hostMTU)) }
+        if vxlanEnabledV6 { candidates.append(settings.effectiveVXLANMTUV6(hostMTU: environment.hostMTU)) }
         result.podMTU = candidates.min() ?? environment.hostMTU
     }
 

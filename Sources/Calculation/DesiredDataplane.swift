@@ -5,20 +5,22 @@ import NetworkAddress
 /// Dataplane module compares them with what the kernel has and applies only the difference.
 ///
 /// Only Tabby-owned state appears here (DESIGN.md rule 4): routes with Tabby's protocol or on Tabby's devices,
-/// the `vxlan.calico` and `tunl0` devices, permanent neighbours and FDB entries on `cali*` and `vxlan.calico`,
-/// and sysctls of forwarding and of workload interfaces.
+/// the `vxlan.calico`, `vxlan-v6.calico` and `tunl0` devices, permanent neighbours and FDB entries on `cali*` and
+/// the VXLAN devices, and sysctls of forwarding and of workload interfaces.
 public struct DesiredDataplane: Sendable, Equatable {
     /// Main-table routes, by destination.
     public var routes: [CIDR: DesiredRoute] = [:]
     /// The VXLAN device, or nil when no VXLAN pool needs it (an existing one is then removed).
     public var vxlan: VXLANDevice?
+    /// The IPv6 VXLAN device `vxlan-v6.calico`, or nil when no IPv6 VXLAN pool needs it (or `ipv6Support` is off).
+    public var vxlanV6: VXLANDevice?
     /// The IPIP device's configuration, or nil when no IPIP pool needs it (tunl0 is then stripped of its
     /// address; the device itself belongs to the ipip module and is left).
     public var ipip: IPIPDevice?
     /// Permanent neighbour entries: workload MACs on their `cali*` interfaces and remote VTEPs on
-    /// `vxlan.calico`.
+    /// `vxlan.calico` and `vxlan-v6.calico`.
     public var neighbors: Set<DesiredNeighbor> = []
-    /// Bridge FDB entries on `vxlan.calico`: remote VTEP MAC -> remote node address.
+    /// Bridge FDB entries on the VXLAN devices: remote VTEP MAC -> remote node address.
     public var fdb: Set<DesiredFDBEntry> = []
     /// Sysctl values by path below /proc/sys (`net/ipv4/ip_forward`, `net/ipv4/conf/cali1234/proxy_arp`).
     public var sysctls: [String: String] = [:]
@@ -72,14 +74,21 @@ public struct DesiredRoute: Sendable, Hashable {
     }
 }
 
-/// The `vxlan.calico` device.
+/// A VXLAN device: `vxlan.calico` (IPv4 overlay and underlay) or `vxlan-v6.calico` (IPv6), as the family of its
+/// tunnel address says.
 public struct VXLANDevice: Sendable, Hashable {
+    /// The IPv4 device.
     public static let name = "vxlan.calico"
+    /// The IPv6 device.
+    public static let nameV6 = "vxlan-v6.calico"
+
+    /// The device of a family.
+    public static func name(for family: IPFamily) -> String { family == .v4 ? name : nameV6 }
 
     public var vni: UInt32
     public var port: UInt16
     public var mac: MACAddress
-    /// The node's VXLAN tunnel address, assigned as /32.
+    /// The node's VXLAN tunnel address of the device's family, assigned as /32 (/128).
     public var address: IPAddress
     public var mtu: Int
     /// The underlay interface (the one holding the node IP) and the node IP, as the VXLAN source.
@@ -98,6 +107,9 @@ public struct VXLANDevice: Sendable, Hashable {
         self.parentInterface = parentInterface
         self.localAddress = localAddress
     }
+
+    /// The device's name: `vxlan.calico` for an IPv4 tunnel address, `vxlan-v6.calico` for an IPv6 one.
+    public var interfaceName: String { Self.name(for: address.family) }
 }
 
 /// The `tunl0` device's configuration.
@@ -161,10 +173,19 @@ public struct NodeEnvironment: Sendable, Equatable {
     public var hostMTU: Int
     /// The interface holding the node's IP (VXLAN parent, CrossSubnet next hop device).
     public var underlayInterface: String?
+    /// The interface holding the node's IPv6 address (`bgp.ipv6Address`): the parent of `vxlan-v6.calico` and
+    /// the device of IPv6 same-subnet routes.
+    public var underlayInterfaceV6: String?
 
-    public init(interfaces: Set<String>, hostMTU: Int, underlayInterface: String?) {
+    public init(interfaces: Set<String>, hostMTU: Int, underlayInterface: String?, underlayInterfaceV6: String? = nil) {
         self.interfaces = interfaces
         self.hostMTU = hostMTU
         self.underlayInterface = underlayInterface
+        self.underlayInterfaceV6 = underlayInterfaceV6
+    }
+
+    /// The underlay interface of a family.
+    public func underlayInterface(_ family: IPFamily) -> String? {
+        family == .v4 ? underlayInterface : underlayInterfaceV6
     }
 }

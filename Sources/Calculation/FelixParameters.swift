@@ -10,11 +10,11 @@ extension FelixSettings {
     /// Every parameter `FelixSettings` reads, by its FelixConfiguration field name. Local overrides use the same
     /// names (matched without regard to case, as Felix matches its environment and config file).
     public static let parameterNames: [String] = [
-        "vxlanEnabled", "ipipEnabled", "vxlanVNI", "vxlanPort", "vxlanMTU", "ipipMTU", "routeRefreshInterval",
-        "interfacePrefix", "deviceRouteProtocol", "ipv6Support", "ipForwarding", "defaultEndpointToHostAction",
-        "natOutgoingAddress", "mtuIfacePattern", "removeExternalRoutes", "workloadSourceSpoofing", "healthEnabled",
-        "healthHost", "healthPort", "prometheusMetricsEnabled", "prometheusMetricsHost", "prometheusMetricsPort",
-        "logSeverityScreen",
+        "vxlanEnabled", "ipipEnabled", "vxlanVNI", "vxlanPort", "vxlanMTU", "vxlanMTUV6", "ipipMTU",
+        "routeRefreshInterval", "interfacePrefix", "deviceRouteProtocol", "ipv6Support", "ipForwarding",
+        "defaultEndpointToHostAction", "natOutgoingAddress", "mtuIfacePattern", "removeExternalRoutes",
+        "workloadSourceSpoofing", "healthEnabled", "healthHost", "healthPort", "prometheusMetricsEnabled",
+        "prometheusMetricsHost", "prometheusMetricsPort", "logSeverityScreen",
     ]
 
     /// Sets one parameter from its text form; on a bad name or value nothing changes and the reason is thrown.
@@ -26,6 +26,7 @@ extension FelixSettings {
         case "vxlanvni": vxlanVNI = UInt32(try Self.integer(value, in: 1...16_777_215))
         case "vxlanport": vxlanPort = UInt16(try Self.integer(value, in: 1...65535))
         case "vxlanmtu": vxlanMTU = try Self.mtu(value)
+        case "vxlanmtuv6": vxlanMTUV6 = try Self.mtu(value)
         case "ipipmtu": ipipMTU = try Self.mtu(value)
         case "routerefreshinterval": routeRefreshInterval = try Self.duration(value)
         case "interfaceprefix": interfacePrefixes = try Self.interfacePrefixes(value)
@@ -146,6 +147,7 @@ extension FelixConfigurationSpec {
         add("vxlanVNI", vxlanVNI)
         add("vxlanPort", vxlanPort)
         add("vxlanMTU", vxlanMTU)
+        add("vxlanMTUV6", vxlanMTUV6)
         add("ipipMTU", ipipMTU)
         add("routeRefreshInterval", routeRefreshInterval)
         add("interfacePrefix", interfacePrefix)

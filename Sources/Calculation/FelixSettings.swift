@@ -15,6 +15,8 @@ public struct FelixSettings: Sendable, Equatable {
     public var vxlanPort: UInt16 = 4789
     /// The VXLAN device's MTU; 0 means the host MTU - 50.
     public var vxlanMTU: Int = 0
+    /// The IPv6 VXLAN device's MTU (`vxlan-v6.calico`); 0 means the host MTU - 70.
+    public var vxlanMTUV6: Int = 0
     /// tunl0's MTU; 0 means the host MTU - 20.
     public var ipipMTU: Int = 0
     /// How often the agent re-reads the kernel's routes to repair them; zero disables the periodic resync.
@@ -61,6 +63,9 @@ public struct FelixSettings: Sendable, Equatable {
 
     /// The VXLAN device MTU on a host with the given MTU.
     public func effectiveVXLANMTU(hostMTU: Int) -> Int { vxlanMTU != 0 ? vxlanMTU : hostMTU - 50 }
+
+    /// The IPv6 VXLAN device MTU on a host with the given MTU (an IPv6 outer header is 20 bytes longer).
+    public func effectiveVXLANMTUV6(hostMTU: Int) -> Int { vxlanMTUV6 != 0 ? vxlanMTUV6 : hostMTU - 70 }
 
     /// tunl0's MTU on a host with the given MTU.
     public func effectiveIPIPMTU(hostMTU: Int) -> Int { ipipMTU != 0 ? ipipMTU : hostMTU - 20 }

@@ -17,6 +17,8 @@ public enum IPAMNames {
     public static func ipipTunnelHandle(node: String) -> String { "ipip-tunnel-addr-\(node)" }
     /// The handle of a node's VXLAN tunnel address.
     public static func vxlanTunnelHandle(node: String) -> String { "vxlan-tunnel-addr-\(node)" }
+    /// The handle of a node's IPv6 VXLAN tunnel address (Calico puts `-v6-` inside, not at the end).
+    public static func vxlanV6TunnelHandle(node: String) -> String { "vxlan-v6-tunnel-addr-\(node)" }
 
     /// The datastore name of a handle: handle IDs are names already, lowercased as Calico stores them, shortened
     /// with a hash past 253 characters (a node's tunnel handle is 18 longer than the node's name).

@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import Foundation
 import NetworkAddress
 
 /// One inconsistency `ipam check` finds.
@@ -19,6 +20,10 @@ public enum IPAMProblem: Sendable, Equatable, CustomStringConvertible {
     /// Two blocks that share addresses (a pool's blockSize was changed under the first): each may hand out
     /// the same address.
     case overlappingBlocks(CIDR, CIDR)
+    /// A workload's address (its allocation carries the `timestamp` a CNI ADD writes) that no WorkloadEndpoint
+    /// uses, older than the grace period: what a plugin killed mid-ADD, or a DEL that never ran, leaves. Calico's
+    /// `ipam check` reports these as leaked; they are never released by `--repair`.
+    case addressWithoutEndpoint(IPAddress, handle: String, allocatedAt: String)
 
     public var description: String {
         switch self {
@@ -37,6 +42,10 @@ public enum IPAMProblem: Sendable, Equatable, CustomStringConvertible {
         case .overlappingBlocks(let first, let second):
             return "blocks \(first) and \(second) overlap: an address in both can be handed out twice "
                 + "(release the addresses of one of them, then delete it)"
+        case .addressWithoutEndpoint(let address, let handle, let allocatedAt):
+            return "address \(address) of handle \(handle), allocated \(allocatedAt), is used by no WorkloadEndpoint "
+                + "(a CNI ADD that did not finish or a DEL that never ran); if its workload is gone, release it with "
+                + "`tabbyctl ipam release --ip \(address)` or `--handle \(handle)`, or run the plugin's GC"
         }
     }
 }
@@ -55,7 +64,13 @@ extension IPAMClient {
     /// handle counts are set from the blocks (blocks are the truth, and no address anyone may hold is freed),
     /// free lists are rebuilt, missing affinities of owned blocks are confirmed, and affinities without blocks
     /// are removed. Overlapping blocks are reported, never touched.
-    public func check(repair: Bool) async throws(IPAMError) -> IPAMCheckReport {
+    ///
+    /// Workload addresses that no WorkloadEndpoint uses are reported once they are older than
+    /// `leakGracePeriod` (by their `timestamp` attribute, measured from `now`), so an ADD still in flight is not
+    /// reported; they are never released here (a workload may still hold the address): the report says how.
+    public func check(repair: Bool, leakGracePeriod: TimeInterval = 60, now: Date = Date()) async throws(IPAMError)
+        -> IPAMCheckReport
+    {
         var report = IPAMCheckReport()
         let blocks = try await listBlocks()
         let handles = try await listHandles()
@@ -121,12 +136,63 @@ extension IPAMClient {
                 .affinityWithoutBlock(name: affinity.metadata.name, node: affinity.spec.node, block: cidr))
         }
 
+        for problem in try await addressesWithoutEndpoint(blocks, olderThan: now.addingTimeInterval(-leakGracePeriod)) {
+            report.problems.append(problem)
+            report.unrepaired.append(problem)
+        }
+
         if repair && !report.problems.isEmpty {
             try await repairHandles(handles: handles, actual: actual, into: &report)
             try await repairBlocks(blocks, into: &report)
             try await repairAffinities(report.problems, affinities: affinities, into: &report)
         }
         return report
+    }
+
+    /// The allocation attribute `type` values of nodes' tunnel addresses (calico-node's allocate-tunnel-addrs).
+    static let tunnelAddressTypes: Set<String> = [
+        "ipipTunnelAddress", "vxlanTunnelAddress", "vxlanV6TunnelAddress", "wireguardTunnelAddress",
+        "wireguardV6TunnelAddress",
+    ]
+
+    /// Workload allocations (stamped by a CNI ADD, not a tunnel's) allocated before `cutoff` whose address is in no
+    /// WorkloadEndpoint's `ipNetworks` and whose handle (`<network>.<containerID>`) names no endpoint's container.
+    /// An allocation without a timestamp (`ipam assign`, older tools) is not judged: nothing says it is a workload's.
+    func addressesWithoutEndpoint(_ blocks: [IPAMBlock], olderThan cutoff: Date) async throws(IPAMError)
+        -> [IPAMProblem]
+    {
+        var candidates: [(IPAddress, String, String)] = []
+        for block in blocks {
+            guard let cidr = block.spec.cidr else { continue }
+            for ordinal in block.spec.allocations.indices where block.spec.allocations[ordinal] != nil {
+                let attributes = block.spec.attributes(of: ordinal) ?? [:]
+                guard let handle = block.spec.handle(of: ordinal),
+                    let stamp = attributes[AllocationTimestamp.attribute],
+                    !Self.tunnelAddressTypes.contains(attributes["type"] ?? ""),
+                    let address = cidr.address(at: UInt64(ordinal))
+                else { continue }
+                // An unreadable timestamp cannot prove the ADD is still running.
+                if let allocated = AllocationTimestamp.date(from: stamp), allocated > cutoff { continue }
+                candidates.append((address, handle, stamp))
+            }
+        }
+        guard !candidates.isEmpty else { return [] }
+        let endpoints: [WorkloadEndpoint]
+        do {
+            endpoints = try await datastore.list(.workloadEndpoint, namespace: nil).resources.compactMap {
+                $0.as(WorkloadEndpoint.self)
+            }
+        } catch {
+            throw .datastore(error)
+        }
+        let used = Set(endpoints.flatMap { $0.spec.ipNetworks ?? [] }.map(\.address))
+        let containers = Set(endpoints.compactMap(\.spec.containerID).filter { !$0.isEmpty })
+        return candidates.filter { address, handle, _ in
+            let container = handle.split(separator: ".").last.map(String.init) ?? handle
+            return !used.contains(address) && !containers.contains(container)
+        }
+        .sorted { $0.0 < $1.0 }
+        .map { IPAMProblem.addressWithoutEndpoint($0.0, handle: $0.1, allocatedAt: $0.2) }
     }
 
     /// Every pair of blocks that overlap. Prefixes either nest or are disjoint, so in address order (wider
@@ -244,5 +310,81 @@ extension IPAMClient {
                 throw .datastore(error)
             }
         }
+    }
+}
+
+/// The `timestamp` attribute Calico's CNI plugin puts on a workload's allocation: Go's `time.Time.String()` of
+/// the UTC time (`2026-12-03 11:30:25.123456789 +0000 UTC`). Tabby writes the same; reading also takes RFC 3339.
+public enum AllocationTimestamp {
+    /// The attribute key (Calico's `ipam.AttributeTimestamp`).
+    public static let attribute = "timestamp"
+
+    /// `date` in Go's format, in UTC, with the fraction of a second as Go prints it (trailing zeros dropped).
+    public static func string(from date: Date) -> String {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let nanoseconds = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000_000).rounded())
+        let parts = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
+        func pad(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        var fraction = ""
+        if nanoseconds > 0 && nanoseconds < 1_000_000_000 {
+            fraction = "." + pad(nanoseconds, 9)
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+        }
+        return "\(pad(parts.year, 4))-\(pad(parts.month, 2))-\(pad(parts.day, 2)) "
+            + "\(pad(parts.hour, 2)):\(pad(parts.minute, 2)):\(pad(parts.second, 2))\(fraction) +0000 UTC"
+    }
+
+    /// The time in Go's format (any offset; a monotonic-clock suffix ` m=+...` is ignored) or RFC 3339; nil when
+    /// it is neither.
+    public static func date(from text: String) -> Date? {
+        let fields = text.split(separator: " ")
+        if fields.count >= 3, let date = goDate(day: fields[0], time: fields[1], offset: fields[2]) { return date }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    private static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        return calendar
+    }()
+
+    private static func goDate(day: Substring, time: Substring, offset: Substring) -> Date? {
+        let dayParts = day.split(separator: "-").compactMap { Int($0) }
+        let clock = time.split(separator: ".", maxSplits: 1)
+        guard dayParts.count == 3, let clockText = clock.first else { return nil }
+        let timeParts = clockText.split(separator: ":").compactMap { Int($0) }
+        guard timeParts.count == 3 else { return nil }
+        var fraction = 0.0
+        if clock.count == 2 {
+            guard clock[1].allSatisfy(\.isNumber), let value = Double("0." + clock[1]) else { return nil }
+            fraction = value
+        }
+        let sign: Int
+        switch offset.first {
+        case "+": sign = 1
+        case "-": sign = -1
+        default: return nil
+        }
+        let digits = offset.dropFirst()
+        guard digits.count == 4, let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)) else {
+            return nil
+        }
+        var parts = DateComponents()
+        parts.year = dayParts[0]
+        parts.month = dayParts[1]
+        parts.day = dayParts[2]
+        parts.hour = timeParts[0]
+        parts.minute = timeParts[1]
+        parts.second = timeParts[2]
+        guard parts.isValidDate(in: calendar), let base = calendar.date(from: parts) else { return nil }
+        return base.addingTimeInterval(fraction - Double(sign * (hours * 3600 + minutes * 60)))
     }
 }

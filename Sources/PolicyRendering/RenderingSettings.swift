@@ -25,6 +25,8 @@ public struct RenderingSettings: Hashable, Sendable {
     public var natOutgoingAddress: IPAddress?
     /// VXLAN is in use: UDP to `vxlanPort` is accepted on input from known hosts only.
     public var vxlanEnabled: Bool
+    /// IPv6 VXLAN (`vxlan-v6.calico`) is in use: the same rule in the `ip6` table, from known IPv6 hosts.
+    public var vxlanV6Enabled: Bool
     public var vxlanPort: UInt16
     /// IPIP is in use: protocol 4 is accepted on input from known hosts only.
     public var ipipEnabled: Bool
@@ -40,7 +42,7 @@ public struct RenderingSettings: Hashable, Sendable {
         defaultEndpointToHostAction: EndpointToHostAction = .drop, natOutgoingAddress: IPAddress? = nil,
         vxlanEnabled: Bool = false, vxlanPort: UInt16 = 4789, ipipEnabled: Bool = false,
         allowVXLANPacketsFromWorkloads: Bool = false, allowIPIPPacketsFromWorkloads: Bool = false,
-        logPrefix: String = "calico-packet"
+        logPrefix: String = "calico-packet", vxlanV6Enabled: Bool = false
     ) {
         self.tableName = tableName
         self.interfacePrefixes = interfacePrefixes
@@ -48,6 +50,7 @@ public struct RenderingSettings: Hashable, Sendable {
         self.defaultEndpointToHostAction = defaultEndpointToHostAction
         self.natOutgoingAddress = natOutgoingAddress
         self.vxlanEnabled = vxlanEnabled
+        self.vxlanV6Enabled = vxlanV6Enabled
         self.vxlanPort = vxlanPort
         self.ipipEnabled = ipipEnabled
         self.allowVXLANPacketsFromWorkloads = allowVXLANPacketsFromWorkloads

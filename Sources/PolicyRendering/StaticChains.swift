@@ -67,6 +67,11 @@ struct StaticChains {
                 input.append(builder.rule(RulesetNames.input, "VXLAN from known hosts", [vxlan, hosts, .accept]))
                 input.append(builder.rule(RulesetNames.input, "VXLAN from elsewhere", [vxlan, .counter, .drop]))
             }
+        } else if settings.vxlanV6Enabled {
+            let hosts = Statement.lookup([.ipv6(.saddr)], set: RulesetNames.allHosts)
+            let vxlan = Statement.udp(.dport, .eq, settings.vxlanPort)
+            input.append(builder.rule(RulesetNames.input, "VXLAN from known hosts", [vxlan, hosts, .accept]))
+            input.append(builder.rule(RulesetNames.input, "VXLAN from elsewhere", [vxlan, .counter, .drop]))
         }
         input += prefixes.map { prefix in
             builder.rule(

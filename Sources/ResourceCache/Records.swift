@@ -31,9 +31,13 @@ public struct NodeRecord: Sendable, Equatable {
     public let ipv4: CIDR?
     public let ipv6: CIDR?
     public let vxlanTunnelAddress: IPAddress?
+    /// `spec.ipv6VXLANTunnelAddr`: the address of `vxlan-v6.calico`.
+    public let vxlanTunnelAddressV6: IPAddress?
     public let ipipTunnelAddress: IPAddress?
     /// The VTEP MAC: the Node's `vxlanTunnelMACAddr` when it is set, else Felix's derivation.
     public let vxlanMAC: MACAddress
+    /// The IPv6 VTEP MAC: `vxlanTunnelMACAddrV6` when it is set, else Felix's derivation (from the name + "-v6").
+    public let vxlanMACV6: MACAddress
     /// Fields that are set but cannot be used, as `field: reason`.
     public let problems: [String]
 
@@ -51,10 +55,10 @@ public struct NodeRecord: Sendable, Equatable {
             }
             return value
         }
-        func address(_ field: String, _ value: IPAddress?) -> IPAddress? {
+        func address(_ field: String, _ value: IPAddress?, _ family: IPFamily = .v4) -> IPAddress? {
             guard let value else { return nil }
-            guard value.family == .v4 else {
-                problems.append("\(field) \"\(value)\" is not an IPv4 address")
+            guard value.family == family else {
+                problems.append("\(field) \"\(value)\" is not an \(family) address")
                 return nil
             }
             return value
@@ -62,8 +66,10 @@ public struct NodeRecord: Sendable, Equatable {
         ipv4 = cidr("spec.bgp.ipv4Address", node.spec.bgp?.ipv4Address, .v4)
         ipv6 = cidr("spec.bgp.ipv6Address", node.spec.bgp?.ipv6Address, .v6)
         vxlanTunnelAddress = address("spec.ipv4VXLANTunnelAddr", node.spec.ipv4VXLANTunnelAddr)
+        vxlanTunnelAddressV6 = address("spec.ipv6VXLANTunnelAddr", node.spec.ipv6VXLANTunnelAddr, .v6)
         ipipTunnelAddress = address("spec.bgp.ipv4IPIPTunnelAddr", node.spec.bgp?.ipv4IPIPTunnelAddr)
         vxlanMAC = node.spec.vxlanTunnelMACAddr ?? FelixConventions.vxlanMAC(node: node.metadata.name)
+        vxlanMACV6 = node.spec.vxlanTunnelMACAddrV6 ?? FelixConventions.vxlanMACV6(node: node.metadata.name)
         self.problems = problems
     }
 
@@ -83,9 +89,15 @@ public struct NodeRecord: Sendable, Equatable {
     }
 
     /// The node's VXLAN tunnel endpoint, once both its tunnel address and its node IP are known.
-    public var vtep: RemoteVTEP? {
-        guard let vxlanTunnelAddress, let underlay = ipv4?.address else { return nil }
-        return RemoteVTEP(tunnelAddress: vxlanTunnelAddress, mac: vxlanMAC, nodeAddress: underlay)
+    public var vtep: RemoteVTEP? { vtep(.v4) }
+
+    /// The node's VXLAN tunnel endpoint of a family (`vxlan.calico` or `vxlan-v6.calico`), once both the tunnel
+    /// address and the node address of that family are known, as Felix's VXLAN resolver requires.
+    public func vtep(_ family: IPFamily) -> RemoteVTEP? {
+        let tunnelAddress = family == .v4 ? vxlanTunnelAddress : vxlanTunnelAddressV6
+        guard let tunnelAddress, let underlay = address(family) else { return nil }
+        return RemoteVTEP(
+            tunnelAddress: tunnelAddress, mac: family == .v4 ? vxlanMAC : vxlanMACV6, nodeAddress: underlay)
     }
 }
 

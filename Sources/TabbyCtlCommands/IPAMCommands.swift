@@ -117,9 +117,11 @@ struct IPAMReleaseCommand: AsyncParsableCommand {
 struct IPAMCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Find leaked addresses, handles without allocations, duplicates, overlapping blocks and affinity "
-            + "mismatches.",
-        discussion: "Exits 1 when it finds a problem. --repair fixes what is safe to fix and says what it did.")
+        abstract: "Find leaked addresses, handles without allocations, duplicates, overlapping blocks, affinity "
+            + "mismatches, and workload addresses no WorkloadEndpoint uses.",
+        discussion: "Exits 1 when it finds a problem. --repair fixes what is safe to fix and says what it did. "
+            + "A workload address no endpoint uses (older than 60 s: a CNI ADD killed midway, or a DEL that never "
+            + "ran) is never released by --repair; release it with `ipam release --ip` once its workload is gone.")
 
     @OptionGroup var options: DatastoreOptions
     @Flag(help: "Fix what is safe to fix.") var repair = false

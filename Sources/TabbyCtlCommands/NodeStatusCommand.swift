@@ -77,6 +77,8 @@ struct AgentStatus: Decodable {
         var ipip: String?
         var vxlan: String?
         var vxlanMAC: String?
+        var vxlanV6: String?
+        var vxlanMACV6: String?
     }
 
     struct Problem: Decodable {
@@ -127,6 +129,9 @@ struct AgentStatus: Decodable {
         var vxlan = "VXLAN " + (tunnelAddresses?.vxlan ?? "-")
         if let mac = tunnelAddresses?.vxlanMAC { vxlan += " (MAC \(mac))" }
         tunnels.append(vxlan)
+        if let address = tunnelAddresses?.vxlanV6 {
+            tunnels.append("VXLANv6 \(address)" + (tunnelAddresses?.vxlanMACV6.map { " (MAC \($0))" } ?? ""))
+        }
         fields.append(("Tunnel addresses", tunnels.joined(separator: ", ")))
 
         let width = fields.map(\.0.count).max()! + 2

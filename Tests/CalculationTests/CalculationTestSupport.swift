@@ -1,8 +1,7 @@
-import NetworkAddress
 import Calculation
-import ResourceCache
 import CalicoAPI
 import NetworkAddress
+import ResourceCache
 
 // Addresses: node IPs come from the documentation ranges (192.0.2.0/24 is "this subnet", 198.51.100.0/24 and
 // 203.0.113.0/24 are other subnets); pools use 10.x only as route destinations.
@@ -12,7 +11,8 @@ func ip(_ text: String) -> IPAddress { IPAddress(text)! }
 func mac(_ text: String) -> MACAddress { MACAddress(text)! }
 
 func node(
-    _ name: String, ip: String?, vxlan: String? = nil, ipip: String? = nil, mac: String? = nil, ipv6: String? = nil
+    _ name: String, ip: String?, vxlan: String? = nil, ipip: String? = nil, mac: String? = nil, ipv6: String? = nil,
+    vxlanV6: String? = nil, macV6: String? = nil
 ) -> AnyResource {
     var spec = NodeSpec()
     if ip != nil || ipip != nil || ipv6 != nil {
@@ -23,6 +23,8 @@ func node(
     }
     spec.ipv4VXLANTunnelAddr = vxlan.map(CalculationTests.ip)
     spec.vxlanTunnelMACAddr = mac.map(CalculationTests.mac)
+    spec.ipv6VXLANTunnelAddr = vxlanV6.map(CalculationTests.ip)
+    spec.vxlanTunnelMACAddrV6 = macV6.map(CalculationTests.mac)
     return AnyResource(Node(name: name, spec: spec))
 }
 
@@ -81,7 +83,8 @@ func state(_ resources: [AnyResource]) -> ResourceCache {
     return state
 }
 
-let defaultEnvironment = NodeEnvironment(interfaces: ["lo", "eth0"], hostMTU: 1500, underlayInterface: "eth0")
+let defaultEnvironment = NodeEnvironment(
+    interfaces: ["lo", "eth0"], hostMTU: 1500, underlayInterface: "eth0", underlayInterfaceV6: "eth0")
 
 /// The desired dataplane of `node` with settings resolved from the state, as the agent computes it.
 func desired(

@@ -1,6 +1,6 @@
 import Calculation
-import ResourceCache
 import CalicoAPI
+import ResourceCache
 import Testing
 
 @Suite("Felix settings")
@@ -124,6 +124,7 @@ struct FelixSettingsTests {
         ParseCase(parameter: "mtuIfacePattern", text: "^ens[0-9]+$") { $0.mtuIfacePattern == "^ens[0-9]+$" },
         ParseCase(parameter: "removeExternalRoutes", text: "false") { !$0.removeExternalRoutes },
         ParseCase(parameter: "vxlanMTU", text: "0") { $0.vxlanMTU == 0 },
+        ParseCase(parameter: "VXLANMTUV6", text: "1380") { $0.vxlanMTUV6 == 1380 },
     ])
     func localValuesParse(_ test: ParseCase) {
         let (settings, problems) = FelixSettings.resolve(
@@ -147,6 +148,7 @@ struct FelixSettingsTests {
         spec.vxlanVNI = 7
         spec.vxlanPort = 7000
         spec.vxlanMTU = 1400
+        spec.vxlanMTUV6 = 1380
         spec.ipipMTU = 1410
         spec.routeRefreshInterval = "10s"
         spec.interfacePrefix = "veth"
@@ -174,6 +176,7 @@ struct FelixSettingsTests {
         expected.vxlanVNI = 7
         expected.vxlanPort = 7000
         expected.vxlanMTU = 1400
+        expected.vxlanMTUV6 = 1380
         expected.ipipMTU = 1410
         expected.routeRefreshInterval = .seconds(10)
         expected.interfacePrefixes = ["veth"]
@@ -193,7 +196,7 @@ struct FelixSettingsTests {
         expected.prometheusMetricsPort = 9002
         expected.logSeverityScreen = .trace
         #expect(settings == expected)
-        #expect(FelixSettings.parameterNames.count == 23)
+        #expect(FelixSettings.parameterNames.count == 24)
     }
 
     @Test func workloadInterfacesMatchAnyPrefix() {

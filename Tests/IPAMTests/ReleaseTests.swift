@@ -181,6 +181,7 @@ struct ConsistencyCheckTests {
                 case .blockWithoutAffinity: "block"
                 case .affinityWithoutBlock: "affinity"
                 case .overlappingBlocks: "overlap"
+                case .addressWithoutEndpoint: "unused"
                 }
             })
         #expect(kinds == ["leaked", "handle", "lost", "block", "affinity"])

@@ -1,4 +1,3 @@
-import NetworkAddress
 import CalicoAPI
 import NFTables
 import NetworkAddress
@@ -270,6 +269,26 @@ func comments(_ chain: DesiredChain?) -> [String] { (chain?.rules ?? []).map { $
             ])
         let noTunnels = PolicyRenderer.render(structureProgram(), settings: RenderingSettings())
         #expect(noTunnels.table(.ip)?.chains["filter-input"]?.rules.count == 2)
+        #expect(noTunnels.table(.ip6)?.chains["filter-input"]?.rules.count == 2)
+    }
+
+    /// IPv6 VXLAN (`vxlan-v6.calico`) is accepted only from the IPv6 addresses of known nodes, in the ip6 table.
+    @Test func ipv6VXLANIsAcceptedOnlyFromKnownIPv6Hosts() throws {
+        var program = structureProgram()
+        program.hostNetworks.insert(cidr("2001:db8::11/128"))
+        let v4Only = PolicyRenderer.render(program, settings: RenderingSettings(vxlanEnabled: true))
+        #expect(v4Only.table(.ip6)?.chains["filter-input"]?.rules.count == 2)
+        let ruleset = PolicyRenderer.render(program, settings: RenderingSettings(vxlanV6Enabled: true))
+        let ip6 = try #require(ruleset.table(.ip6))
+        #expect(
+            comments(ip6.chains["filter-input"]) == [
+                "tabby:VXLAN from known hosts", "tabby:VXLAN from elsewhere", "tabby:from workloads to the host",
+                "tabby:host endpoints",
+            ])
+        let accept = try #require(ip6.chains["filter-input"]?.rules.first)
+        #expect(accept.expressions.contains(.lookup(.r1, set: "all-hosts-net", destination: nil, inverted: false)))
+        #expect(ip6.sets["all-hosts-net"]?.elements == [SetElement(.ipv6(IPv6Address("2001:db8::11")!))])
+        #expect(ruleset.table(.ip)?.chains["filter-input"]?.rules.count == 2)
     }
 
     @Test func renderingIsDeterministic() {

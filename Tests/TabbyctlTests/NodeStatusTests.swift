@@ -23,7 +23,9 @@ private let busyReport = StatusReport(
         StatusReport.Block(cidr: "10.65.0.64/26", node: "node-2", state: "vxlan"),
         StatusReport.Block(cidr: "10.65.1.0/26", node: "node-3", state: "unreachable"),
     ],
-    tunnelAddresses: StatusReport.TunnelAddresses(vxlan: "10.65.0.1", vxlanMAC: "66:e1:a7:c4:0b:2f"),
+    tunnelAddresses: StatusReport.TunnelAddresses(
+        vxlan: "10.65.0.1", vxlanMAC: "66:e1:a7:c4:0b:2f", vxlanV6: "2001:db8:64::1",
+        vxlanMACV6: "66:2b:1e:94:0c:7d"),
     errors: [
         StatusReport.Problem(
             resource: "block 10.65.1.0/26", reason: "node-3 is not on-link and the pool has no encapsulation")
@@ -86,7 +88,7 @@ struct NodeStatusTests {
                 Devices:            1
                 Neighbors:          3
                 Workload endpoints: 2
-                Tunnel addresses:   IPIP -, VXLAN 10.65.0.1 (MAC 66:e1:a7:c4:0b:2f)
+                Tunnel addresses:   IPIP -, VXLAN 10.65.0.1 (MAC 66:e1:a7:c4:0b:2f), VXLANv6 2001:db8:64::1 (MAC 66:2b:1e:94:0c:7d)
 
                 Blocks:
                 CIDR            NODE     STATE

@@ -6,7 +6,8 @@
 #   ${TOPO}-<node>         one namespace per node: eth0 on the bridge with 192.0.2.x/24, tabbyd running in it
 #   ${TOPO}-<node>-<pod>   one namespace per workload: eth0 (veth) to a cali* interface in its node
 # Addresses are documentation ranges only: nodes 192.0.2.0/24 (or 198.51.100.128/25 for a second subnet),
-# workloads from pools in 203.0.113.0/24. Nothing is added to the host's own namespace.
+# workloads from pools in 203.0.113.0/24 (IPv6: nodes and pools in 2001:db8::/32, see pod_add6). Nothing is added
+# to the host's own namespace.
 set -euo pipefail
 
 : "${TOPO:=tabby-e2e-$$}"
@@ -130,9 +131,49 @@ YAML
     echo "$address"
 }
 
+# pod_add6 NODE POD [LABELS] [NAMESPACE]: like pod_add, but an IPv6-only workload: a /128 from an IPv6 pool and the
+# default route via the host side's link-local fe80::ecee:eeff:feee:eeee (from its MAC ee:ee:ee:ee:ee:ee), as the
+# CNI plugin wires IPv6.
+pod_add6() {
+    local node="$1" pod="$2" labels="${3:-}" namespace="${4:-demo}"
+    local podns; podns="$(ns "$node-$pod")"
+    local iface; iface="cali$(printf '%s' "$namespace.$pod" | sha1sum | cut -c1-11)"
+    local address
+    address="$(ctl ipam assign --ipv6 --node "$node" --handle "$TOPO-$namespace-$pod" | awk '{print $2}')"
+    ip netns add "$podns"
+    ip link add "$iface" netns "$(ns "$node")" type veth peer name eth0 netns "$podns"
+    in_ns "$node" ip link set "$iface" address ee:ee:ee:ee:ee:ee
+    in_ns "$node" sysctl -qw "net.ipv6.conf.$iface.accept_dad=0"
+    in_ns "$node" ip link set "$iface" up
+    ip netns exec "$podns" ip link set lo up
+    ip netns exec "$podns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
+    ip netns exec "$podns" ip -6 addr add "$address/128" dev eth0 nodad
+    ip netns exec "$podns" ip link set eth0 up
+    ip netns exec "$podns" ip -6 route add default via fe80::ecee:eeff:feee:eeee dev eth0
+    local mac; mac="$(ip netns exec "$podns" cat /sys/class/net/eth0/address)"
+    ctl apply -f - >/dev/null <<YAML
+apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  name: ${node}-k8s-${pod}-eth0
+  namespace: ${namespace}
+  labels: {${labels}${labels:+, }projectcalico.org/namespace: ${namespace}}
+spec:
+  node: ${node}
+  orchestrator: k8s
+  pod: ${pod}
+  endpoint: eth0
+  interfaceName: ${iface}
+  mac: ${mac}
+  ipNetworks: ["${address}/128"]
+  profiles: [kns.${namespace}]
+YAML
+    echo "$address"
+}
+
 pod_ip() { ip netns exec "$(ns "$1-$2")" ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1; }
 
-# ping_pod FROM_NODE FROM_POD ADDRESS: one ping, one second.
+# ping_pod FROM_NODE FROM_POD ADDRESS: one ping, one second (ping picks the family from the address).
 ping_pod() { ip netns exec "$(ns "$1-$2")" ping -c 1 -W 1 -q "$3" >/dev/null 2>&1; }
 
 topology_down() {

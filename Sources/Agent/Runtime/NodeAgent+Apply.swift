@@ -9,19 +9,29 @@ extension NodeAgent {
         scheduleApply(after: pacing.delay(now: .now))
     }
 
+    /// One pending apply is enough, unless the new one is due sooner: a change must not wait for an apply
+    /// scheduled far ahead (the end of a workload route's grace period, a retry after failures).
     func scheduleApply(after delay: Duration) {
-        guard !applyScheduled, !isStopping else { return }
-        applyScheduled = true
+        guard !isStopping else { return }
+        let due = ContinuousClock.now + delay
+        if let pending = applyDue, pending <= due { return }
+        applyDue = due
         Task { [weak self] in
             if delay > .zero { try? await Task.sleep(for: delay) }
-            await self?.apply()
+            await self?.applyIfStillDue(due)
         }
+    }
+
+    /// The apply of a scheduled task, unless a sooner one replaced it (that one schedules what it leaves).
+    private func applyIfStillDue(_ due: ContinuousClock.Instant) {
+        guard applyDue == due else { return }
+        apply()
     }
 
     /// Reconciles what the changes since the last apply may have affected: the routes half when a route input
     /// or the kernel changed, the nf_tables half when the policy program or the ruleset's kernel did.
     func apply() {
-        applyScheduled = false
+        applyDue = nil
         guard inSync, let reconciler, !isStopping else { return }
         let started = ContinuousClock.now
         pacing.applied(at: started)
@@ -86,8 +96,11 @@ extension NodeAgent {
         let resyncStarted = ContinuousClock.now
         let environment: NodeEnvironment
         do {
+            // The IPv6 underlay follows the Node's bgp.ipv6Address, as Felix finds vxlan-v6.calico's parent.
             environment = try reconciler.environment(
-                nodeAddress: nodeAddress?.address, mtuInterfacePattern: settings.mtuIfacePattern)
+                nodeAddress: nodeAddress?.address,
+                nodeAddressV6: pipeline.cache.nodes[configuration.nodeName]?.ipv6?.address,
+                mtuInterfacePattern: settings.mtuIfacePattern)
         } catch {
             log.error("cannot read the kernel's interfaces", ["error": "\(error)"])
             board.recordApplyFailure()

@@ -112,7 +112,8 @@ extension NodeAgent {
             board.update {
                 $0.tunnelAddresses = StatusReport.TunnelAddresses(
                     ipip: tunnels.ipip?.description, vxlan: tunnels.vxlan?.description,
-                    vxlanMAC: tunnels.vxlanMAC?.description)
+                    vxlanMAC: tunnels.vxlanMAC?.description, vxlanV6: tunnels.vxlanV6?.description,
+                    vxlanMACV6: tunnels.vxlanMACV6?.description)
             }
         } catch {
             log.error("cannot claim tunnel addresses", ["error": error.description])
@@ -136,6 +137,7 @@ extension NodeAgent {
         }
         let report = board.statusReport().tunnelAddresses
         return (report.vxlan != nil && node.spec.ipv4VXLANTunnelAddr == nil)
+            || (report.vxlanV6 != nil && node.spec.ipv6VXLANTunnelAddr == nil)
             || (report.ipip != nil && node.spec.bgp?.ipv4IPIPTunnelAddr == nil)
     }
 

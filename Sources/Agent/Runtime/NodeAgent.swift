@@ -65,7 +65,8 @@ public actor NodeAgent {
     var lastRenderingSettings: RenderingSettings?
     var statistics = Statistics()
     var pacing = ApplyPacing(window: NodeAgent.applyWindow)
-    var applyScheduled = false
+    /// When the pending apply is due, if one is scheduled.
+    var applyDue: ContinuousClock.Instant?
     var failureStreak = 0
     var podMTUFile: PodMTUFile
     var configurationProblems: [StatusReport.Problem] = []

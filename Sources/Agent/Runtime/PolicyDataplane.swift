@@ -28,7 +28,8 @@ final class PolicyDataplane {
             interfacePrefixes: felix.interfacePrefixes, ipv6: felix.ipv6Support, defaultEndpointToHostAction: action,
             natOutgoingAddress: felix.natOutgoingAddress,
             vxlanEnabled: desired.vxlan != nil || felix.vxlanEnabled == true,
-            vxlanPort: felix.vxlanPort, ipipEnabled: desired.ipip != nil || felix.ipipEnabled == true)
+            vxlanPort: felix.vxlanPort, ipipEnabled: desired.ipip != nil || felix.ipipEnabled == true,
+            vxlanV6Enabled: desired.vxlanV6 != nil)
     }
 
     /// Renders and applies the ruleset of `program`. The renderer rebuilds only chains and sets whose inputs

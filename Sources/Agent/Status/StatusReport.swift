@@ -54,11 +54,19 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var ipip: String?
         public var vxlan: String?
         public var vxlanMAC: String?
+        /// The IPv6 VXLAN tunnel address (`vxlan-v6.calico`) and its MAC.
+        public var vxlanV6: String?
+        public var vxlanMACV6: String?
 
-        public init(ipip: String? = nil, vxlan: String? = nil, vxlanMAC: String? = nil) {
+        public init(
+            ipip: String? = nil, vxlan: String? = nil, vxlanMAC: String? = nil, vxlanV6: String? = nil,
+            vxlanMACV6: String? = nil
+        ) {
             self.ipip = ipip
             self.vxlan = vxlan
             self.vxlanMAC = vxlanMAC
+            self.vxlanV6 = vxlanV6
+            self.vxlanMACV6 = vxlanMACV6
         }
     }
 

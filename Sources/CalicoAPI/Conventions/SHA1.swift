@@ -57,6 +57,10 @@ public enum FelixConventions {
         MACAddress(SHA1.digest(node).prefix(5).reduce(UInt64(0x66)) { $0 << 8 | UInt64($1) })
     }
 
+    /// The IPv6 VXLAN device's MAC (`vxlan-v6.calico`) when the Node does not set one: the same derivation over
+    /// the node name followed by "-v6".
+    public static func vxlanMACV6(node: String) -> MACAddress { vxlanMAC(node: node + "-v6") }
+
     /// The host-side interface name of a Kubernetes pod's veth: the prefix then the first 11 hex characters of
     /// SHA-1 of `<namespace>.<pod>` (`cali1a2b3c4d5e6`).
     public static func workloadInterfaceName(namespace: String, pod: String, prefix: String = "cali") -> String {

@@ -232,6 +232,7 @@ public struct FelixConfigurationSpec: ResourceSpec {
         "natOutgoingAddress", "mtuIfacePattern", "removeExternalRoutes", "workloadSourceSpoofing", "healthEnabled",
         "healthHost", "healthPort", "prometheusMetricsEnabled", "prometheusMetricsHost", "prometheusMetricsPort",
         "logSeverityScreen", "failsafeInboundHostPorts", "failsafeOutboundHostPorts", "externalNodesList",
+        "vxlanMTUV6",
     ]
 
     /// The names of the fields this spec sets, in declaration order; an empty string counts as not set, as in

@@ -24,7 +24,8 @@ extension DataplaneReconciler {
         public init(
             workloadInterfacePrefixes: [String] = ["cali"], deviceRouteProtocol: UInt8 = 3,
             removeExternalRoutes: Bool = true, workloadRouteGracePeriod: Duration = .seconds(10),
-            deviceNames: [String] = [VXLANDevice.name, IPIPDevice.name], sysctlReadBackRounds: Int = 8
+            deviceNames: [String] = [VXLANDevice.name, VXLANDevice.nameV6, IPIPDevice.name],
+            sysctlReadBackRounds: Int = 8
         ) {
             self.workloadInterfacePrefixes = workloadInterfacePrefixes
             self.deviceRouteProtocol = deviceRouteProtocol

@@ -3,7 +3,13 @@ import Glibc
 import Netlink
 import SystemError
 
-/// What the plan does with `vxlan.calico`.
+/// What the plan does with `vxlan.calico` and with `vxlan-v6.calico`.
+struct VXLANIntents {
+    var v4: VXLANIntent
+    var v6: VXLANIntent
+}
+
+/// What the plan does with one VXLAN device.
 enum VXLANIntent {
     /// Not desired: removed (after the routes through it).
     case remove
@@ -20,11 +26,17 @@ enum VXLANIntent {
 }
 
 extension DataplaneReconciler {
-    /// Creates `vxlan.calico` when missing and recreates it when its identity (VNI, port, parent, source
-    /// address, MAC) differs, before planning: the plan needs its index.
-    func prepareVXLAN(_ desired: VXLANDevice?, report: inout ApplyReport) -> VXLANIntent {
+    /// Creates the VXLAN device `name` (`vxlan.calico` or `vxlan-v6.calico`) when missing and recreates it when
+    /// its identity (VNI, port, parent, source address, MAC) differs, before planning: the plan needs its index.
+    func prepareVXLAN(_ desired: VXLANDevice?, name: String, report: inout ApplyReport) -> VXLANIntent {
         guard let desired else { return .remove }
-        let object = DataplaneObject.device(VXLANDevice.name)
+        let object = DataplaneObject.device(name)
+        guard desired.interfaceName == name else {
+            report.failures.append(
+                DataplaneFailure(
+                    object: object, reason: "its tunnel address \(desired.address) is of the other IP family"))
+            return .leaveAlone
+        }
         let spec: VXLANSpec
         switch VXLANSpec.make(desired, view: view) {
         case .success(let made): spec = made
@@ -32,7 +44,7 @@ extension DataplaneReconciler {
             report.failures.append(failure)
             return .leaveAlone
         }
-        if let existing = view.link(named: VXLANDevice.name) {
+        if let existing = view.link(named: name) {
             if spec.isMatched(by: existing) { return .keep(spec, index: existing.index) }
             let reason = spec.mismatch(with: existing)
             do {
@@ -53,7 +65,7 @@ extension DataplaneReconciler {
         }
         do {
             let link = try kernel.createVXLAN(
-                name: VXLANDevice.name, attributes: spec.attributes, mtu: spec.mtu, macAddress: spec.macAddress)
+                name: name, attributes: spec.attributes, mtu: spec.mtu, macAddress: spec.macAddress)
             view.upsertLink(link, now: clock())
             report.writes.append(
                 DataplaneWrite(action: .create, object: object, detail: "vxlan \(spec.attributes) mtu \(spec.mtu)"))

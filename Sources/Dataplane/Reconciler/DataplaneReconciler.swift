@@ -52,7 +52,7 @@ public final class DataplaneReconciler {
     public func requestResync() { needsDump = true }
 
     /// Dumps the kernel now and replaces the view: links, addresses, main-table routes, neighbours, and the
-    /// VXLAN device's FDB. The global sysctls are read again on the next apply, and so are the per-interface
+    /// VXLAN devices' FDB. The global sysctls are read again on the next apply, and so are the per-interface
     /// ones of interfaces that are new or were recreated, and of this resync's slice of the others (each
     /// interface's every `Configuration.sysctlReadBackRounds` resyncs).
     public func resync() throws(NetlinkError) {
@@ -61,8 +61,8 @@ public final class DataplaneReconciler {
         let routes = try kernel.mainTableRoutes(family: .v4) + ipv6Routes()
         let neighbors = try kernel.neighbors(family: .v4) + ipv6Neighbors()
         var fdb: [FDBEntry] = []
-        if let vxlan = links.first(where: { $0.name == VXLANDevice.name }) {
-            fdb = try kernel.fdbEntries(interfaceIndex: vxlan.index)
+        for vxlan in links where Self.vxlanDeviceNames.contains(vxlan.name) {
+            fdb += try kernel.fdbEntries(interfaceIndex: vxlan.index)
         }
         let previousIndexes = view.indexByName
         view.reset(links: links, addresses: addresses, routes: routes, neighbors: neighbors, fdb: fdb, now: clock())
@@ -89,7 +89,9 @@ public final class DataplaneReconciler {
         }
         let now = clock()
 
-        let vxlan = prepareVXLAN(desired.vxlan, report: &report)
+        let vxlan = VXLANIntents(
+            v4: prepareVXLAN(desired.vxlan, name: VXLANDevice.name, report: &report),
+            v6: prepareVXLAN(desired.vxlanV6, name: VXLANDevice.nameV6, report: &report))
         prepareIPIP(desired.ipip, report: &report)
 
         let plan = makePlan(desired, vxlan: vxlan, now: now)
@@ -102,14 +104,16 @@ public final class DataplaneReconciler {
 
     /// The difference between `desired` and the view. A function of its own so that the planners' copies of
     /// the view are gone before the view is updated (no copy-on-write of the whole view).
-    private func makePlan(_ desired: DesiredDataplane, vxlan: VXLANIntent, now: ContinuousClock.Instant)
+    private func makePlan(_ desired: DesiredDataplane, vxlan: VXLANIntents, now: ContinuousClock.Instant)
         -> DataplanePlan
     {
         var plan = DataplanePlan()
         let devices = DevicePlanner(view: view)
-        devices.planVXLAN(vxlan, into: &plan)
+        devices.planVXLAN(vxlan.v4, name: VXLANDevice.name, into: &plan)
+        devices.planVXLAN(vxlan.v6, name: VXLANDevice.nameV6, into: &plan)
         devices.planIPIP(desired.ipip, into: &plan)
-        let neighbors = NeighborPlanner(view: view, vxlanIndex: vxlan.keptIndex)
+        let neighbors = NeighborPlanner(
+            view: view, vxlanIndexes: Set([vxlan.v4.keptIndex, vxlan.v6.keptIndex].compactMap { $0 }))
         neighbors.planNeighbors(desired.neighbors, into: &plan)
         neighbors.planFDB(desired.fdb, into: &plan)
         let routes = RoutePlanner(view: view, now: now, gracePeriod: configuration.workloadRouteGracePeriod)
@@ -250,12 +254,17 @@ public final class DataplaneReconciler {
             }
             return view.name(of: neighbor.interfaceIndex).map(concerns) ?? false
         case .fdb(let change, let entry):
-            guard entry.interfaceIndex == view.index(of: VXLANDevice.name) else { return false }
+            guard Self.vxlanDeviceNames.contains(where: { view.index(of: $0) == entry.interfaceIndex }) else {
+                return false
+            }
             let known = view.fdb[FDBKey(entry)] != nil
             if change == .new { view.upsertFDB(entry) } else { view.removeFDB(entry) }
             return change == .deleted || !known
         }
     }
+
+    /// The VXLAN devices, whose FDB entries are Tabby's.
+    static let vxlanDeviceNames = [VXLANDevice.name, VXLANDevice.nameV6]
 
     /// Tabby's devices and workload interfaces.
     private func concerns(_ interfaceName: String) -> Bool {

@@ -3,16 +3,16 @@ import CalicoAPI
 import Netlink
 import NetworkAddress
 
-/// Computes the in-place part of the devices' plan: MTU, up state and addresses of `vxlan.calico` and `tunl0`,
-/// and the removal of `vxlan.calico` when no pool needs it. Creating and recreating devices happens before
+/// Computes the in-place part of the devices' plan: MTU, up state and addresses of `vxlan.calico`,
+/// `vxlan-v6.calico` and `tunl0`, and the removal of a VXLAN device when no pool needs it. Creating and recreating devices happens before
 /// planning (it gives the indexes the rest of the plan needs).
 struct DevicePlanner {
     let view: KernelView
 
-    /// `vxlan.calico`: configured when kept, removed when not desired, untouched when its desired form could not
-    /// be built or created (reported already).
-    func planVXLAN(_ intent: VXLANIntent, into plan: inout DataplanePlan) {
-        guard let link = view.link(named: VXLANDevice.name) else { return }
+    /// A VXLAN device: configured when kept, removed when not desired, untouched when its desired form could not
+    /// be built or created (reported already). Its only addresses are the tunnel address and IPv6 link-local ones.
+    func planVXLAN(_ intent: VXLANIntent, name: String, into plan: inout DataplanePlan) {
+        guard let link = view.link(named: name) else { return }
         let spec: VXLANSpec
         switch intent {
         case .leaveAlone: return

@@ -3,7 +3,7 @@ import CalicoAPI
 import Netlink
 import NetworkAddress
 
-/// The `vxlan.calico` device as the kernel should have it.
+/// A VXLAN device (`vxlan.calico`, `vxlan-v6.calico`) as the kernel should have it.
 struct VXLANSpec: Sendable, Hashable {
     var attributes: VXLANAttributes
     var macAddress: MACAddress
@@ -13,7 +13,7 @@ struct VXLANSpec: Sendable, Hashable {
 
     /// The kernel form of a desired device; a failure when its parent interface is missing.
     static func make(_ device: VXLANDevice, view: KernelView) -> Result<VXLANSpec, DataplaneFailure> {
-        let object = DataplaneObject.device(VXLANDevice.name)
+        let object = DataplaneObject.device(device.interfaceName)
         var parentIndex: Int32?
         if let parent = device.parentInterface {
             guard let index = view.index(of: parent) else {

@@ -4,13 +4,13 @@ import Netlink
 import NetworkAddress
 
 /// Computes the plan for permanent neighbour entries (workload MACs on `cali*`, remote VTEPs on
-/// `vxlan.calico`) and the VXLAN device's FDB entries. Stale permanent neighbours and stale FDB entries are
-/// removed from `vxlan.calico` only: entries on other interfaces may be someone else's.
+/// `vxlan.calico` and `vxlan-v6.calico`) and the VXLAN devices' FDB entries. Stale permanent neighbours and stale
+/// FDB entries are removed from the VXLAN devices only: entries on other interfaces may be someone else's.
 struct NeighborPlanner {
     let view: KernelView
-    /// The VXLAN device's index when it stays; nil when it is missing or about to be removed (its entries go
-    /// with it).
-    let vxlanIndex: Int32?
+    /// The indexes of the VXLAN devices that stay; one that is missing or about to be removed is not here (its
+    /// entries go with it).
+    let vxlanIndexes: Set<Int32>
 
     func planNeighbors(_ desired: Set<DesiredNeighbor>, into plan: inout DataplanePlan) {
         var desiredKeys = Set<NeighborKey>(minimumCapacity: desired.count)
@@ -42,16 +42,19 @@ struct NeighborPlanner {
                     action: .replace, object: object, detail: entry.describe(interfaceName: view.displayName)))
         }
 
-        guard let vxlanIndex else { return }
+        guard !vxlanIndexes.isEmpty else { return }
         let stale = view.neighbors.filter { key, neighbor in
-            key.interfaceIndex == vxlanIndex && neighbor.state.contains(.permanent) && !desiredKeys.contains(key)
+            vxlanIndexes.contains(key.interfaceIndex) && neighbor.state.contains(.permanent)
+                && !desiredKeys.contains(key)
         }
-        for (key, neighbor) in stale.sorted(by: { $0.key.address < $1.key.address }) {
+        for (key, neighbor) in stale.sorted(by: {
+            ($0.key.interfaceIndex, $0.key.address) < ($1.key.interfaceIndex, $1.key.address)
+        }) {
             plan.add(
                 .neighborRemoval, .deleteNeighbor(neighbor),
                 DataplaneWrite(
                     action: .delete,
-                    object: .neighbor(interface: view.displayName(vxlanIndex), key.address)))
+                    object: .neighbor(interface: view.displayName(key.interfaceIndex), key.address)))
         }
     }
 
@@ -80,15 +83,19 @@ struct NeighborPlanner {
                     action: .replace, object: object, detail: entry.describe(interfaceName: view.displayName)))
         }
 
-        guard let vxlanIndex else { return }
-        let stale = view.fdb.filter { key, _ in key.interfaceIndex == vxlanIndex && !desiredKeys.contains(key) }
-        for (_, entry) in stale.sorted(by: { $0.key.mac.value < $1.key.mac.value }) {
+        guard !vxlanIndexes.isEmpty else { return }
+        let stale = view.fdb.filter { key, _ in
+            vxlanIndexes.contains(key.interfaceIndex) && !desiredKeys.contains(key)
+        }
+        for (key, entry) in stale.sorted(by: {
+            ($0.key.interfaceIndex, $0.key.mac.value) < ($1.key.interfaceIndex, $1.key.mac.value)
+        }) {
             plan.add(
                 .neighborRemoval, .deleteFDB(entry),
                 DataplaneWrite(
                     action: .delete,
                     object: .fdb(
-                        interface: view.displayName(vxlanIndex), mac: entry.macAddress,
+                        interface: view.displayName(key.interfaceIndex), mac: entry.macAddress,
                         destination: entry.destination)))
         }
     }

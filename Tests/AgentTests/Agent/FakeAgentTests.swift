@@ -4,6 +4,7 @@ import Datastore
 import Foundation
 import NFTables
 import Netlink
+import NetworkAddress
 import SystemError
 import Testing
 
@@ -158,6 +159,34 @@ struct FakeAgentTests {
         #expect(moved.routeReconciliations == after.routeReconciliations)
         let sets = try await harness.setElements()
         #expect(!sets.values.contains { $0.contains("198.51.100.18") }, "\(sets)")
+        try await harness.stop()
+    }
+
+    @Test func aChangeDoesNotWaitForAnApplyScheduledLater() async throws {
+        let harness = try await Harness()
+        // A route on a workload interface that no endpoint wants: kept for the grace period (10 s from the first
+        // dump), and an apply is scheduled for its end.
+        try await harness.agent.withKernels { kernel, _ in
+            let fake = kernel as! FakeKernel
+            let caliweba = fake.link(named: "caliweba")!
+            try fake.external(
+                .addRoute(Route(destination: CIDR("203.0.113.9/32")!, outputInterface: caliweba.index, scope: .link)))
+        }
+        let before = await harness.agent.workDone.routeReconciliations
+        await harness.agent.requestResync()
+        try await waitFor("the resync that keeps the stray route") {
+            await harness.agent.workDone.routeReconciliations > before
+        }
+        let kept = await harness.routes()
+        #expect(kept.contains { $0.hasPrefix("203.0.113.9/32 dev caliweba") }, "kept at first: \(kept)")
+        // A new remote block is programmed at once, not at the end of that grace period.
+        _ = try await harness.store.create(
+            try AgentCluster.resource(AgentCluster.block("198.51.100.32/28", node: "node-b")))
+        try await waitFor("the new block's route") {
+            await harness.routes().contains { $0.hasPrefix("198.51.100.32/28 via 198.51.100.17 dev vxlan.calico") }
+        }
+        let routes = await harness.routes()
+        #expect(routes.contains { $0.hasPrefix("203.0.113.9/32 dev caliweba") }, "still in its grace period")
         try await harness.stop()
     }
 
