@@ -1,4 +1,7 @@
-// The `tabby-ipam` CNI IPAM plugin: wiring only; the plugin's logic is in the CNI module (issue 13, in progress).
+// The `tabby-ipam` CNI IPAM plugin: wiring only (stdin and environment in, result out); the plugin is CNI.CNIPlugin.
 import CNI
+import Glibc
 
-_ = CNIError.Code.incompatibleVersion
+let output = await CNIPlugin.run(.ipam, environment: PluginStdio.environment(), stdin: PluginStdio.readStandardInput())
+PluginStdio.write(output.stdout)
+exit(output.exitCode)

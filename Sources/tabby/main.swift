@@ -1,4 +1,8 @@
-// The `tabby` CNI plugin: wiring only; the plugin's logic is in the CNI module (issue 13, in progress).
+// The `tabby` CNI plugin: wiring only (stdin and environment in, result out); the plugin is CNI.CNIPlugin.
 import CNI
+import Glibc
 
-_ = CNIError.Code.incompatibleVersion
+let output = await CNIPlugin.run(
+    .network, environment: PluginStdio.environment(), stdin: PluginStdio.readStandardInput())
+PluginStdio.write(output.stdout)
+exit(output.exitCode)

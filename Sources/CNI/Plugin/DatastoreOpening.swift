@@ -1,0 +1,35 @@
+import Datastore
+import Glibc
+import SystemError
+
+/// Opens the datastore the config names. The plugins never create a datastore: a `datastore_path` that does
+/// not exist is an error (code 5) naming it, since a plugin that made an empty one would hand out addresses from
+/// no pools and write endpoints no tabbyd reads. The directory is the operator's (or tabbyd's) to create.
+public enum DatastoreOpening {
+    public static func open(_ config: DatastoreConfig) throws(CNIError) -> any Datastore {
+        switch config {
+        case .file(let path):
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                let code = Errno(errno)
+                throw CNIError(
+                    .ioFailure, "cannot open the datastore",
+                    details: "datastore_path \(path): \(code.explained); create it (tabbyd does) or fix datastore_path")
+            }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw CNIError(
+                    .ioFailure, "cannot open the datastore", details: "datastore_path \(path) is not a directory")
+            }
+            do {
+                return try FileDatastore(directory: path)
+            } catch {
+                throw CNIError(.ioFailure, "cannot open the datastore", details: "datastore_path \(path): \(error)")
+            }
+        case .etcd(let endpoints):
+            throw CNIError(
+                .unsupportedField, "the etcd datastore is not available yet",
+                details: "datastore_type etcdv3 (etcd_endpoints \(endpoints.joined(separator: ","))): this Tabby "
+                    + "only has the file datastore; use datastore_type file with datastore_path")
+        }
+    }
+}
