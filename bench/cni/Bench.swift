@@ -51,8 +51,10 @@ final class Bench {
                 serial += 1
                 let name = "\(namespaces.prefix)-\(sets[set].label)\(serial)"
                 try namespaces.create(name)
-                // 64 hex digits, like a runtime's container ID.
-                let id = String(repeating: "0", count: 40) + String(format: "%08x%016x", getpid(), serial)
+                // 64 random hex digits, like a runtime's container ID. Calico names a `cni` workload's host-side
+                // veth after the ID's first 11 characters, so they must differ between containers.
+                let id = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(16) }
+                    .joined()
                 return Container(set: set, namespace: name, containerID: id)
             }
         }
@@ -222,4 +224,8 @@ final class Bench {
     var cases: [(name: String, samples: [Samples])] {
         caseOrder.compactMap { name in samples[name].map { (name, $0) } }
     }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

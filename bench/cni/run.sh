@@ -1,9 +1,11 @@
 #!/bin/sh
-# Builds tabby, tabby-ipam and cni-bench in release mode and runs cni-bench against containernetworking-plugins'
-# ptp + host-local (from REFERENCE_DIR, /usr/lib/cni by default; installed from Debian when missing). Needs root:
-# it creates network namespaces tabby-cnibench-<pid>-* and a directory /var/tmp/tabby-cni-bench.*, and deletes
-# them however it ends. Arguments are passed on (see bench/cni/main.swift): --count N, --parallel P,
-# --version-runs V, --no-gate, --only tabby|ptp; and run.sh's own --static-stdlib.
+# Builds tabby and tabby-ipam as `make install` does (release, --static-swift-stdlib, in .build-static) and
+# cni-bench in release mode, and runs cni-bench against containernetworking-plugins' ptp + host-local (from
+# REFERENCE_DIR, /usr/lib/cni by default; installed from Debian when missing). Needs root: it creates network
+# namespaces tabby-cnibench-<pid>-* and a directory /var/tmp/tabby-cni-bench.*, and deletes them however it ends.
+# Arguments are passed on (see bench/cni/main.swift): --count N, --parallel P, --version-runs V, --no-gate,
+# --only tabby|ptp; run.sh's own --shared-stdlib measures the plain `swift build -c release` plugins instead
+# (the Swift runtime and Foundation as shared libraries).
 set -eu
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then echo "bench-cni: needs root (it creates network namespaces)" >&2; exit 1; fi
@@ -12,15 +14,14 @@ if [ ! -x "$reference/ptp" ] || [ ! -x "$reference/host-local" ]; then
     [ -n "${REFERENCE_DIR:-}" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq containernetworking-plugins >/dev/null; }
 fi
-# --static-stdlib (run.sh's own): the plugins linked with --static-swift-stdlib, built in .build/static.
 only=""
 previous=""
-plugin_build=""
+plugin_build="--static-swift-stdlib --scratch-path .build-static"
 for argument in "$@"; do
     shift
     [ "$previous" = "--only" ] && only="$argument"
     previous="$argument"
-    if [ "$argument" = --static-stdlib ]; then plugin_build="--static-swift-stdlib --scratch-path .build/static"
+    if [ "$argument" = --shared-stdlib ]; then plugin_build=""
     else set -- "$@" "$argument"; fi
 done
 if [ "$only" != ptp ]; then
