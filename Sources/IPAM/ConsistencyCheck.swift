@@ -323,19 +323,13 @@ public enum AllocationTimestamp {
     public static func string(from date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         let nanoseconds = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000_000).rounded())
-        let parts = calendar.dateComponents(
-            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
-        func pad(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
+        let time = UTCTime(secondsSince1970: Int(seconds))
         var fraction = ""
         if nanoseconds > 0 && nanoseconds < 1_000_000_000 {
-            fraction = "." + pad(nanoseconds, 9)
+            fraction = "." + UTCTime.pad(nanoseconds, 9)
             while fraction.hasSuffix("0") { fraction.removeLast() }
         }
-        return "\(pad(parts.year, 4))-\(pad(parts.month, 2))-\(pad(parts.day, 2)) "
-            + "\(pad(parts.hour, 2)):\(pad(parts.minute, 2)):\(pad(parts.second, 2))\(fraction) +0000 UTC"
+        return "\(time.date) \(time.clock)\(fraction) +0000 UTC"
     }
 
     /// The time in Go's format (any offset; a monotonic-clock suffix ` m=+...` is ignored) or RFC 3339; nil when

@@ -13,6 +13,21 @@ import Testing
         }
     }
 
+    /// The kernel leaves IFLA_LINK out when a veth's peer has the link's own index (each namespace numbers its
+    /// links itself): two ends with the same index are still one pair.
+    @Test func checkPassesWhenBothEndsHaveTheSameIndex() async throws {
+        try await WiringNamespaces.with { ns in
+            // The node has lo, uplink0 and uplink0p: the host end will be 4; two links in the container make its
+            // eth0 4 too.
+            try await ns.ip(ns.container(), "link", "add", "pad0", "type", "veth", "peer", "name", "pad1")
+            let wiring = WorkloadWiring(hostNamespacePath: ns.nodePath)
+            let spec = WiringAttachTests.spec(ns, addresses: ["192.0.2.45/32"])
+            let wired = try wiring.attach(spec)
+            #expect(wired.hostIndex == wired.containerIndex)
+            #expect(try wiring.check(spec) == wired)
+        }
+    }
+
     @Test func checkNamesARemovedRouteAndAChangedMTU() async throws {
         try await WiringNamespaces.with { ns in
             let wiring = WorkloadWiring(hostNamespacePath: ns.nodePath)

@@ -35,6 +35,21 @@ struct FileDatastoreTests {
         }
     }
 
+    /// A killed writer's temporary file is removed by a datastore opened for housekeeping (tabbyd, tabbyctl), left
+    /// by one opened without (the CNI plugin), and read as a resource by neither.
+    @Test func leftoverTemporaryFilesAreRemovedOnlyWhenAsked() async throws {
+        try await withTemporaryDirectory { directory in
+            let leftover = directory + "/ippools/.pool-a.yaml.tmp"
+            _ = try FileDatastore(directory: directory)
+            try "kind: IPPool\n".write(toFile: leftover, atomically: false, encoding: .utf8)
+            let plugin = try FileDatastore(directory: directory, removingLeftovers: false)
+            #expect(FileManager.default.fileExists(atPath: leftover))
+            #expect(try await plugin.list(.ipPool, namespace: nil).resources.isEmpty)
+            _ = try FileDatastore(directory: directory)
+            #expect(!FileManager.default.fileExists(atPath: leftover))
+        }
+    }
+
     @Test func aBrokenFileIsAProblemAndDoesNotHideTheOthers() async throws {
         try await withTemporaryDirectory { directory in
             let store = try FileDatastore(directory: directory)

@@ -81,6 +81,16 @@ private func endpoint(_ name: String, containerID: String, addresses: [String]) 
         #expect(try await ipam.check(repair: false, now: now).isClean)
     }
 
+    /// A block's claim time is RFC 3339 in UTC, as Calico writes it; an ISO 8601 reader reads it back.
+    @Test func claimTimesAreRFC3339() throws {
+        let text = Timestamp.now()
+        #expect(text.count == 20 && text.hasSuffix("Z"), "\(text)")
+        let read = try #require(ISO8601DateFormatter().date(from: text))
+        #expect(abs(read.timeIntervalSinceNow) < 5)
+        #expect(UTCTime(secondsSince1970: 1_796_297_425).date == "2026-12-03")
+        #expect(UTCTime(secondsSince1970: 951_782_400).date == "2000-02-29")
+    }
+
     @Test func timestampsInGoAndRFC3339Forms() throws {
         let date = Date(timeIntervalSince1970: 1_796_297_425.5)
         let text = AllocationTimestamp.string(from: date)

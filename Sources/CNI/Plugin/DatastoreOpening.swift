@@ -21,7 +21,8 @@ public enum DatastoreOpening {
                     .ioFailure, "cannot open the datastore", details: "datastore_path \(path) is not a directory")
             }
             do {
-                return try FileDatastore(directory: path)
+                // No housekeeping: the plugin runs once per workload, and tabbyd cleans up leftovers.
+                return try FileDatastore(directory: path, removingLeftovers: false)
             } catch {
                 throw CNIError(.ioFailure, "cannot open the datastore", details: "datastore_path \(path): \(error)")
             }

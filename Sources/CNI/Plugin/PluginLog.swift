@@ -26,7 +26,8 @@ public struct PluginLog: Sendable {
                 fileDescriptor = fd
             } else {
                 let reason = String(cString: strerror(errno))
-                Self.write("\(prefix) warning: cannot open log_file_path \(filePath): \(reason)\n", to: STDERR_FILENO)
+                PluginStdio.write(
+                    "\(prefix) warning: cannot open log_file_path \(filePath): \(reason)\n", to: STDERR_FILENO)
             }
         }
     }
@@ -39,8 +40,8 @@ public struct PluginLog: Sendable {
     private func log(_ messageLevel: LogLevel, _ message: () -> String) {
         guard messageLevel >= level else { return }
         let line = "\(Self.timestamp()) \(messageLevel.name) \(prefix): \(message())\n"
-        Self.write(line, to: STDERR_FILENO)
-        if let fileDescriptor { Self.write(line, to: fileDescriptor) }
+        PluginStdio.write(line, to: STDERR_FILENO)
+        if let fileDescriptor { PluginStdio.write(line, to: fileDescriptor) }
     }
 
     /// UTC, to the millisecond: `2026-12-03T11:30:24.123Z`.
@@ -55,19 +56,5 @@ public struct PluginLog: Sendable {
         let fraction = String(repeating: "0", count: 3 - String(milliseconds).count) + String(milliseconds)
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):"
             + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
-    }
-
-    private static func write(_ text: String, to fd: Int32) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.write(fd, base + offset, buffer.count - offset)
-            }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            offset += written
-        }
     }
 }

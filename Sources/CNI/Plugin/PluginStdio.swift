@@ -28,13 +28,17 @@ public enum PluginStdio {
         return bytes
     }
 
-    public static func write(_ text: String) {
+    public static func write(_ text: String) { write(text, to: STDOUT_FILENO) }
+
+    /// Writes all of `text` to `fd`, through short writes and EINTR; gives up silently on any other failure
+    /// (there is nowhere left to report it).
+    static func write(_ text: String, to fd: Int32) {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer -> Int in
                 guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.write(STDOUT_FILENO, base + offset, buffer.count - offset)
+                return Glibc.write(fd, base + offset, buffer.count - offset)
             }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return }

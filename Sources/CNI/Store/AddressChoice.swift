@@ -22,7 +22,7 @@ enum AddressPlan: Equatable {
         /// Where the addresses came from, as an error names it.
         var description: String {
             switch self {
-            case .request: "the requested addresses (runtimeConfig ips, CNI_ARGS IP)"
+            case .request: "the runtime (runtimeConfig ips or CNI_ARGS IP)"
             case .podAnnotation: "the pod's \(PodSpec.Annotation.ipAddresses) annotation"
             }
         }

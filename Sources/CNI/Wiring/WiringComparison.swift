@@ -29,8 +29,12 @@ struct WiringComparison {
         } else {
             differences.append("container interface \(containerName) does not exist in \(spec.containerNamespace)")
         }
-        // Each end's IFLA_LINK is its peer's index in the peer's namespace.
-        if let host, let container, host.parentIndex != container.index || container.parentIndex != host.index {
+        // Each end's IFLA_LINK is its peer's index in the peer's namespace; the kernel leaves it out when that
+        // index is the link's own (both ends index 2 in two fresh namespaces), so no IFLA_LINK means "same index".
+        if let host, let container,
+            (host.parentIndex ?? host.index) != container.index
+                || (container.parentIndex ?? container.index) != host.index
+        {
             differences.append("\(hostName) and \(containerName) are not the two ends of one veth")
         }
     }

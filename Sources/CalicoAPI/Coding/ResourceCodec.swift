@@ -186,6 +186,7 @@ public enum ResourceCodec {
 
     /// The resource as a manifest node tree (what `yaml` prints).
     public static func node(of resource: some Encodable) -> ManifestNode {
+        if let node = try? ManifestEncoder.encode(resource) { return node }
         // JSON is YAML, and our JSON always parses.
         let documents = try! ManifestParser.parse(json(resource))
         return documents.first?.root ?? ManifestNode(.mapping([]))

@@ -78,21 +78,42 @@ enum YAMLEmitter {
     }
 
     /// Whether a string must be quoted to read back as the same string in any YAML 1.1 or 1.2 reader.
+    ///
+    /// Every key and string of every file the datastore writes goes through here, so it works on the UTF-8
+    /// bytes (Foundation's `contains` and a `lowercased()` copy per call were most of its cost).
     static func needsQuotes(_ text: String) -> Bool {
-        guard let first = text.first, let last = text.last else { return true }
-        if first == " " || last == " " { return true }
-        if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        let bytes = text.utf8
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        if first == space || last == space { return true }
+        if indicators.contains(first) {
             // A leading '-' is fine when it starts a word ("-foo" is not a list) but not alone or before a space.
-            if !(first == "-" && text.count > 1 && !text.hasPrefix("- ") && !looksNumeric(text)) { return true }
+            let second = bytes.dropFirst().first
+            if !(first == UInt8(ascii: "-") && second != nil && second != space && !looksNumeric(text)) { return true }
         }
-        if text.contains(": ") || text.contains(" #") || text.hasSuffix(":") { return true }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) { return true }
-        let lower = text.lowercased()
-        let reserved: Set<String> = [
-            "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ".inf", "-.inf", "+.inf", ".nan",
-        ]
-        if reserved.contains(lower) { return true }
+        if last == colon { return true }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7f { return true }
+            if (previous == colon && byte == space) || (previous == space && byte == hash) { return true }
+            previous = byte
+        }
+        if bytes.count <= 6, reserved.contains(String(decoding: bytes.map(lowercasedASCII), as: UTF8.self)) {
+            return true
+        }
         return looksNumeric(text) || looksLikeDate(text)
+    }
+
+    private static let space = UInt8(ascii: " ")
+    private static let colon = UInt8(ascii: ":")
+    private static let hash = UInt8(ascii: "#")
+    private static let indicators = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
+    /// Plain scalars YAML 1.1 reads as booleans, null or special floats (compared in lower case).
+    private static let reserved: Set<String> = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ".inf", "-.inf", "+.inf", ".nan",
+    ]
+
+    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 
     private static func looksNumeric(_ text: String) -> Bool {

@@ -14,10 +14,14 @@ public final class FileDatastore: Datastore {
     let layout: FileLayout
     private let lock: WriteLock
 
-    /// Opens the datastore in `directory`, creating the directory and its layout when missing, and removes
-    /// temporary files that killed writers left behind. A user who may only read the directory can open it to
-    /// get, list and watch; their writes fail with `.io(..., errno: "EACCES")`.
-    public init(directory: String) throws(DatastoreError) {
+    /// Opens the datastore in `directory`, creating the directory and its layout when missing, and (with
+    /// `removingLeftovers`) removes temporary files that killed writers left behind. A user who may only read the
+    /// directory can open it to get, list and watch; their writes fail with `.io(..., errno: "EACCES")`.
+    ///
+    /// The removal lists every directory under the write lock: a short-lived client that runs once per workload
+    /// (the CNI plugin) passes false, so that its runs do not queue behind one another; tabbyd and tabbyctl clean.
+    /// A leftover temporary file is never read as a resource, so leaving it a while longer is harmless.
+    public init(directory: String, removingLeftovers: Bool = true) throws(DatastoreError) {
         let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
         layout = FileLayout(root: absolute)
         self.directory = layout.root
@@ -26,7 +30,9 @@ public final class FileDatastore: Datastore {
         try FileSystem.makeDirectory(layout.ipamDirectoryPath)
         for kind in ResourceKind.allCases { try FileSystem.makeDirectory(layout.directory(of: kind)) }
         lock = try WriteLock(lockPath: layout.lockPath, revisionPath: layout.revisionPath)
-        if lock.isWritable { try lock.withLock { _ throws(DatastoreError) in try removeTemporaryFiles() } }
+        if removingLeftovers && lock.isWritable {
+            try lock.withLock { _ throws(DatastoreError) in try removeTemporaryFiles() }
+        }
     }
 
     // MARK: Reading (no lock: renames make every file whole)
