@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds tabby and tabby-ipam as `make install` does (release, --static-swift-stdlib, in .build-static) and
+# Builds tabby and tabby-ipam as `make install` does (release, --static-swift-stdlib, -no-pie, in .build-static) and
 # cni-bench in release mode, and runs cni-bench against containernetworking-plugins' ptp + host-local (from
 # REFERENCE_DIR, /usr/lib/cni by default; installed from Debian when missing). Needs root: it creates network
 # namespaces tabby-cnibench-<pid>-* and a directory /var/tmp/tabby-cni-bench.*, and deletes them however it ends.
@@ -16,7 +16,8 @@ if [ ! -x "$reference/ptp" ] || [ ! -x "$reference/host-local" ]; then
 fi
 only=""
 previous=""
-plugin_build="--static-swift-stdlib --scratch-path .build-static"
+# The same flags as the Makefile's INSTALL_BUILD (static Swift runtime, not position-independent unless CNI_PIE).
+plugin_build="--static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc ${CNI_PIE:--no-pie} --scratch-path .build-static"
 for argument in "$@"; do
     shift
     [ "$previous" = "--only" ] && only="$argument"
