@@ -5,7 +5,7 @@ APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-pin
 APT_PACKAGES += podman runc busybox-static containernetworking-plugins
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane clean
+.PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni clean
 
 all: build
 
@@ -79,13 +79,17 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent bench-policy-dataplane
+bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent bench-policy-dataplane bench-cni
 
 bench-agent: deps
 	./bench/agent/run.sh
 
 bench-dataplane: deps
 	./bench/dataplane/run.sh
+
+# tabby + tabby-ipam against ptp + host-local (containernetworking-plugins), as root. See Docs/performance.md.
+bench-cni: deps
+	./bench/cni/run.sh
 
 bench-calculation: deps
 	$(SWIFT) run -c release calculation-bench

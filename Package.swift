@@ -144,6 +144,9 @@ let package = Package(
             name: "calculation-bench", dependencies: ["Calculation", "CalicoAPI", "NetworkAddress", "ResourceCache"],
             path: "bench/calculation", swiftSettings: strict),
         .executableTarget(
+            name: "cni-bench", dependencies: ["CMnl"], path: "bench/cni", exclude: ["run.sh"],
+            swiftSettings: strict),
+        .executableTarget(
             name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink", "NetworkAddress"],
             path: "bench/agent", exclude: ["run.sh"], swiftSettings: strict),
 
