@@ -38,6 +38,9 @@ public struct NetworkConfig: Sendable, Equatable {
     public var requestedAddresses: [IPAddress]
     /// GC: the attachments the runtime still has (`cni.dev/valid-attachments`).
     public var validAttachments: [Attachment]?
+    /// `ipam_lock_file`: the host-wide lock every in-process IPAM call of this node takes (Calico's key and
+    /// default), so that parallel ADDs queue for IPAM instead of losing compare-and-swap races on one block.
+    public var ipamLockFile: String = NetworkConfig.defaultIPAMLockFile
 
     public struct Attachment: Sendable, Equatable, Hashable {
         public var containerID: String
@@ -53,6 +56,8 @@ public struct NetworkConfig: Sendable, Equatable {
     public static let defaultMTUFile = "/var/lib/calico/mtu"
     /// Calico's node-name file.
     public static let defaultNodeNameFile = "/var/lib/calico/nodename"
+    /// Calico's host-wide IPAM lock.
+    public static let defaultIPAMLockFile = "/var/run/calico/ipam.lock"
     /// The log level when `log_level` is not set: warnings and errors only, so that a runtime's own output
     /// (podman prints its plugins' stderr) stays clean.
     public static let defaultLogLevel = LogLevel.warning
@@ -100,7 +105,8 @@ public struct NetworkConfig: Sendable, Equatable {
             prevResult = try CNIResult.decode(
                 JSONField(previous.value, path: "prevResult", subject: "prevResult", invalidCode: .decodingFailure))
         }
-        return NetworkConfig(
+        let ipamLockFile = try object.optional("ipam_lock_file")?.string().nonEmpty ?? defaultIPAMLockFile
+        var config = NetworkConfig(
             cniVersion: cniVersion, name: name, type: type, ipam: ipam, nodeName: nodeName, nodeNameFile: nodeNameFile,
             nodeNameFileOptional: nodeNameFileOptional, mtu: mtu == 0 ? nil : mtu, mtuFile: mtuFile,
             requireMTUFile: try object.optional("require_mtu_file")?.bool() ?? false, logLevel: logLevel,
@@ -111,6 +117,8 @@ public struct NetworkConfig: Sendable, Equatable {
                 ?? CNIResult.DNS(),
             prevResult: prevResult, requestedAddresses: try runtimeAddresses(object),
             validAttachments: try attachments(object))
+        config.ipamLockFile = ipamLockFile
+        return config
     }
 
     /// The spec: a letter or digit, then letters, digits, `_`, `.` or `-`.

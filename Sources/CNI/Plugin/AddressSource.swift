@@ -14,7 +14,10 @@ enum AddressSource: Sendable {
     func assign(_ request: PluginRequest, pod: Pod?) async throws(CNIError) -> [CIDR] {
         switch self {
         case .tabby(let store, _):
-            return try await store.assignAddresses(for: request.identity, pod: pod, request: request.addressRequest)
+            return try await HostIPAMLock.holding(request.config.ipamLockFile, log: request.log) {
+                () throws(CNIError) in
+                try await store.assignAddresses(for: request.identity, pod: pod, request: request.addressRequest)
+            }
         case .delegated(let plugin):
             let result: CNIResult?
             do {
@@ -40,7 +43,9 @@ enum AddressSource: Sendable {
     func release(_ request: PluginRequest) async throws(CNIError) {
         switch self {
         case .tabby(let store, _):
-            try await store.releaseAddresses(for: request.identity)
+            try await HostIPAMLock.holding(request.config.ipamLockFile, log: request.log) { () throws(CNIError) in
+                try await store.releaseAddresses(for: request.identity)
+            }
         case .delegated(let plugin):
             _ = try await plugin.run(.delete, environment: request.environment, stdin: request.stdin)
         }

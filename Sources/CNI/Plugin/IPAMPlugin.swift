@@ -12,7 +12,9 @@ struct IPAMPlugin: Sendable {
         case .add: return try await add()
         case .delete:
             let store = WorkloadStore(datastore: try DatastoreOpening.open(request.config.datastore))
-            try await store.releaseAddresses(for: request.identity)
+            try await HostIPAMLock.holding(request.config.ipamLockFile, log: request.log) { () throws(CNIError) in
+                try await store.releaseAddresses(for: request.identity)
+            }
             request.log.info("\(request.subject): released")
         case .check: try await check()
         case .status: try await PoolStatus.check(request, delegate: nil)
@@ -26,7 +28,10 @@ struct IPAMPlugin: Sendable {
         let store = WorkloadStore(datastore: try DatastoreOpening.open(request.config.datastore))
         let identity = request.identity
         let pod = try await store.pod(for: identity)
-        let addresses = try await store.assignAddresses(for: identity, pod: pod, request: request.addressRequest)
+        let addresses = try await HostIPAMLock.holding(request.config.ipamLockFile, log: request.log) {
+            () throws(CNIError) in
+            try await store.assignAddresses(for: identity, pod: pod, request: request.addressRequest)
+        }
         request.log.info("\(request.subject): " + addresses.map(\.description).joined(separator: ", "))
         return ResultAssembly.ipamResult(addresses: addresses, dns: request.config.dns)
     }
