@@ -118,6 +118,20 @@ check "node a sent through vxlan-v6.calico ($tx_before -> $tx_after packets)" te
 check "the underlay carried VXLAN over IPv6 ($wire_before -> $wire_after packets to UDP 4789)" \
     test "$wire_after" -ge $((wire_before + 48))
 
+# VXLAN over IPv6 is taken only from the nodes' own IPv6 addresses: a datagram to UDP 4789 from an address no Node
+# has is counted and dropped by the ip6 table's input chain.
+vxlan6_drops() {
+    in_ns a nft list chain ip6 tabby filter-input |
+        awk '/udp dport 4789/ && /drop/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+more_vxlan6_drops_than() { [ "$(vxlan6_drops)" -gt "$1" ]; }
+in_ns net ip -6 addr add 2001:db8::99/64 dev br0 nodad
+drops_before="$(vxlan6_drops)"
+in_ns net bash -c 'for i in 1 2 3; do echo stray > /dev/udp/2001:db8::11/4789; sleep 0.2; done' 2>/dev/null
+check "VXLAN over IPv6 from an address no Node has is dropped ($drops_before before)" \
+    eventually 3 more_vxlan6_drops_than "${drops_before:-0}"
+check "while the nodes' own VXLAN still passes" eventually 5 ping_pod a w1 "${POD_IP[b:w1]}"
+
 # CrossSubnet: a and b share 2001:db8::/64 and go direct; c stays behind the tunnel.
 pool6 CrossSubnet
 check "CrossSubnet routes the same-subnet IPv6 block via the node's IPv6 address on eth0" eventually 3 \
