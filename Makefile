@@ -3,6 +3,7 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd socat prometheus
 # The podman scenario (Tests/e2e/podman.sh): podman as the real CNI client, runc, a static busybox for its containers.
 APT_PACKAGES += podman runc busybox-static containernetworking-plugins
+APT_PACKAGES += etcd-server etcd-client
 export PATH  := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni clean

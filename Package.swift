@@ -6,6 +6,7 @@
 //   TabbyRelease                  the release number tabbyd and tabbyctl report
 //   CalicoAPI                     resources, YAML/JSON coding, defaults, validation, selectors (pure)
 //   Datastore                     the Datastore protocol, the file datastore, an in-memory one
+//   Etcd                          the etcd v3 datastore (Calico's key layout) and its client; opening any datastore
 //   IPAM                          block affinities, address assignment and release over the Datastore
 //   Netlink, NFTables             the kernel, knowing nothing of Calico
 //   ResourceCache                 the one cache of interpreted, indexed resources; changes as deltas (pure)
@@ -41,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C at the edge.
@@ -60,6 +63,15 @@ let package = Package(
             dependencies: ["NetworkAddress", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "Datastore", dependencies: ["CalicoAPI", "SystemError"], swiftSettings: strict),
+        .target(
+            name: "Etcd",
+            dependencies: [
+                "Datastore", "CalicoAPI", "NetworkAddress", "SystemError",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict),
         .target(name: "IPAM", dependencies: ["CalicoAPI", "Datastore", "NetworkAddress"], swiftSettings: strict),
         .target(name: "ResourceCache", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .target(
@@ -78,7 +90,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "Dataplane", "Calculation", "IPAM", "Datastore", "CalicoAPI", "NetworkAddress", "ResourceCache",
+                "Dataplane", "Calculation", "IPAM", "Datastore", "Etcd", "CalicoAPI", "NetworkAddress", "ResourceCache",
                 "Policy", "PolicyRendering", "SystemError", "TabbyRelease",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -98,7 +110,7 @@ let package = Package(
         // The CNI plugins: `tabby` (network) and `tabby-ipam` (IPAM), called by container runtimes.
         .target(
             name: "CNI",
-            dependencies: ["CalicoAPI", "Datastore", "IPAM", "Netlink", "NetworkAddress", "SystemError"],
+            dependencies: ["CalicoAPI", "Datastore", "Etcd", "IPAM", "Netlink", "NetworkAddress", "SystemError"],
             swiftSettings: strict),
         .executableTarget(name: "tabby", dependencies: ["CNI"], swiftSettings: strict),
         .executableTarget(name: "tabby-ipam", dependencies: ["CNI"], swiftSettings: strict),
@@ -107,7 +119,7 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "IPAM", "Policy", "NetworkAddress", "SystemError", "TabbyRelease",
+                "CalicoAPI", "Datastore", "Etcd", "IPAM", "Policy", "NetworkAddress", "SystemError", "TabbyRelease",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -119,7 +131,8 @@ let package = Package(
         .executableTarget(
             name: "selector-bench", dependencies: ["CalicoAPI"], path: "bench/selector", swiftSettings: strict),
         .executableTarget(
-            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "CalicoAPI", "NetworkAddress"], path: "bench/ipam",
+            name: "ipam-bench", dependencies: ["IPAM", "Datastore", "Etcd", "CalicoAPI", "NetworkAddress"],
+            path: "bench/ipam",
             swiftSettings: strict),
         .executableTarget(
             name: "netlink-bench", dependencies: ["Netlink", "NetworkAddress"], path: "bench/netlink",
@@ -147,7 +160,7 @@ let package = Package(
             name: "cni-bench", dependencies: ["CMnl"], path: "bench/cni", exclude: ["run.sh"],
             swiftSettings: strict),
         .executableTarget(
-            name: "agent-bench", dependencies: ["Datastore", "IPAM", "CalicoAPI", "Netlink", "NetworkAddress"],
+            name: "agent-bench", dependencies: ["Datastore", "Etcd", "IPAM", "CalicoAPI", "Netlink", "NetworkAddress"],
             path: "bench/agent", exclude: ["run.sh"], swiftSettings: strict),
 
         // Tests.
@@ -158,14 +171,21 @@ let package = Package(
         .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .testTarget(
-            name: "DatastoreTests", dependencies: ["Datastore", "CalicoAPI", "NetworkAddress", "datastore-probe"],
+            name: "DatastoreTests",
+            dependencies: ["Datastore", "Etcd", "EtcdTestSupport", "CalicoAPI", "NetworkAddress", "datastore-probe"],
+            swiftSettings: strict),
+        // Starts and stops real etcd servers (Debian's etcd-server) for the tests that need one.
+        .target(name: "EtcdTestSupport", path: "Tests/EtcdTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "EtcdTests", dependencies: ["Etcd", "EtcdTestSupport", "Datastore", "CalicoAPI", "NetworkAddress"],
             swiftSettings: strict),
         // A second process for DatastoreTests: writes, increments and gets killed while writing.
         .executableTarget(
             name: "datastore-probe", dependencies: ["Datastore", "CalicoAPI"], path: "Tests/DatastoreProbe",
             swiftSettings: strict),
         .testTarget(
-            name: "IPAMTests", dependencies: ["IPAM", "Datastore", "CalicoAPI", "NetworkAddress", "ipam-bench"],
+            name: "IPAMTests",
+            dependencies: ["IPAM", "Datastore", "Etcd", "EtcdTestSupport", "CalicoAPI", "NetworkAddress", "ipam-bench"],
             swiftSettings: strict),
         .testTarget(
             name: "ResourceCacheTests", dependencies: ["ResourceCache", "CalicoAPI", "NetworkAddress"],

@@ -28,7 +28,9 @@ public protocol Datastore: Sendable {
 
     /// The resources of `kinds` (all kinds when nil) as they change: first one `.added` per stored resource
     /// (and one `.problem` per broken object), then `.synced`, then each change as it happens, including
-    /// changes made by other processes. Cancelling the consuming task (or dropping the stream) stops the watch.
+    /// changes made by other processes. A datastore behind a network reports losing contact with `.resyncing`
+    /// and recovers by itself rather than ending the stream. Cancelling the consuming task (or dropping the
+    /// stream) stops the watch.
     func watch(_ kinds: Set<ResourceKind>?) -> AsyncThrowingStream<WatchEvent, any Error>
 }
 
@@ -62,4 +64,9 @@ public enum WatchEvent: Sendable, Equatable {
     /// `.modified` or `.deleted` that the fix causes (if any; a file fixed back to its last good content causes
     /// none).
     case problemCleared(path: String)
+    /// The watch lost its source for a while (etcd unreachable, a dropped stream, history compacted away):
+    /// everything sent so far stays in effect, and the watcher is no longer in sync. The watch keeps trying by
+    /// itself; once it is back it sends only what changed meanwhile (`.added`, `.modified`, `.deleted`,
+    /// `.problem`, `.problemCleared`), then `.synced` again. `reason` says what was lost, naming the endpoint.
+    case resyncing(reason: String)
 }

@@ -10,10 +10,10 @@ import NetworkAddress
 /// - an IPAMBlock is never created overlapping another block, of any size.
 ///
 /// Together they keep every address in at most one block, so no address can be handed out twice.
-enum PoolWriteRules {
+package enum PoolWriteRules {
     /// Checks `resource` (validated, defaults applied) before it replaces `stored` (nil for a create).
     /// `storedResources` lists what is stored of a kind; it is called only for the kinds these rules concern.
-    static func check(
+    package static func check(
         _ resource: AnyResource, replacing stored: AnyResource?,
         storedResources: (ResourceKind) throws(DatastoreError) -> [AnyResource]
     ) throws(DatastoreError) {

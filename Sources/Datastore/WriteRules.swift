@@ -2,9 +2,9 @@ import CalicoAPI
 import Foundation
 
 /// What every datastore does to a resource on its way in, so that the file and in-memory datastores agree.
-enum WriteRules {
+package enum WriteRules {
     /// The resource with Calico's defaults applied, once it passes validation; nothing invalid is ever stored.
-    static func validated(_ resource: AnyResource) throws(DatastoreError) -> AnyResource {
+    package static func validated(_ resource: AnyResource) throws(DatastoreError) -> AnyResource {
         var resource = resource
         if !resource.kind.isNamespaced, resource.metadata.namespace?.isEmpty == true {
             resource.metadata.namespace = nil
@@ -24,7 +24,7 @@ enum WriteRules {
     }
 
     /// Rejects keys that cannot name a stored object (and could escape the datastore's directory as a path).
-    static func checkKey(_ key: ResourceKey) throws(DatastoreError) {
+    package static func checkKey(_ key: ResourceKey) throws(DatastoreError) {
         var errors: [ResourceError] = []
         if let reason = NameSyntax.subdomainProblem(key.name) {
             errors.append(
@@ -37,7 +37,7 @@ enum WriteRules {
     }
 
     /// Rejects a namespace that cannot name a namespace's directory.
-    static func checkNamespace(_ namespace: String, kind: ResourceKind) throws(DatastoreError) {
+    package static func checkNamespace(_ namespace: String, kind: ResourceKind) throws(DatastoreError) {
         let errors = namespaceProblems(namespace, kind: kind, name: nil)
         if !errors.isEmpty { throw .invalid(nil, errors) }
     }
@@ -60,13 +60,13 @@ enum WriteRules {
 
     /// The revision for a write: one past both the datastore's counter and the stored object's own version, so
     /// that versions of one key only ever grow even if the counter was lost.
-    static func nextRevision(counter: UInt64, stored: AnyResource?) -> UInt64 {
+    package static func nextRevision(counter: UInt64, stored: AnyResource?) -> UInt64 {
         let own = stored?.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0
         return max(counter, own) + 1
     }
 
     /// Fails with `.conflict` unless `expected` (when given) is the stored resourceVersion.
-    static func check(expected: String?, stored: AnyResource) throws(DatastoreError) {
+    package static func check(expected: String?, stored: AnyResource) throws(DatastoreError) {
         guard let expected else { return }
         let actual = stored.metadata.resourceVersion ?? ""
         if expected != actual { throw .conflict(stored.key, expected: expected, actual: actual) }
@@ -74,7 +74,7 @@ enum WriteRules {
 
     /// Stamps the new revision; a created resource gets a uid and creationTimestamp when it has none, an
     /// updated one keeps the stored ones unless it names its own.
-    static func stamp(_ resource: inout AnyResource, revision: UInt64, replacing stored: AnyResource?) {
+    package static func stamp(_ resource: inout AnyResource, revision: UInt64, replacing stored: AnyResource?) {
         resource.metadata.resourceVersion = String(revision)
         if resource.metadata.uid == nil {
             resource.metadata.uid = stored?.metadata.uid ?? UUID().uuidString.lowercased()
@@ -85,7 +85,7 @@ enum WriteRules {
     }
 
     /// RFC 3339 in UTC, to the second, as Kubernetes writes `creationTimestamp`.
-    static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)

@@ -43,7 +43,7 @@ struct CalculationPipeline {
         switch event {
         case .added(let resource), .modified(let resource): delta = cache.upsert(resource)
         case .deleted(let resource): delta = cache.remove(resource.key)
-        case .synced, .problem, .problemCleared: delta = nil
+        case .synced, .problem, .problemCleared, .resyncing: delta = nil
         }
         guard let delta else { return Impact() }
         deltas += 1

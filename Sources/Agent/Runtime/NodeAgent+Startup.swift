@@ -132,7 +132,7 @@ extension NodeAgent {
             node = written
         case .deleted(let resource):
             return resource.kind == .ipPool
-        case .synced, .problem, .problemCleared:
+        case .synced, .problem, .problemCleared, .resyncing:
             return false
         }
         let report = board.statusReport().tunnelAddresses

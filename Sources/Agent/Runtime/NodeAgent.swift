@@ -167,6 +167,11 @@ public actor NodeAgent {
             guard fileProblems.clear(path: path) else { return }
             log.info("a datastore file is usable again or gone", ["path": path])
             publishFileProblems()
+        case .resyncing(let reason):
+            // The dataplane stays as it is; changes found when the datastore is back are applied after `.synced`.
+            log.warning("the datastore watch lost contact; keeping the dataplane", ["reason": reason])
+            inSync = false
+            board.setDatastoreInSync(false)
         case .added, .modified, .deleted:
             let impact = pipeline.ingest(event)
             if impact.settings { resolvedSettings = nil }
