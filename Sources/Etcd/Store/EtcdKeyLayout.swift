@@ -112,12 +112,12 @@ enum EtcdKeyLayout {
     }
 
     static func blockKey(_ cidr: CIDR) -> String {
-        blocksPrefix + "ipv\(cidr.family == .ipv4 ? 4 : 6)/block/" + IPAMKeyNames.keyForm(cidr)
+        "\(blocksPrefix)ipv\(cidr.family.rawValue)/block/\(IPAMKeyNames.keyForm(cidr))"
     }
 
     static func affinityKey(node: String, cidr: CIDR, virtual: Bool) -> String {
-        (virtual ? virtualAffinitiesPrefix : hostAffinitiesPrefix) + node + "/ipv\(cidr.family == .ipv4 ? 4 : 6)/block/"
-            + IPAMKeyNames.keyForm(cidr)
+        let prefix = virtual ? virtualAffinitiesPrefix : hostAffinitiesPrefix
+        return "\(prefix)\(node)/ipv\(cidr.family.rawValue)/block/\(IPAMKeyNames.keyForm(cidr))"
     }
 
     /// The key of a kind named by its name alone (handles, and every non-IPAM kind).
@@ -184,7 +184,7 @@ enum EtcdKeyLayout {
         if key.hasPrefix(blocksPrefix) {
             let parts = key.dropFirst(blocksPrefix.utf8.count).split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 3, parts[1] == "block", let cidr = IPAMKeyNames.cidr(fromKeyForm: parts[2]),
-                parts[0] == "ipv\(cidr.family == .ipv4 ? 4 : 6)"
+                parts[0] == "ipv\(cidr.family.rawValue)"
             else {
                 return .malformed(
                     .ipamBlock, reason: "an IPAMBlock is stored under \(blocksPrefix)ipv4/block/<address>-<prefix length>")
@@ -196,7 +196,7 @@ enum EtcdKeyLayout {
         where key.hasPrefix(prefix) {
             let parts = key.dropFirst(prefix.utf8.count).split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 4, !parts[0].isEmpty, parts[2] == "block",
-                let cidr = IPAMKeyNames.cidr(fromKeyForm: parts[3]), parts[1] == "ipv\(cidr.family == .ipv4 ? 4 : 6)"
+                let cidr = IPAMKeyNames.cidr(fromKeyForm: parts[3]), parts[1] == "ipv\(cidr.family.rawValue)"
             else {
                 return .malformed(
                     .blockAffinity,
