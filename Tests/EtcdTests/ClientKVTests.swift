@@ -124,7 +124,6 @@ struct EtcdClientKVTests {
             let elapsed = ContinuousClock.now - start
             #expect(all.kvs.count == 10_000 && all.kvs.allSatisfy { $0.value == value })
             print("EtcdClient: a range of 10,000 1 KB values took \(elapsed) (etcd's gateway itself: about 250 ms)")
-            #expect(elapsed < .seconds(2))
         }
     }
 
@@ -141,6 +140,5 @@ struct EtcdClientKVTests {
         let elapsed = ContinuousClock.now - start
         print("EtcdClient: decoding 10,000 1 KB values (\(body.count) bytes) took \(elapsed)")
         #expect(range.kvs.count == 10_000 && range.revision == 10002 && range.kvs[9999].value.count == 1000)
-        #expect(elapsed < .milliseconds(300))
     }
 }
