@@ -12,8 +12,8 @@ public enum Datastores {
         switch connection {
         case .file(let directory):
             return try FileDatastore(directory: directory, removingLeftovers: removingLeftovers)
-        case .etcdV3:
-            throw .unavailable("etcd v3 needs the etcd client")
+        case .etcdV3(let settings):
+            return try EtcdDatastore(settings: settings)
         }
     }
 }
