@@ -143,6 +143,12 @@ enum EtcdValueCodec {
                     }.joined(separator: "; ")
             }
             error.document = nil
+            // A value that does not parse says nothing of itself: the key does.
+            if error.kind == nil {
+                error.kind = expected.kind.rawValue
+                error.namespace = expected.namespace
+                error.name = expected.name
+            }
             return .failure(error)
         }
         guard decoded.resources.count == 1, let resource = decoded.resources.first else {
