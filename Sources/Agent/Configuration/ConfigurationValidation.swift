@@ -1,4 +1,5 @@
 import CalicoAPI
+import Datastore
 import NetworkAddress
 
 extension AgentConfiguration {
@@ -18,6 +19,7 @@ extension AgentConfiguration {
             try nonEmptyPath(datastore, field: "datastore")
             configuration.datastore = datastore.value
         }
+        configuration.datastoreConnection = try datastoreConnection(layer, directory: configuration.datastore)
         if let nodeIP = layer.nodeIP {
             configuration.nodeIP = try NodeAddressSetting.parse(
                 nodeIP.value, family: .v4, field: "nodeIP", source: nodeIP.source)
@@ -88,6 +90,20 @@ extension AgentConfiguration {
         configuration.felix = try FelixOverrides.decode(layer.felix)
         configuration.felixOverrides = layer.felix.mapValues { FelixOverrides.text(of: $0.value) }
         return configuration
+    }
+
+    /// The datastore settings resolved as calicoctl and calico-node resolve them; an error names where the bad
+    /// setting was written (or, for a missing one, where the type was).
+    private static func datastoreConnection(_ layer: SettingsLayer, directory: String) throws(ConfigurationError)
+        -> DatastoreConnection
+    {
+        let text = DatastoreSettingsText(layer.datastoreSettings.mapValues(\.value))
+        do {
+            return try DatastoreConnection.resolve(text, fileDirectory: directory)
+        } catch {
+            let source = layer.datastoreSettings[error.setting]?.source ?? layer.datastoreSettings[.datastoreType]?.source
+            throw ConfigurationError(source: source, field: error.setting.rawValue, reason: error.reason)
+        }
     }
 
     private static func nonEmptyPath(_ setting: Setting<String>, field: String) throws(ConfigurationError) {
