@@ -101,7 +101,13 @@ extension AgentConfiguration {
         do {
             return try DatastoreConnection.resolve(text, fileDirectory: directory)
         } catch {
-            let source = layer.datastoreSettings[error.setting]?.source ?? layer.datastoreSettings[.datastoreType]?.source
+            // A missing setting is named where the one that needs it was written.
+            let partners: [DatastoreSetting: DatastoreSetting] = [
+                .etcdKeyFile: .etcdCertFile, .etcdCertFile: .etcdKeyFile, .etcdUsername: .etcdPassword,
+                .etcdPassword: .etcdUsername,
+            ]
+            let candidates = [error.setting, partners[error.setting], .datastoreType, .etcdEndpoints]
+            let source = candidates.lazy.compactMap { $0.flatMap { layer.datastoreSettings[$0]?.source } }.first
             throw ConfigurationError(source: source, field: error.setting.rawValue, reason: error.reason)
         }
     }
