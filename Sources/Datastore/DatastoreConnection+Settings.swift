@@ -136,7 +136,7 @@ extension EtcdSettings {
     /// The etcd settings of `text` (whatever its `datastoreType`), checked.
     public static func resolve(_ text: DatastoreSettingsText) throws(DatastoreSettingsError) -> EtcdSettings {
         guard let written = text[.etcdEndpoints], !written.isBlank else {
-            throw DatastoreSettingsError(.etcdEndpoints, "required with datastoreType etcdv3 (like http://127.0.0.1:2379)")
+            throw DatastoreSettingsError(.etcdEndpoints, "required for the etcdv3 datastore (like http://127.0.0.1:2379)")
         }
         var settings = EtcdSettings(endpoints: try parseEndpoints(written))
         func file(_ setting: DatastoreSetting) throws(DatastoreSettingsError) -> String? {
@@ -150,18 +150,18 @@ extension EtcdSettings {
         settings.certFile = try file(.etcdCertFile)
         settings.caCertFile = try file(.etcdCACertFile)
         if settings.keyFile != nil && settings.certFile == nil {
-            throw DatastoreSettingsError(.etcdCertFile, "required with etcdKeyFile (the client certificate of the key)")
+            throw DatastoreSettingsError(.etcdCertFile, "required with a client key file (the key's certificate)")
         }
         if settings.certFile != nil && settings.keyFile == nil {
-            throw DatastoreSettingsError(.etcdKeyFile, "required with etcdCertFile (the private key of the certificate)")
+            throw DatastoreSettingsError(.etcdKeyFile, "required with a client certificate file (the certificate's private key)")
         }
         settings.username = text[.etcdUsername].flatMap { $0.isBlank ? nil : $0.trimmed }
         settings.password = text[.etcdPassword].flatMap { $0.isEmpty ? nil : $0 }
         if settings.username != nil && settings.password == nil {
-            throw DatastoreSettingsError(.etcdPassword, "required with etcdUsername")
+            throw DatastoreSettingsError(.etcdPassword, "required with a user name")
         }
         if settings.password != nil && settings.username == nil {
-            throw DatastoreSettingsError(.etcdUsername, "required with etcdPassword")
+            throw DatastoreSettingsError(.etcdUsername, "required with a password")
         }
         return settings
     }
@@ -198,7 +198,7 @@ extension EtcdSettings {
         if rest.contains("/") || rest.contains("?") || rest.contains("#") {
             return "has a path; an etcd client URL is http[s]://HOST[:PORT]"
         }
-        if rest.contains("@") { return "has user information; set etcdUsername and etcdPassword instead" }
+        if rest.contains("@") { return "has user information; set the etcd user name and password settings instead" }
         var host = rest
         var port: Substring?
         if rest.hasPrefix("[") {

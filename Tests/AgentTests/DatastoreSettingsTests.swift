@@ -77,7 +77,7 @@ import Testing
         }
         #expect(
             failure(["--datastore-type", "etcdv3"])
-                == "argument --datastore-type: etcdEndpoints: required with datastoreType etcdv3 (like http://127.0.0.1:2379)")
+                == "argument --datastore-type: etcdEndpoints: required for the etcdv3 datastore (like http://127.0.0.1:2379)")
         #expect(
             failure(["--etcd-endpoints", "192.0.2.1:2379"]).hasPrefix(
                 "argument --etcd-endpoints: etcdEndpoints: \"192.0.2.1:2379\" is not an http:// or https:// URL"))
@@ -92,7 +92,7 @@ import Testing
                 == "/etc/tabby/tabbyd.yaml: line 1: datastoreType: \"consul\" is not a datastore type (file, etcdv3)")
         #expect(
             failure(["--etcd-endpoints", "http://192.0.2.1:2379", "--etcd-key-file", "/k.pem"])
-                == "argument --etcd-key-file: etcdCertFile: required with etcdKeyFile (the client certificate of the key)")
+                == "argument --etcd-key-file: etcdCertFile: required with a client key file (the key's certificate)")
         #expect(failure(["--etcd-endpoints", "http://a:1,,http://b:2"]).contains("an empty endpoint"))
         #expect(failure(["--etcd-endpoints", "ftp://192.0.2.1"]).contains("has the scheme \"ftp\""))
     }

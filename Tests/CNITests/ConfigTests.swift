@@ -146,7 +146,7 @@ import Testing
         ),
         (
             #""datastore_type":"etcdv3""#, .invalidNetworkConfig,
-            "field etcd_endpoints: is required with datastore_type etcdv3"
+            "field etcd_endpoints: required for the etcdv3 datastore"
         ),
         (#""datastore_path":"""#, .invalidNetworkConfig, "field datastore_path: is empty"),
         (
