@@ -62,9 +62,7 @@ struct DatastoreOptions: ParsableArguments {
         do {
             return try DatastoreConnection.resolve(settings, fileDirectory: fileDirectory)
         } catch {
-            let variable =
-                settings[error.setting] != nil ? error.setting.environmentVariable : DatastoreSetting.datastoreType.environmentVariable
-            throw .badInput("environment variable \(variable): \(error.reason)")
+            throw .badInput("environment variable \(error.setting.environmentVariable): \(error.reason)")
         }
     }
 
