@@ -166,7 +166,8 @@ let package = Package(
 
         // Tests.
         .testTarget(
-            name: "CNITests", dependencies: ["CNI", "CalicoAPI", "Datastore", "IPAM", "Netlink", "NetworkAddress"],
+            name: "CNITests",
+            dependencies: ["CNI", "CalicoAPI", "Datastore", "EtcdTestSupport", "IPAM", "Netlink", "NetworkAddress"],
             swiftSettings: strict),
         .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], swiftSettings: strict),
         .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
@@ -220,7 +221,9 @@ let package = Package(
             name: "NFTablesTests", dependencies: ["NFTables", "NetworkAddress", "SystemError"], swiftSettings: strict),
         .testTarget(
             name: "TabbyctlTests",
-            dependencies: ["TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "NetworkAddress", "tabbyctl"],
+            dependencies: [
+                "TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "NetworkAddress", "EtcdTestSupport", "tabbyctl",
+            ],
             swiftSettings: strict),
     ]
 )

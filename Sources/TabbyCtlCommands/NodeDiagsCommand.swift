@@ -177,13 +177,20 @@ struct DiagnosticsCollection {
     }
 
     mutating func collectDatastore(_ options: DatastoreOptions) async {
-        // Opening a datastore that is not there would create it: diags only reads.
-        guard FileManager.default.fileExists(atPath: options.directory) else {
-            let reason = "there is no datastore at \(options.directory) (--datastore or $TABBY_DATASTORE names it)"
+        let connection: DatastoreConnection
+        do {
+            connection = try options.connection()
+        } catch {
+            write("datastore/open.failed", error.message + "\n", collected: false, note: error.message)
+            return
+        }
+        // Opening a file datastore that is not there would create it: diags only reads.
+        if case .file(let directory) = connection, !FileManager.default.fileExists(atPath: directory) {
+            let reason = "there is no datastore at \(directory) (--datastore or $TABBY_DATASTORE names it)"
             write("datastore/open.failed", reason + "\n", collected: false, note: reason)
             return
         }
-        let store: FileDatastore
+        let store: any Datastore
         do {
             store = try options.open()
         } catch {
@@ -197,7 +204,7 @@ struct DiagnosticsCollection {
                 var text = ResourceCodec.yaml(ResourceList(items: listing.resources))
                 for problem in listing.problems { text += "# unreadable: \(problem)\n" }
                 write(
-                    file, text, collected: true, note: "\(listing.resources.count) resource(s) in \(options.directory)")
+                    file, text, collected: true, note: "\(listing.resources.count) resource(s) in \(connection.summary)")
             } catch {
                 write(file + ".failed", "\(error)\n", collected: false, note: "\(error)")
             }

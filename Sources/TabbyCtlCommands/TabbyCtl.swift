@@ -13,41 +13,15 @@ public struct TabbyCtl: AsyncParsableCommand {
         abstract: "Manage Calico resources in a Tabby datastore.",
         discussion: """
             Exit codes: 0 success, 1 an operation failed, 2 bad usage or bad input.
-            The datastore directory comes from --datastore, else $TABBY_DATASTORE, else \
-            \(DatastoreOptions.defaultDirectory).
+            \(DatastoreOptions.precedence)
             """,
         subcommands: [
             ApplyCommand.self, CreateCommand.self, ReplaceCommand.self, DeleteCommand.self, GetCommand.self,
             ValidateCommand.self, SelectorCommand.self, IPAMCommand.self, NodeCommand.self, PolicyCommand.self,
-            PatchCommand.self, LabelCommand.self, ConvertCommand.self, VersionCommand.self,
+            PatchCommand.self, LabelCommand.self, ConvertCommand.self, DatastoreCommand.self, VersionCommand.self,
         ])
 
     @OptionGroup var options: DatastoreOptions
 
     public init() {}
-}
-
-/// Where the datastore is: `--datastore DIR`, else `$TABBY_DATASTORE`, else the default directory.
-struct DatastoreOptions: ParsableArguments {
-    static let defaultDirectory = "/var/lib/tabby/datastore"
-    static let environmentVariable = "TABBY_DATASTORE"
-
-    @Option(name: .long, help: "The datastore directory (default: $TABBY_DATASTORE, else \(defaultDirectory)).")
-    var datastore: String?
-
-    var directory: String {
-        if let datastore { return datastore }
-        if let value = getenv(Self.environmentVariable), let text = String(validatingCString: value), !text.isEmpty {
-            return text
-        }
-        return Self.defaultDirectory
-    }
-
-    func open() throws(CtlFailure) -> FileDatastore {
-        do {
-            return try FileDatastore(directory: directory)
-        } catch {
-            throw CtlFailure.failed("cannot open the datastore at \(directory): \(error)")
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import CNI
+import Datastore
 import NetworkAddress
 import Testing
 
@@ -61,7 +62,7 @@ import Testing
     @Test func etcdIsAcceptedInTheConfig() throws {
         let config = try Self.decode(
             Self.with(#""datastore_type":"etcdv3","etcd_endpoints":"http://192.0.2.1:2379, http://192.0.2.2:2379""#))
-        #expect(config.datastore == .etcd(endpoints: ["http://192.0.2.1:2379", "http://192.0.2.2:2379"]))
+        #expect(config.datastore == .etcd(EtcdSettings(endpoints: ["http://192.0.2.1:2379", "http://192.0.2.2:2379"])))
     }
 
     @Test func runtimeConfigIPsAndValidAttachmentsAreRead() throws {
@@ -145,7 +146,7 @@ import Testing
         ),
         (
             #""datastore_type":"etcdv3""#, .invalidNetworkConfig,
-            "field etcd_endpoints: is required with datastore_type etcdv3"
+            "field etcd_endpoints: required for the etcdv3 datastore"
         ),
         (#""datastore_path":"""#, .invalidNetworkConfig, "field datastore_path: is empty"),
         (

@@ -1,4 +1,5 @@
 import CalicoAPI
+import Datastore
 import Glibc
 import NetworkAddress
 
@@ -20,6 +21,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var nodeName: String
     /// The file datastore's directory.
     public var datastore: String = defaultDatastore
+    /// The datastore the agent uses: the file datastore in ``datastore`` (the default), or etcd v3
+    /// (`datastoreType: etcdv3` with `etcdEndpoints`, ...). Its ``DatastoreConnection/summary`` names it in logs
+    /// and the status without the password.
+    public var datastoreConnection: DatastoreConnection = .file(directory: defaultDatastore)
     /// This node's IPv4 address for the Node resource (calico-node's `IP`): with its subnet, bare (the subnet
     /// of the interface holding it), or autodetected by ``ipAutodetectionMethod``.
     public var nodeIP: NodeAddressSetting = .autodetect
@@ -112,7 +117,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     /// The options, for `tabbyd --help`.
     public static let usage = """
-        USAGE: tabbyd --node NAME [--datastore DIR] [--config FILE] [options]
+        USAGE: tabbyd --node NAME [--datastore DIR | --datastore-type etcdv3 --etcd-endpoints URLS] [options]
 
         Settings come from defaults, then the file (--config, $TABBYD_CONFIG, else \(defaultConfigFile)),
         then TABBYD_* environment variables, then these options; later ones win.
@@ -120,6 +125,16 @@ public struct AgentConfiguration: Sendable, Equatable {
         OPTIONS (environment variable; file key):
           --node NAME               the Calico Node this agent is (TABBYD_NODE_NAME; nodeName)
           --datastore DIR           the datastore directory, default \(defaultDatastore) (TABBYD_DATASTORE; datastore)
+          --datastore-type TYPE     file (the default: the directory above) or etcdv3 (TABBYD_DATASTORE_TYPE or
+                                    DATASTORE_TYPE; datastoreType)
+          --etcd-endpoints URLS     etcd's client URLs, comma-separated: http://192.0.2.1:2379,http://192.0.2.2:2379
+                                    (TABBYD_ETCD_ENDPOINTS or ETCD_ENDPOINTS; etcdEndpoints)
+          --etcd-key-file PATH      TLS: the client's private key, --etcd-cert-file PATH its certificate,
+                                    --etcd-ca-cert-file PATH the CA of the members' certificates (TABBYD_ETCD_KEY_FILE
+                                    or ETCD_KEY_FILE; etcdKeyFile; and so on)
+          --etcd-username NAME      etcd authentication, with --etcd-password PASSWORD (prefer ETCD_PASSWORD or
+                                    the file: an argument is visible to every user) (TABBYD_ETCD_USERNAME or
+                                    ETCD_USERNAME; etcdUsername; and so on)
           --config FILE             the YAML configuration file (TABBYD_CONFIG)
           --node-ip ADDRESS         this node's IPv4 address, with its subnet (192.0.2.10/24) or bare (the
                                     subnet of the interface holding it), or autodetect (the default)
@@ -198,7 +213,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         }
         check("configFile", \.configFile)
         check("nodeName", \.nodeName)
-        check("datastore", \.datastore)
+        check("datastore", \.datastoreConnection)
         check("nodeIP", \.nodeIP)
         check("nodeIPv6", \.nodeIPv6)
         check("ipAutodetectionMethod", \.ipAutodetectionMethod)

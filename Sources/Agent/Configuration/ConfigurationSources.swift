@@ -138,7 +138,9 @@ extension EnvironmentReader {
                 if own != value {
                     throw ConfigurationError(
                         source: .environment(name), field: field.key,
-                        reason: "\(field.environment) is set to another value (\"\(own)\" and \"\(value)\"); set one")
+                        reason: field.isSecret
+                            ? "\(field.environment) is set to another value; set one"
+                            : "\(field.environment) is set to another value (\"\(own)\" and \"\(value)\"); set one")
                 }
                 continue
             }

@@ -1,4 +1,5 @@
 import CalicoAPI
+import Datastore
 import NetworkAddress
 
 extension AgentConfiguration {
@@ -18,6 +19,7 @@ extension AgentConfiguration {
             try nonEmptyPath(datastore, field: "datastore")
             configuration.datastore = datastore.value
         }
+        configuration.datastoreConnection = try datastoreConnection(layer, directory: configuration.datastore)
         if let nodeIP = layer.nodeIP {
             configuration.nodeIP = try NodeAddressSetting.parse(
                 nodeIP.value, family: .v4, field: "nodeIP", source: nodeIP.source)
@@ -88,6 +90,26 @@ extension AgentConfiguration {
         configuration.felix = try FelixOverrides.decode(layer.felix)
         configuration.felixOverrides = layer.felix.mapValues { FelixOverrides.text(of: $0.value) }
         return configuration
+    }
+
+    /// The datastore settings resolved as calicoctl and calico-node resolve them; an error names where the bad
+    /// setting was written (or, for a missing one, where the type was).
+    private static func datastoreConnection(_ layer: SettingsLayer, directory: String) throws(ConfigurationError)
+        -> DatastoreConnection
+    {
+        let text = DatastoreSettingsText(layer.datastoreSettings.mapValues(\.value))
+        do {
+            return try DatastoreConnection.resolve(text, fileDirectory: directory)
+        } catch {
+            // A missing setting is named where the one that needs it was written.
+            let partners: [DatastoreSetting: DatastoreSetting] = [
+                .etcdKeyFile: .etcdCertFile, .etcdCertFile: .etcdKeyFile, .etcdUsername: .etcdPassword,
+                .etcdPassword: .etcdUsername,
+            ]
+            let candidates = [error.setting, partners[error.setting], .datastoreType, .etcdEndpoints]
+            let source = candidates.lazy.compactMap { $0.flatMap { layer.datastoreSettings[$0]?.source } }.first
+            throw ConfigurationError(source: source, field: error.setting.rawValue, reason: error.reason)
+        }
     }
 
     private static func nonEmptyPath(_ setting: Setting<String>, field: String) throws(ConfigurationError) {

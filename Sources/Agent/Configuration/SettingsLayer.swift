@@ -1,4 +1,5 @@
 import CalicoAPI
+import Datastore
 
 /// One value and where it was written.
 struct Setting<Value> {
@@ -11,6 +12,8 @@ struct Setting<Value> {
 struct SettingsLayer {
     var nodeName: Setting<String>?
     var datastore: Setting<String>?
+    /// The datastore settings calico-node and calicoctl share (`datastoreType`, `etcdEndpoints`, ...).
+    var datastoreSettings: [DatastoreSetting: Setting<String>] = [:]
     var nodeIP: Setting<String>?
     var nodeIPv6: Setting<String>?
     var ipAutodetectionMethod: Setting<String>?
@@ -49,6 +52,7 @@ struct SettingsLayer {
         var result = self
         result.nodeName = higher.nodeName ?? nodeName
         result.datastore = higher.datastore ?? datastore
+        result.datastoreSettings.merge(higher.datastoreSettings) { _, new in new }
         result.nodeIP = higher.nodeIP ?? nodeIP
         result.nodeIPv6 = higher.nodeIPv6 ?? nodeIPv6
         result.ipAutodetectionMethod = higher.ipAutodetectionMethod ?? ipAutodetectionMethod
@@ -91,6 +95,8 @@ struct ScalarField {
         case string(WritableKeyPath<SettingsLayer, Setting<String>?>)
         case integer(WritableKeyPath<SettingsLayer, Setting<Int>?>)
         case boolean(WritableKeyPath<SettingsLayer, Setting<Bool>?>)
+        /// One of the datastore settings (`datastoreType`, `etcdEndpoints`, ...).
+        case datastore(DatastoreSetting)
     }
 
     var key: String
@@ -101,6 +107,12 @@ struct ScalarField {
     /// so that a calico-node environment carries over.
     var calicoEnvironment: String? = nil
 
+    /// A secret (the etcd password): its value is never repeated in an error.
+    var isSecret: Bool {
+        if case .datastore(let setting) = kind { return setting.isSecret }
+        return false
+    }
+
     /// Every scalar field (computed: key paths are not Sendable, so this cannot be a stored constant).
     static var all: [ScalarField] {
         [
@@ -110,6 +122,7 @@ struct ScalarField {
             ScalarField(
                 key: "datastore", options: ["--datastore"], environment: "TABBYD_DATASTORE",
                 kind: .string(\.datastore)),
+        ] + datastoreFields + [
             ScalarField(
                 key: "nodeIP", options: ["--node-ip"], environment: "TABBYD_NODE_IP", kind: .string(\.nodeIP),
                 calicoEnvironment: "IP"),
@@ -158,6 +171,17 @@ struct ScalarField {
                 key: "mtuFile", options: ["--mtu-file"], environment: "TABBYD_MTU_FILE",
                 kind: .string(\.mtuFile)),
         ] + defaultPoolFields
+    }
+
+    /// The datastore settings: file key `etcdEndpoints`, option `--etcd-endpoints`, environment
+    /// `TABBYD_ETCD_ENDPOINTS` and calico-node's `ETCD_ENDPOINTS`; likewise for the others.
+    static var datastoreFields: [ScalarField] {
+        DatastoreSetting.allCases.map { setting in
+            let option = setting.environmentVariable.lowercased().split(separator: "_").joined(separator: "-")
+            return ScalarField(
+                key: setting.rawValue, options: ["--" + option], environment: "TABBYD_" + setting.environmentVariable,
+                kind: .datastore(setting), calicoEnvironment: setting.environmentVariable)
+        }
     }
 
     /// The default-pool settings: file key `ipv4PoolCIDR`, option `--ipv4-pool-cidr`, environment
@@ -218,6 +242,8 @@ struct ScalarField {
                 throw ConfigurationError(source: source, field: key, reason: "expected true or false, got \"\(text)\"")
             }
             layer[keyPath: path] = Setting(value: value, source: source)
+        case .datastore(let setting):
+            layer.datastoreSettings[setting] = Setting(value: text, source: source)
         }
     }
 
@@ -235,6 +261,9 @@ struct ScalarField {
                 layer[keyPath: path] = Setting(value: try ManifestDecoder.decode(Int.self, from: node), source: source)
             case .boolean(let path):
                 layer[keyPath: path] = Setting(value: try ManifestDecoder.decode(Bool.self, from: node), source: source)
+            case .datastore(let setting):
+                layer.datastoreSettings[setting] = Setting(
+                    value: try ManifestDecoder.decode(String.self, from: node), source: source)
             }
         } catch {
             throw ConfigurationError(source: source, field: key, reason: error.reason)

@@ -1,6 +1,7 @@
 import CalicoAPI
 import Dataplane
 import Datastore
+import Etcd
 
 /// What the agent runs on, as protocols: the datastore, the kernel's route half and its nf_tables half, and
 /// the signals it obeys. `system` is tabbyd's real wiring; tests wire an in-memory datastore and the fake
@@ -25,10 +26,10 @@ public struct AgentWiring: Sendable {
         self.signals = signals
     }
 
-    /// The file datastore named by the configuration, the kernel of the agent's own network namespace, and the
+    /// The datastore named by the configuration (files or etcd), the kernel of the agent's own network namespace, and the
     /// process's SIGHUP, SIGTERM and SIGINT.
     public static let system = AgentWiring(
-        openDatastore: { try FileDatastore(directory: $0.datastore) },
+        openDatastore: { try Datastores.open($0.datastoreConnection) },
         openRouteKernel: { try SystemKernels.routes() },
         openRulesetKernel: { try SystemKernels.ruleset() },
         signals: { Signals.stream() })

@@ -1,14 +1,28 @@
 import Datastore
 
-/// The datastore's unusable files as the watch reports them, for the status errors: one entry per path from its
+/// The datastore's unusable files (or etcd keys) as the watch reports them, for the status errors: one entry per path from its
 /// `.problem` until its `.problemCleared` (the file was fixed or removed).
 ///
 /// When the watch is restarted its snapshot reports every problem again, and a file fixed while no watch was
 /// running sends no `.problemCleared`: so a restarted watch collects its problems afresh and the set is replaced
 /// by them at `.synced`, keeping the old ones on show until then.
 struct DatastoreFileProblems {
-    /// What status errors of this kind start with (`file /var/lib/tabby/ippools/a.yaml`).
-    static let resourcePrefix = "file "
+    /// What status errors of this kind start with: `file /var/lib/tabby/ippools/a.yaml` for the file datastore,
+    /// `key /calico/resources/v3/projectcalico.org/ippools/a` for etcd.
+    let resourcePrefix: String
+    static let resourcePrefixes = ["file ", "key "]
+
+    init(connection: DatastoreConnection = .file(directory: "")) {
+        switch connection {
+        case .file: resourcePrefix = "file "
+        case .etcdV3: resourcePrefix = "key "
+        }
+    }
+
+    /// Whether a status error is one of these (of either datastore).
+    static func isProblem(_ problem: StatusReport.Problem) -> Bool {
+        resourcePrefixes.contains { problem.resource.hasPrefix($0) }
+    }
 
     private(set) var byPath: [String: DatastoreProblem] = [:]
     /// The problems a restarted watch has reported so far, before its `.synced`.
@@ -37,12 +51,13 @@ struct DatastoreFileProblems {
         return byPath != collected
     }
 
-    /// One status error per file, sorted by path: `file <path>` and the reason with its line.
+    /// One status error per file, sorted by path: `file <path>` (or `key <etcd key>`) and the reason with its
+    /// line.
     var statusProblems: [StatusReport.Problem] {
-        byPath.values.sorted { $0.path < $1.path }.map(Self.statusProblem)
+        byPath.values.sorted { $0.path < $1.path }.map { statusProblem($0) }
     }
 
-    static func statusProblem(_ problem: DatastoreProblem) -> StatusReport.Problem {
+    func statusProblem(_ problem: DatastoreProblem) -> StatusReport.Problem {
         var error = problem.error
         if error.source == problem.path { error.source = nil }
         // A stored file holds one document: "document 1" says nothing.

@@ -138,7 +138,7 @@ extension NodeAgent {
             node: configuration.nodeName, cache: pipeline.cache, desired: lastDesired, summary: reconciler?.summary,
             ruleset: policyDataplane?.summary)
         let errors = assembly.errors(
-            agent: configurationProblems, report: report, settings: settingsProblems,
+            agent: configurationProblems + [datastoreProblem].compactMap { $0 }, report: report, settings: settingsProblems,
             unusablePolicy: pipeline.policy.state.unusable, files: fileProblems.statusProblems)
         assembly.publish(to: board, errors: errors)
     }

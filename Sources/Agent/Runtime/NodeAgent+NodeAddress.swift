@@ -22,9 +22,16 @@ extension NodeAgent {
     }
 
     /// The Node's BGP addresses as the datastore has them; nil when there is no Node yet (or it cannot be read).
-    func registeredAddresses(in store: any Datastore) async -> NodeSpec.BGP? {
+    /// Throws only when the datastore is out of reach (``NodeAgent/isUnreachable(_:)``), so that the start-up
+    /// waits for it.
+    func registeredAddresses(in store: any Datastore) async throws(DatastoreError) -> NodeSpec.BGP? {
         let key = ResourceKey(kind: .node, name: configuration.nodeName)
-        return try? await store.get(key).as(Node.self)?.spec.bgp
+        do {
+            return try await store.get(key).as(Node.self)?.spec.bgp
+        } catch {
+            if Self.isUnreachable(error) { throw error }
+            return nil
+        }
     }
 
     private func resolveNodeAddress(
@@ -71,7 +78,7 @@ extension NodeAgent {
     func registerNodeAgain(in store: any Datastore) async {
         var ipv6: CIDR?
         do {
-            let addresses = try resolveNodeAddresses(existing: await registeredAddresses(in: store))
+            let addresses = try resolveNodeAddresses(existing: await (try? registeredAddresses(in: store)) ?? nil)
             nodeAddress = addresses.ipv4
             ipv6 = addresses.ipv6
         } catch {

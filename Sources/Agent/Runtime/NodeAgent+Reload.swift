@@ -44,6 +44,7 @@ extension NodeAgent {
                 ["fields": fixed.joined(separator: ",")])
             accepted.nodeName = configuration.nodeName
             accepted.datastore = configuration.datastore
+            accepted.datastoreConnection = configuration.datastoreConnection
             accepted.statusSocket = configuration.statusSocket
             changed.removeAll { fixed.contains($0) }
         }

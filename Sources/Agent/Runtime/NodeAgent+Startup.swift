@@ -8,12 +8,13 @@ extension NodeAgent {
     func start() async throws(AgentError) {
         let name = configuration.nodeName
         startedAt = .now
-        log.info("starting", ["node": name, "version": TabbyVersion.current, "datastore": configuration.datastore])
+        let datastore = configuration.datastoreConnection.summary
+        log.info("starting", ["node": name, "version": TabbyVersion.current, "datastore": datastore])
         let store: any Datastore
         do {
             store = try wiring.openDatastore(configuration)
         } catch {
-            throw AgentError("cannot open the datastore \(configuration.datastore): \(error)")
+            throw AgentError("cannot open the datastore \(datastore): \(error)")
         }
         self.store = store
         ipam = IPAMClient(datastore: store)
@@ -38,22 +39,28 @@ extension NodeAgent {
         } catch {
             throw AgentError("cannot open an nf_tables socket: \(error)")
         }
-        let addresses = try resolveNodeAddresses(existing: await registeredAddresses(in: store))
-        nodeAddress = addresses.ipv4
-        do {
-            _ = try await NodeRegistration.ensure(
-                node: name, address: addresses.ipv4, ipv6Address: addresses.ipv6, labels: configuration.nodeLabels,
-                in: store)
-        } catch {
-            throw AgentError("cannot register Node \(name): \(error)")
-        }
-        await bootstrapDefaultPools(store)
-        await ensureTunnelAddresses()
+        // The status server first: while the agent waits for its datastore, the status says why.
         do {
             server = try StatusServer.start(StatusServer.Configuration(agent: configuration), provider: board, log: log)
         } catch {
             throw AgentError("cannot serve status on \(configuration.statusSocket): \(error)")
         }
+        let existing = try await waitForDatastore("read Node \(name)") { () async throws(DatastoreError) in
+            try await self.registeredAddresses(in: store)
+        }
+        let addresses = try resolveNodeAddresses(existing: existing)
+        nodeAddress = addresses.ipv4
+        do {
+            _ = try await waitForDatastore("register Node \(name)") { () async throws(DatastoreError) in
+                try await NodeRegistration.ensure(
+                    node: name, address: addresses.ipv4, ipv6Address: addresses.ipv6,
+                    labels: self.configuration.nodeLabels, in: store)
+            }
+        } catch {
+            throw AgentError("cannot register Node \(name): \(error)")
+        }
+        await bootstrapDefaultPools(store)
+        await ensureTunnelAddresses()
         if let changes = kernelSubscription?.changes {
             tasks.append(
                 Task { [weak self] in

@@ -70,8 +70,12 @@ public actor NodeAgent {
     var failureStreak = 0
     var podMTUFile: PodMTUFile
     var configurationProblems: [StatusReport.Problem] = []
-    /// The datastore's unusable files, shown in the status errors until fixed or removed.
+    /// The datastore's unusable files (or etcd keys), shown in the status errors until fixed or removed.
     var fileProblems = DatastoreFileProblems()
+    /// Why the datastore is out of reach or out of sync (a watch that lost etcd, a start-up waiting for it),
+    /// shown in the status errors until the datastore is back.
+    var datastoreProblem: StatusReport.Problem?
+    var hasSynced = false
     var tasks: [Task<Void, Never>] = []
     var stopped: CheckedContinuation<Void, Never>?
     var isStopping = false
@@ -92,6 +96,7 @@ public actor NodeAgent {
         self.notifier = SystemdNotifier(environment: environment)
         self.pipeline = CalculationPipeline(node: configuration.nodeName)
         self.podMTUFile = PodMTUFile(path: configuration.mtuFile)
+        self.fileProblems = DatastoreFileProblems(connection: configuration.datastoreConnection)
     }
 
     /// Runs until SIGTERM or SIGINT (or `stop()`). Throws only when the agent cannot start; the dataplane is
@@ -102,7 +107,13 @@ public actor NodeAgent {
             Task { [weak self] in
                 for await signal in signals { await self?.handle(signal) }
             })
-        try await start()
+        do {
+            try await start()
+        } catch {
+            server?.stop()
+            // SIGTERM while waiting for the datastore is a clean stop, not a failure to start.
+            guard isStopping else { throw error }
+        }
         await withCheckedContinuation { continuation in
             if isStopping { continuation.resume() } else { stopped = continuation }
         }
@@ -155,10 +166,14 @@ public actor NodeAgent {
             inSync = true
             board.setDatastoreInSync(true)
             log.info("datastore in sync", ["resources": String(pipeline.cache.workloadEndpointCount)])
-            board.metrics.initialResyncTime.set(Self.seconds(ContinuousClock.now - startedAt))
+            if !hasSynced {
+                hasSynced = true
+                board.metrics.initialResyncTime.set(Self.seconds(ContinuousClock.now - startedAt))
+            }
             scheduleTunnelCheck()
             scheduleApply()
-            if fileProblems.synced() { publishFileProblems() }
+            let problemsChanged = fileProblems.synced()
+            if setDatastoreProblem(nil) || problemsChanged { publishFileProblems() }
         case .problem(let problem):
             guard fileProblems.record(problem) else { return }
             log.warning("a datastore file is not valid", ["problem": problem.description])
@@ -168,10 +183,14 @@ public actor NodeAgent {
             log.info("a datastore file is usable again or gone", ["path": path])
             publishFileProblems()
         case .resyncing(let reason):
-            // The dataplane stays as it is; changes found when the datastore is back are applied after `.synced`.
-            log.warning("the datastore watch lost contact; keeping the dataplane", ["reason": reason])
+            // The dataplane stays as it is (no apply runs until `.synced`); the changes found when the datastore
+            // is back are applied then.
+            log.warning(
+                "the datastore is out of reach; keeping the dataplane until it is back",
+                ["datastore": configuration.datastoreConnection.summary, "reason": reason])
             inSync = false
             board.setDatastoreInSync(false)
+            if setDatastoreProblem("not in sync: \(reason)") { publishFileProblems() }
         case .added, .modified, .deleted:
             let impact = pipeline.ingest(event)
             if impact.settings { resolvedSettings = nil }
@@ -180,19 +199,30 @@ public actor NodeAgent {
         }
     }
 
-    /// Shows the current file problems in the status errors at once (an apply would too, but one may not be due),
-    /// after the other errors, as an apply orders them.
+    /// Shows the current file problems (and the datastore's own) in the status errors at once (an apply would
+    /// too, but one may not be due), after the other errors, as an apply orders them.
     func publishFileProblems() {
         let others = board.statusReport().errors.filter {
-            !$0.resource.hasPrefix(DatastoreFileProblems.resourcePrefix)
+            !DatastoreFileProblems.isProblem($0) && $0.resource != datastoreProblemResource
         }
-        board.setErrors(others + fileProblems.statusProblems)
+        board.setErrors(others + [datastoreProblem].compactMap { $0 } + fileProblems.statusProblems)
+    }
+
+    /// How the datastore is named in the status errors: `datastore etcdv3 http://192.0.2.1:2379`.
+    var datastoreProblemResource: String { "datastore \(configuration.datastoreConnection.summary)" }
+
+    /// Sets (or, with nil, clears) the datastore's status error; true when that changed it.
+    func setDatastoreProblem(_ reason: String?) -> Bool {
+        let problem = reason.map { StatusReport.Problem(resource: datastoreProblemResource, reason: $0) }
+        defer { datastoreProblem = problem }
+        return problem != datastoreProblem
     }
 
     func watchFailed(_ error: any Error) {
         log.error("the datastore watch ended", ["error": "\(error)"])
         board.setDatastoreInSync(false)
         inSync = false
+        if setDatastoreProblem("not in sync: the watch ended: \(error)") { publishFileProblems() }
         if let store { startWatch(store) }
     }
 

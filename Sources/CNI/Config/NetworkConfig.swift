@@ -64,12 +64,18 @@ public struct NetworkConfig: Sendable, Equatable {
 
     /// Decodes stdin. JSON that does not parse and fields of the wrong JSON type are code 6; a missing or
     /// unacceptable value code 7; an unsupported `cniVersion` code 1; a feature Tabby lacks code 2.
-    public static func decode(_ bytes: [UInt8]) throws(CNIError) -> NetworkConfig {
+    /// `environment` is the plugin's: calicoctl's datastore variables (`DATASTORE_TYPE`, `ETCD_ENDPOINTS`, ...)
+    /// apply where the config leaves a datastore key out.
+    public static func decode(_ bytes: [UInt8], environment: [String: String] = [:]) throws(CNIError)
+        -> NetworkConfig
+    {
         let value = try JSONValue.parse(bytes, what: "the network config on stdin")
-        return try decode(value)
+        return try decode(value, environment: environment)
     }
 
-    public static func decode(_ value: JSONValue) throws(CNIError) -> NetworkConfig {
+    public static func decode(_ value: JSONValue, environment: [String: String] = [:]) throws(CNIError)
+        -> NetworkConfig
+    {
         let root = JSONField(value, path: "", subject: "network config", invalidCode: .invalidNetworkConfig)
         let object = try root.object()
         let cniVersion = try SpecVersion.negotiate(try object.required("cniVersion").string())
@@ -110,7 +116,7 @@ public struct NetworkConfig: Sendable, Equatable {
             cniVersion: cniVersion, name: name, type: type, ipam: ipam, nodeName: nodeName, nodeNameFile: nodeNameFile,
             nodeNameFileOptional: nodeNameFileOptional, mtu: mtu == 0 ? nil : mtu, mtuFile: mtuFile,
             requireMTUFile: try object.optional("require_mtu_file")?.bool() ?? false, logLevel: logLevel,
-            logFilePath: logFilePath, datastore: try DatastoreConfig.decode(object),
+            logFilePath: logFilePath, datastore: try DatastoreConfig.decode(object, environment: environment),
             allowIPForwarding: try object.optional("container_settings")?.object().optional("allow_ip_forwarding")?
                 .bool() ?? false,
             dns: try object.optional("dns").map { (field) throws(CNIError) in try CNIResult.DNS.decode(field) }

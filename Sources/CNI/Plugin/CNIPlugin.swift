@@ -58,9 +58,9 @@ public enum CNIPlugin {
             // Parsed once: when stdin was not JSON, decoding the bytes again says why.
             let config: NetworkConfig
             if let document {
-                config = try NetworkConfig.decode(document)
+                config = try NetworkConfig.decode(document, environment: environment.variables)
             } else {
-                config = try NetworkConfig.decode(stdin)
+                config = try NetworkConfig.decode(stdin, environment: environment.variables)
             }
             try checkCommand(environment.command, version: config.cniVersion)
             log = PluginLog(level: config.logLevel, prefix: kind.rawValue, filePath: config.logFilePath)

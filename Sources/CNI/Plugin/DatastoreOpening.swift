@@ -1,8 +1,10 @@
 import Datastore
+import Etcd
 import Glibc
 import SystemError
 
-/// Opens the datastore the config names. The plugins never create a datastore: a `datastore_path` that does
+/// Opens the datastore the config names: the file datastore, or etcd v3 (`datastore_type: etcdv3`). The plugins
+/// never create a file datastore: a `datastore_path` that does
 /// not exist is an error (code 5) naming it, since a plugin that made an empty one would hand out addresses from
 /// no pools and write endpoints no tabbyd reads. The directory is the operator's (or tabbyd's) to create.
 public enum DatastoreOpening {
@@ -26,11 +28,14 @@ public enum DatastoreOpening {
             } catch {
                 throw CNIError(.ioFailure, "cannot open the datastore", details: "datastore_path \(path): \(error)")
             }
-        case .etcd(let endpoints):
-            throw CNIError(
-                .unsupportedField, "the etcd datastore is not available yet",
-                details: "datastore_type etcdv3 (etcd_endpoints \(endpoints.joined(separator: ","))): this Tabby "
-                    + "only has the file datastore; use datastore_type file with datastore_path")
+        case .etcd(let settings):
+            do {
+                return try Datastores.open(.etcdV3(settings), removingLeftovers: false)
+            } catch {
+                throw CNIError(
+                    .ioFailure, "cannot open the datastore",
+                    details: "etcd_endpoints \(settings.endpoints.joined(separator: ",")): \(error)")
+            }
         }
     }
 }
