@@ -99,7 +99,7 @@ struct MigrateCommandTests {
         let toEtcd = try runTabbyctl(["datastore", "migrate", "import", "-f", file], variables: onEtcd)
         #expect(toEtcd.status == 0, "\(toEtcd.err)")
         let fromEtcd = try Self.export([], variables: onEtcd)
-        #expect(fromEtcd == exported)
+        #expect(Self.comparable(fromEtcd) == Self.comparable(exported))
         let check = try runTabbyctl(["ipam", "check"], variables: onEtcd)
         #expect(check.status == 0, "\(check.out)\(check.err)")
         let refused = try runTabbyctl(["datastore", "migrate", "import", "-f", file], variables: onEtcd)
@@ -108,6 +108,20 @@ struct MigrateCommandTests {
         let etcdFile = try source.file("from-etcd.yaml", fromEtcd)
         let toFile = try runTabbyctl(["--datastore", back.datastore, "datastore", "migrate", "import", "-f", etcdFile])
         #expect(toFile.status == 0, "\(toFile.err)")
-        #expect(try Self.export(["--datastore", back.datastore]) == exported)
+        #expect(Self.comparable(try Self.export(["--datastore", back.datastore])) == Self.comparable(exported))
+    }
+
+    /// An export without what Calico's etcd model of the IPAM objects does not hold: their creationTimestamp
+    /// and a `deleted: false` (the same as none).
+    static func comparable(_ export: String) -> String {
+        export.components(separatedBy: "---\n").map { document in
+            let ipam = ["IPAMBlock", "BlockAffinity", "IPAMHandle", "IPAMConfiguration"].contains {
+                document.contains("kind: \($0)\n")
+            }
+            guard ipam else { return document }
+            return document.split(separator: "\n", omittingEmptySubsequences: false).filter {
+                !$0.hasPrefix("  creationTimestamp:") && $0 != "  deleted: false"
+            }.joined(separator: "\n")
+        }.joined(separator: "---\n")
     }
 }
