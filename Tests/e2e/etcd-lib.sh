@@ -31,6 +31,13 @@ etcd_require() {
         echo "$1: 0 passed, 0 failed"
         exit 0
     fi
+    # A tabbyctl without etcd would ignore DATASTORE_TYPE and write to its default directory: refuse to start.
+    if ! "$BIN/tabbyd" --help 2>&1 | grep -q -- --datastore-type \
+        || ! "$BIN/tabbyctl" --help 2>&1 | grep -qi etcd; then
+        echo "$1: FAIL: tabbyd or tabbyctl in $BIN has no etcd datastore (--datastore-type, DATASTORE_TYPE)"
+        echo "$1: 0 passed, 1 failed"
+        exit 1
+    fi
 }
 
 # etcd_up: the etcd namespace on the bridge, every member started, and healthy (a cluster has a leader).
