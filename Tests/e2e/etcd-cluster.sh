@@ -63,7 +63,7 @@ revision_is_mod_revision() {
 }
 leader_elected() { [ -n "$(etcd_leader)" ]; }
 # compacted_before REVISION: reading at the revision before REVISION fails as compacted.
-compacted_before() { ectl_at 0 get --rev=$(($1 - 1)) / 2>&1 | grep -q compacted; }
+compacted_before() { local answer; answer="$(ectl_at 0 get --rev=$(($1 - 1)) / 2>&1)"; [[ "$answer" == *compacted* ]]; }
 # dataplane NODE: the node's routes (every table, both families) and its nf_tables ruleset, rule counters aside.
 dataplane() {
     in_ns "$1" ip route show table all
