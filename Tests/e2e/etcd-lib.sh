@@ -21,8 +21,7 @@ ETCD_ENDPOINTS="$(for ((i = 0; i < ETCD_MEMBERS; i++)); do printf ',%s' "$(etcd_
 ETCD_ENDPOINTS="${ETCD_ENDPOINTS#,}"
 ETCD_INITIAL_CLUSTER="$(for ((i = 0; i < ETCD_MEMBERS; i++)); do printf ',m%d=http://%s:2380' "$i" "${ETCD_IP[i]}"; done)"
 ETCD_INITIAL_CLUSTER="${ETCD_INITIAL_CLUSTER#,}"
-# What tabbyctl reads, as calicoctl does.
-export DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS
+# Not exported: tabbyd gets flags (datastore_flags), tabbyctl the variables calicoctl reads (ctl in lib.sh).
 
 # etcd_require SUITE: when etcd is not installed, prints the scenario's "skipped" summary and ends the script.
 etcd_require() {
@@ -30,6 +29,12 @@ etcd_require() {
         echo "$1: skipped: etcd is not installed (apt-get install etcd-server etcd-client; make deps does)"
         echo "$1: 0 passed, 0 failed"
         exit 0
+    fi
+    # tabbyctl prefers calicoctl's configuration file to the environment.
+    if [ -e /etc/calico/calicoctl.cfg ]; then
+        echo "$1: FAIL: /etc/calico/calicoctl.cfg exists: tabbyctl would use it, not this scenario's etcd"
+        echo "$1: 0 passed, 1 failed"
+        exit 1
     fi
     # A tabbyctl without etcd would ignore DATASTORE_TYPE and write to its default directory: refuse to start.
     if ! "$BIN/tabbyd" --help 2>&1 | grep -q -- --datastore-type \

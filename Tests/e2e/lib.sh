@@ -34,9 +34,14 @@ declare -A NODE_PID NODE_IP NODE_ENDPOINTS
 
 ns() { echo "${TOPO}-$1"; }
 in_ns() { local name="$1"; shift; ip netns exec "$(ns "$name")" "$@"; }
-# tabbyctl; on etcd from the etcd namespace, the one place on the bridge that is not a node.
+# tabbyctl; on etcd from the etcd namespace (the one place on the bridge that is not a node), with calicoctl's
+# DATASTORE_TYPE and ETCD_ENDPOINTS.
 ctl() {
-    if [ "$E2E_DATASTORE" = etcd ]; then ip netns exec "$(ns etcd)" "$BIN/tabbyctl" "$@"; else "$BIN/tabbyctl" "$@"; fi
+    if [ "$E2E_DATASTORE" = etcd ]; then
+        ip netns exec "$(ns etcd)" env DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS="$ETCD_ENDPOINTS" "$BIN/tabbyctl" "$@"
+    else
+        "$BIN/tabbyctl" "$@"
+    fi
 }
 
 # datastore_flags NODE: how that node's tabbyd finds the datastore.
