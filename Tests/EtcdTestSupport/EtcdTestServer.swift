@@ -12,6 +12,7 @@ public final class EtcdTestServer: @unchecked Sendable {
     public let name: String
     private let process: Process
     private let lock = NSLock()
+    private let healthCheckArguments: [String]
     private var stopped = false
 
     /// The etcd executable, or nil when it is not installed.
@@ -24,25 +25,28 @@ public final class EtcdTestServer: @unchecked Sendable {
         executable == nil ? "etcd is not installed (apt-get install etcd-server; `make deps` does)" : nil
     }
 
-    /// Starts one member on free loopback ports and waits until it answers (at most 20 s).
-    public static func start(extraArguments: [String] = []) throws -> EtcdTestServer {
+    /// Starts one member on free loopback ports and waits until it answers (at most 20 s). With `tls`, clients
+    /// talk to it over https (`--cert-file`, `--key-file`, `--trusted-ca-file`, `--client-cert-auth`).
+    public static func start(extraArguments: [String] = [], tls: EtcdTestCertificates? = nil) throws -> EtcdTestServer {
         let ports = try FreePorts.take(2)
         let server = try EtcdTestServer(
             name: "tabby-test", clientPort: ports[0], peerPort: ports[1],
-            initialCluster: "tabby-test=http://127.0.0.1:\(ports[1])", extraArguments: extraArguments)
+            initialCluster: "tabby-test=http://127.0.0.1:\(ports[1])", extraArguments: extraArguments, tls: tls)
         try server.waitUntilHealthy()
         return server
     }
 
     init(
         name: String, clientPort: Int, peerPort: Int, initialCluster: String, clusterState: String = "new",
-        extraArguments: [String], dataDirectory: String? = nil
+        extraArguments: [String], dataDirectory: String? = nil, tls: EtcdTestCertificates? = nil
     ) throws {
         guard let executable = Self.executable else { throw TestServerError("etcd is not installed") }
         self.name = name
         self.clientPort = clientPort
         self.peerPort = peerPort
-        endpoint = "http://127.0.0.1:\(clientPort)"
+        endpoint = "\(tls == nil ? "http" : "https")://127.0.0.1:\(clientPort)"
+        healthCheckArguments =
+            tls.map { ["--cacert", $0.caFile, "--cert", $0.clientCertFile, "--key", $0.clientKeyFile] } ?? []
         if let dataDirectory {
             self.dataDirectory = dataDirectory
         } else {
@@ -60,6 +64,12 @@ public final class EtcdTestServer: @unchecked Sendable {
                 "--initial-cluster", initialCluster, "--initial-cluster-state", clusterState,
                 "--initial-cluster-token", "tabby-test-\(getpid())",
             ] + extraArguments
+            + (tls.map {
+                [
+                    "--cert-file", $0.serverCertFile, "--key-file", $0.serverKeyFile, "--trusted-ca-file", $0.caFile,
+                    "--client-cert-auth",
+                ]
+            } ?? [])
         let log = FileHandle(forWritingAtPath: "/dev/null")
         process.standardOutput = log
         process.standardError = log
@@ -75,7 +85,7 @@ public final class EtcdTestServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !process.isRunning { throw TestServerError("etcd \(name) exited while starting (\(endpoint))") }
-            if Self.answers(endpoint + "/health") { return }
+            if Self.answers(endpoint + "/health", curlArguments: healthCheckArguments) { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw TestServerError("etcd \(name) did not become healthy at \(endpoint) within \(timeout) s")
@@ -95,11 +105,11 @@ public final class EtcdTestServer: @unchecked Sendable {
         if !keepData { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 
-    private static func answers(_ url: String) -> Bool {
+    private static func answers(_ url: String, curlArguments: [String]) -> Bool {
         // curl is installed by `make deps`; a plain GET of /health, with a short timeout.
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sf", "-m", "1", url]
+        curl.arguments = ["-sf", "-m", "1"] + curlArguments + [url]
         curl.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         curl.standardError = FileHandle(forWritingAtPath: "/dev/null")
         guard (try? curl.run()) != nil else { return false }
