@@ -14,6 +14,9 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
     case io(path: String, operation: String, errno: String)
     /// The stored object for the key cannot be read.
     case problem(DatastoreProblem)
+    /// The datastore cannot be reached or refused the request (etcd unreachable, no leader, TLS or credentials
+    /// refused): what went wrong, naming the endpoint. Nothing was written unless the reason says so; retry later.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,8 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
             "\(operation) \(path): \(errno)"
         case .problem(let problem):
             problem.description
+        case .unavailable(let reason):
+            reason
         }
     }
 

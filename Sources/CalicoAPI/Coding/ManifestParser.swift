@@ -16,6 +16,10 @@ public enum ManifestParser {
     public static func parse(_ text: String, source: String? = nil) throws(ResourceError) -> [ManifestDocument] {
         // What Tabby writes itself reads without Yams; anything else (and every error) is Yams'.
         if let root = CanonicalYAMLReader.read(text) { return [ManifestDocument(index: 1, root: root)] }
+        // One JSON object (etcd values, calicoctl's JSON) reads without Yams too.
+        if text.utf8.first == UInt8(ascii: "{"), let root = JSONManifestReader.read(text) {
+            return [ManifestDocument(index: 1, root: root)]
+        }
         return try parseWithYams(text, source: source)
     }
 

@@ -1,13 +1,20 @@
 import CalicoAPI
 import Datastore
+import Etcd
+import EtcdTestSupport
 import Foundation
 import NetworkAddress
 import Testing
 
-/// The datastores the shared semantics tests run against.
+/// The datastores the shared semantics tests run against; etcd only where it is installed (`make deps`).
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case file
     case memory
+    case etcd
+
+    static var allCases: [Backend] {
+        EtcdTestServer.skipReason == nil ? [.file, .memory, .etcd] : [.file, .memory]
+    }
 
     var testDescription: String { rawValue }
 }
@@ -22,6 +29,19 @@ func withDatastore<T>(
     case .file:
         return try await withTemporaryDirectory { directory in
             try await body(try FileDatastore(directory: directory))
+        }
+    case .etcd:
+        // A member of its own per test (about 1 s to start), stopped by its PID afterwards.
+        let server = try EtcdTestServer.start()
+        defer { server.stop() }
+        let store = try EtcdDatastore(settings: EtcdSettings(endpoints: [server.endpoint]))
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
         }
     }
 }
