@@ -4,6 +4,8 @@ APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-pin
 # The podman scenario (Tests/e2e/podman.sh): podman as the real CNI client, runc, a static busybox for its containers.
 APT_PACKAGES += podman runc busybox-static containernetworking-plugins
 APT_PACKAGES += etcd-server etcd-client
+# jq: the etcd scenario (Tests/e2e/etcd-cluster.sh) reads etcdctl's JSON with it.
+APT_PACKAGES += jq
 export PATH  := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni clean
@@ -62,13 +64,19 @@ fuzz: deps
 	@SWIFT="$(SWIFT)" FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
 
 # Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces); podman.sh
-# attaches real podman containers through the tabby CNI plugins.
+# attaches real podman containers through the tabby CNI plugins. Then routing and policy again with the nodes
+# sharing an etcd instead of a directory (TABBY_DATASTORE=etcd), and etcd-cluster.sh on three etcd members
+# (Tests/e2e/etcd-lib.sh).
 e2e: build
 	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
 	else BIN="$$($(SWIFT) build --show-bin-path)"; export BIN; \
 	    bash Tests/e2e/routing.sh; routing=$$?; bash Tests/e2e/policy.sh; policy=$$?; \
 	    bash Tests/e2e/dualstack.sh; dualstack=$$?; bash Tests/e2e/podman.sh; podman=$$?; \
-	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ] && [ $$dualstack -eq 0 ] && [ $$podman -eq 0 ]; fi
+	    TABBY_DATASTORE=etcd bash Tests/e2e/routing.sh; routing_etcd=$$?; \
+	    TABBY_DATASTORE=etcd bash Tests/e2e/policy.sh; policy_etcd=$$?; \
+	    bash Tests/e2e/etcd-cluster.sh; etcd_cluster=$$?; \
+	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ] && [ $$dualstack -eq 0 ] && [ $$podman -eq 0 ] && \
+	    [ $$routing_etcd -eq 0 ] && [ $$policy_etcd -eq 0 ] && [ $$etcd_cluster -eq 0 ]; fi
 
 # IPIP end to end in a qemu VM (this kernel may lack ipip): installs qemu-system-x86, busybox-static and cpio when
 # missing, skips with a message only when they cannot be installed. See Docs/testing.md.

@@ -5,6 +5,7 @@
 #   ${TOPO}-net            a namespace holding the bridge br0 that joins the nodes (the "underlay")
 #   ${TOPO}-<node>         one namespace per node: eth0 on the bridge with 192.0.2.x/24, tabbyd running in it
 #   ${TOPO}-<node>-<pod>   one namespace per workload: eth0 (veth) to a cali* interface in its node
+#   ${TOPO}-etcd           with TABBY_DATASTORE=etcd only: the etcd members, on the bridge too (etcd-lib.sh)
 # Addresses are documentation ranges only: nodes 192.0.2.0/24 (or 198.51.100.128/25 for a second subnet),
 # workloads from pools in 203.0.113.0/24 (IPv6: nodes and pools in 2001:db8::/32, see pod_add6). Nothing is added
 # to the host's own namespace.
@@ -14,13 +15,43 @@ set -euo pipefail
 : "${BIN:?BIN must name the directory holding tabbyd and tabbyctl}"
 : "${WORK:=/tmp/${TOPO}}"
 DATASTORE="$WORK/datastore"
-export TABBY_DATASTORE="$DATASTORE"
+# What the nodes share: a datastore directory (the default), or etcd with TABBY_DATASTORE=etcd (ETCD_MEMBERS members,
+# Tests/e2e/etcd-lib.sh). TABBY_DATASTORE is also tabbyctl's variable for the directory: only the word "etcd" picks
+# etcd, and lib.sh then sets it aside for DATASTORE_TYPE and ETCD_ENDPOINTS.
+if [ "${TABBY_DATASTORE:-}" = etcd ]; then E2E_DATASTORE=etcd; else E2E_DATASTORE=files; fi
+unset TABBY_DATASTORE DATASTORE_TYPE ETCD_ENDPOINTS ETCD_KEY_FILE ETCD_CERT_FILE ETCD_CA_CERT_FILE ETCD_USERNAME \
+    ETCD_PASSWORD
+if [ "$E2E_DATASTORE" = etcd ]; then
+    source "$(dirname "${BASH_SOURCE[0]}")/etcd-lib.sh"
+else
+    export TABBY_DATASTORE="$DATASTORE"
+fi
+# The suffix of a scenario's summary line: "e2e-routing-etcd: N passed, M failed" on etcd.
+if [ "$E2E_DATASTORE" = etcd ]; then SUITE_SUFFIX="-etcd"; else SUITE_SUFFIX=""; fi
 NODES=()
-declare -A NODE_PID NODE_IP
+# NODE_ENDPOINTS[node]: the etcd endpoints that node's tabbyd gets, when not every member's ($ETCD_ENDPOINTS).
+declare -A NODE_PID NODE_IP NODE_ENDPOINTS
 
 ns() { echo "${TOPO}-$1"; }
 in_ns() { local name="$1"; shift; ip netns exec "$(ns "$name")" "$@"; }
-ctl() { "$BIN/tabbyctl" "$@"; }
+# tabbyctl; on etcd from the etcd namespace (the one place on the bridge that is not a node), with calicoctl's
+# DATASTORE_TYPE and ETCD_ENDPOINTS.
+ctl() {
+    if [ "$E2E_DATASTORE" = etcd ]; then
+        ip netns exec "$(ns etcd)" env DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS="$ETCD_ENDPOINTS" "$BIN/tabbyctl" "$@"
+    else
+        "$BIN/tabbyctl" "$@"
+    fi
+}
+
+# datastore_flags NODE: how that node's tabbyd finds the datastore.
+datastore_flags() {
+    if [ "$E2E_DATASTORE" = etcd ]; then
+        echo --datastore-type etcdv3 --etcd-endpoints "${NODE_ENDPOINTS[$1]:-$ETCD_ENDPOINTS}"
+    else
+        echo --datastore "$DATASTORE"
+    fi
+}
 
 topology_up() {
     mkdir -p "$WORK" "$DATASTORE"
@@ -28,6 +59,7 @@ topology_up() {
     in_ns net ip link add br0 type bridge
     in_ns net ip link set br0 up
     in_ns net ip link set lo up
+    if [ "$E2E_DATASTORE" = etcd ]; then etcd_up; fi
 }
 
 # node_add NAME ADDRESS/PREFIX [GATEWAY]: a node namespace wired to the bridge, with tabbyd not yet started.
@@ -61,7 +93,8 @@ YAML
 tabbyd_start() {
     local name="$1"; shift
     # Not through a shell function: $! must be tabbyd itself (ip netns exec execs it), so signals reach it.
-    ip netns exec "$(ns "$name")" "$BIN/tabbyd" --node "$name" --datastore "$DATASTORE" --node-ip "${NODE_IP[$name]}" \
+    # shellcheck disable=SC2046 # datastore_flags: words without spaces
+    ip netns exec "$(ns "$name")" "$BIN/tabbyd" --node "$name" $(datastore_flags "$name") --node-ip "${NODE_IP[$name]}" \
         --status-socket "$WORK/$name.sock" --mtu-file "$WORK/$name.mtu" "$@" >>"$WORK/$name.log" 2>&1 &
     NODE_PID[$name]=$!
 }
@@ -98,18 +131,9 @@ wait_ready() {
 pod_add() {
     local node="$1" pod="$2" labels="${3:-}" namespace="${4:-demo}"
     local podns; podns="$(ns "$node-$pod")"
-    local iface; iface="cali$(printf '%s' "$namespace.$pod" | sha1sum | cut -c1-11)"
+    local iface; iface="$(pod_iface "$pod" "$namespace")"
     local address
-    address="$(ctl ipam assign --node "$node" --handle "$TOPO-$namespace-$pod" | awk '{print $2}')"
-    ip netns add "$podns"
-    ip link add "$iface" netns "$(ns "$node")" type veth peer name eth0 netns "$podns"
-    in_ns "$node" ip link set "$iface" address ee:ee:ee:ee:ee:ee
-    in_ns "$node" ip link set "$iface" up
-    ip netns exec "$podns" ip link set lo up
-    ip netns exec "$podns" ip addr add "$address/32" dev eth0
-    ip netns exec "$podns" ip link set eth0 up
-    ip netns exec "$podns" ip route add 169.254.1.1 dev eth0 scope link
-    ip netns exec "$podns" ip route add default via 169.254.1.1 dev eth0
+    address="$(pod_wire "$node" "$pod" "$namespace")"
     local mac; mac="$(ip netns exec "$podns" cat /sys/class/net/eth0/address)"
     ctl apply -f - >/dev/null <<YAML
 apiVersion: projectcalico.org/v3
@@ -128,6 +152,28 @@ spec:
   ipNetworks: [${address}/32]
   profiles: [kns.${namespace}]
 YAML
+    echo "$address"
+}
+
+# pod_iface POD [NAMESPACE]: the workload's cali* interface name, as Calico derives it.
+pod_iface() { echo "cali$(printf '%s' "${2:-demo}.$1" | sha1sum | cut -c1-11)"; }
+
+# pod_wire NODE POD [NAMESPACE]: pod_add without the WorkloadEndpoint; prints the address IPAM assigned.
+pod_wire() {
+    local node="$1" pod="$2" namespace="${3:-demo}"
+    local podns; podns="$(ns "$node-$pod")"
+    local iface; iface="$(pod_iface "$pod" "$namespace")"
+    local address
+    address="$(ctl ipam assign --node "$node" --handle "$TOPO-$namespace-$pod" | awk '{print $2}')"
+    ip netns add "$podns"
+    ip link add "$iface" netns "$(ns "$node")" type veth peer name eth0 netns "$podns"
+    in_ns "$node" ip link set "$iface" address ee:ee:ee:ee:ee:ee
+    in_ns "$node" ip link set "$iface" up
+    ip netns exec "$podns" ip link set lo up
+    ip netns exec "$podns" ip addr add "$address/32" dev eth0
+    ip netns exec "$podns" ip link set eth0 up
+    ip netns exec "$podns" ip route add 169.254.1.1 dev eth0 scope link
+    ip netns exec "$podns" ip route add default via 169.254.1.1 dev eth0
     echo "$address"
 }
 
@@ -178,6 +224,7 @@ ping_pod() { ip netns exec "$(ns "$1-$2")" ping -c 1 -W 1 -q "$3" >/dev/null 2>&
 
 topology_down() {
     for name in "${NODES[@]}"; do tabbyd_stop "$name"; done
+    if [ "$E2E_DATASTORE" = etcd ]; then etcd_down; fi
     for name in $(ip netns list | awk '{print $1}' | grep "^${TOPO}-" || true); do
         ip netns delete "$name" 2>/dev/null || true
     done
@@ -205,3 +252,6 @@ eventually() {
         sleep 0.1
     done
 }
+
+# datastore_require SUITE: on etcd, ends the script with a "skipped" summary when etcd is not installed.
+datastore_require() { if [ "$E2E_DATASTORE" = etcd ]; then etcd_require "$1"; fi; }

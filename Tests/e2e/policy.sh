@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: network policy and NAT-outgoing with nf_tables, with real TCP, UDP and ICMP traffic between
-# workloads on two nodes (VXLAN) and a host outside the pools. Needs root and socat. Prints
-# "e2e-policy: N passed, M failed" as its last line.
+# workloads on two nodes (VXLAN) and a host outside the pools, the nodes sharing a datastore directory (or an etcd
+# with TABBY_DATASTORE=etcd). Needs root and socat. Prints "e2e-policy: N passed, M failed" as its last line
+# ("e2e-policy-etcd: ..." on etcd).
 #
 #   node a (192.0.2.11): demo/web (role=web, listens on TCP 8080), demo/front (role=frontend)
 #   node b (192.0.2.12): demo/front2 (role=frontend), demo/other (role=other), team/client, lab/client
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/../.."
 export BIN
 TOPO="tabby-pol-$$"
 source Tests/e2e/lib.sh
+datastore_require "e2e-policy$SUITE_SUFFIX"
 trap topology_down EXIT
 
 if ! command -v socat >/dev/null; then
@@ -80,7 +82,7 @@ udp_sees() {
     [ "$(echo hello | ip netns exec "$(ns "$1-$2")" timeout 3 socat -T1 - "UDP:$3:$4" 2>/dev/null)" = "$5" ]
 }
 
-echo "e2e policy (namespaces ${TOPO}-*)"
+echo "e2e policy on $E2E_DATASTORE (namespaces ${TOPO}-*)"
 topology_up
 apply <<'YAML'
 apiVersion: projectcalico.org/v3
@@ -282,5 +284,5 @@ check "a chain flushed by hand is repaired (a full check at most every 5 s)" eve
 check "the status reports the ruleset" bash -c "curl -s --unix-socket $WORK/a.sock http://localhost/status | grep -q '\"chains\"'"
 check "other tables are untouched" test "$FOREIGN_BEFORE" = "$(in_ns a nft list table inet foreign)"
 
-echo "e2e-policy: $PASSED passed, $FAILED failed"
+echo "e2e-policy$SUITE_SUFFIX: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# End-to-end: tabbyd on three (then four) nodes in network namespaces, sharing one datastore directory,
-# programs routes and tunnels so that every workload reaches every other; CrossSubnet, nodes joining and
-# leaving, repair of what is deleted by hand, SIGHUP reloads good and bad, kill -9 and restart, and foreign
-# kernel state left untouched. Needs root. Prints "e2e-routing: N passed, M failed".
+# End-to-end: tabbyd on three (then four) nodes in network namespaces, sharing one datastore directory (or one
+# etcd with TABBY_DATASTORE=etcd), programs routes and tunnels so that every workload reaches every other;
+# CrossSubnet, nodes joining and leaving, repair of what is deleted by hand, SIGHUP reloads good and bad, kill -9
+# and restart, and foreign kernel state left untouched. Needs root. Prints "e2e-routing: N passed, M failed"
+# ("e2e-routing-etcd: ..." on etcd).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${BIN:=$(swift build --show-bin-path)}"
 export BIN
 TOPO="tabby-rt-$$"
 source Tests/e2e/lib.sh
+datastore_require "e2e-routing$SUITE_SUFFIX"
 trap topology_down EXIT
 
 pool() {
@@ -38,7 +40,7 @@ foreign_state() {
     in_ns a ip link show dummyish 2>/dev/null | head -1
 }
 
-echo "e2e routing (namespaces ${TOPO}-*)"
+echo "e2e routing on $E2E_DATASTORE (namespaces ${TOPO}-*)"
 topology_up
 pool Always
 node_add a 192.0.2.11/24 192.0.2.254
@@ -145,5 +147,5 @@ check "every workload still reaches every other" eventually 5 all_pairs_ping
 
 check "foreign routes, tables, links and nft tables are untouched" test "$FOREIGN_BEFORE" = "$(foreign_state)"
 
-echo "e2e-routing: $PASSED passed, $FAILED failed"
+echo "e2e-routing$SUITE_SUFFIX: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
