@@ -65,9 +65,10 @@ leader_elected() { [ -n "$(etcd_leader)" ]; }
 # compacted_before REVISION: reading at the revision before REVISION fails as compacted.
 compacted_before() { local answer; answer="$(ectl_at 0 get --rev=$(($1 - 1)) / 2>&1)"; [[ "$answer" == *compacted* ]]; }
 # dataplane NODE: the node's routes (every table, both families) and its nf_tables ruleset, rule counters aside.
+# The kernel's own IPv6 link-local and multicast routes of a new veth appear when its DAD ends, whatever tabbyd
+# does: they are left out of the comparison.
 dataplane() {
-    in_ns "$1" ip route show table all
-    in_ns "$1" ip -6 route show table all
+    { in_ns "$1" ip route show table all; in_ns "$1" ip -6 route show table all; } | grep -Ev '(^| )(fe80::|ff00::/8)'
     in_ns "$1" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 }
 
@@ -167,7 +168,14 @@ for ((i = 0; i < ETCD_MEMBERS; i++)); do etcd_member_stop "$i"; done
 for n in a b c; do check "node $n's status says not in sync" eventually 15 not_in_sync "$n"; done
 check "the status or the log names an endpoint" names_an_endpoint a
 sleep 3
-for n in a b c; do check "node $n's routes and nf_tables are as they were" test "${BEFORE[$n]}" = "$(dataplane "$n")"; done
+unchanged() {
+    local now
+    now="$(dataplane "$1")"
+    [ "${BEFORE[$1]}" = "$now" ] && return 0
+    diff <(echo "${BEFORE[$1]}") <(echo "$now") >&2
+    return 1
+}
+for n in a b c; do check "node $n's routes and nf_tables are as they were" unchanged "$n"; done
 check "the agents keep running" all_alive
 check "traffic still flows" eventually 5 all_pairs_ping
 for ((i = 0; i < ETCD_MEMBERS; i++)); do etcd_member_start "$i"; done
@@ -205,7 +213,7 @@ etcd_wait_healthy 2 30
 ectl_at 2 defrag >/dev/null
 check "node c is in sync again" eventually 30 in_sync c
 check "it programs the workload added meanwhile" eventually 5 route_via c "${POD_IP[c:w3]}" "$(pod_iface w3)"
-check "and removes the one deleted meanwhile" eventually 5 no_route c "${POD_IP[c:w2]}"
+check "and removes the one deleted meanwhile" eventually 15 no_route c "${POD_IP[c:w2]}"
 check "the same process" test "$PID_C" = "${NODE_PID[c]}"
 check "and still kill -0's" kill -0 "$PID_C"
 PODS=("${PODS[@]/c:w2/c:w3}")
