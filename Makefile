@@ -8,7 +8,7 @@ APT_PACKAGES += etcd-server etcd-client
 APT_PACKAGES += jq
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni clean
+.PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni bench-etcd clean
 
 all: build
 
@@ -115,8 +115,15 @@ bench-policy-dataplane: deps
 bench-selector: deps
 	$(SWIFT) run -c release selector-bench
 
+# IPAM throughput on the file datastore and on etcd (one member on loopback, data in /tmp) in the same run.
 bench-ipam: deps
 	$(SWIFT) run -c release ipam-bench
+
+# The etcd datastore's figures against the file datastore's, same runs: IPAM throughput with 1, 2, 8 writers,
+# then tabbyd's cold start and write-to-route latency (root). See Docs/performance.md, "etcd datastore".
+bench-etcd: deps
+	$(SWIFT) run -c release ipam-bench --stores file,etcd
+	./bench/agent/run.sh --quick --stores file,etcd
 
 clean:
 	rm -rf .build .build-vm .build-fuzz .build-static

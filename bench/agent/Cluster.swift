@@ -134,7 +134,20 @@ struct Cluster {
     /// Writes every resource into a fresh datastore directory.
     func populate(_ directory: String) async throws -> FileDatastore {
         let store = try FileDatastore(directory: directory)
-        for resource in resources { _ = try await store.create(resource) }
+        try await populate(store)
         return store
+    }
+
+    /// Writes every resource into `store`, `concurrency` creates at a time (etcd commits concurrent writes
+    /// together; the file datastore serialises them on its lock anyway).
+    func populate(_ store: any Datastore, concurrency: Int = 1) async throws {
+        let resources = resources
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (number, resource) in resources.enumerated() {
+                if number >= concurrency { try await group.next() }
+                group.addTask { _ = try await store.create(resource) }
+            }
+            try await group.waitForAll()
+        }
     }
 }

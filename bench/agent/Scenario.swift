@@ -1,4 +1,5 @@
 import Datastore
+import Etcd
 import Foundation
 import Glibc
 
@@ -11,6 +12,8 @@ struct Bench {
     let replayRuns: Int
     let pid: pid_t
     let cleanup: Cleanup
+    /// Where the etcd members keep their data (the scratch directory unless `--etcd-data DIR`).
+    let etcdData: String
 
     func namespace(_ suffix: String, interfaces: [String]) throws -> NodeNamespace {
         try NodeNamespace(
@@ -57,13 +60,27 @@ struct Scripts {
     }
 }
 
-/// One cluster size: its datastore, and everything measured with it.
+/// Which datastore a scenario's tabbyd reads: a file datastore directory in the scratch directory, or an etcd
+/// member of its own (one per scenario: tabbyd reads every key under `/calico/`).
+enum Backend: String {
+    case file
+    case etcd
+}
+
+/// One cluster size on one datastore: the datastore, and everything measured with it.
 final class Scenario {
     let index: Int
+    let backend: Backend
     let cluster: Cluster
-    let datastore: String
-    let store: FileDatastore
+    /// How tabbyd is told about the datastore (`--datastore DIR`, or `--datastore-type etcdv3 --etcd-endpoints`).
+    let datastoreArguments: [String]
+    let store: any Datastore
+    /// The scenario's etcd member, stopped when the scenario is done with.
+    let etcd: EtcdMember?
     let populateSeconds: Double
+    /// etcd's WAL fsyncs during the latency writes, and their mean duration in milliseconds.
+    var latencyFsyncs = Double.nan
+    var latencyFsyncMean = Double.nan
     var interfaces: [String] { cluster.local.map(\.interface) + cluster.extra.map(\.interface) }
 
     var view: KernelView?
@@ -101,19 +118,41 @@ final class Scenario {
     var peak = Double.nan
     var busy: [Double] = []
 
-    init(index: Int, remote: Int, bench: Bench) async throws {
+    init(index: Int, remote: Int, backend: Backend, bench: Bench) async throws {
         self.index = index
+        self.backend = backend
         cluster = try Cluster(nodes: 200, local: 100, remote: remote, extra: bench.writes)
-        datastore = "\(bench.scratch)/datastore-\(index)"
         let started = ContinuousClock.now
-        store = try await cluster.populate(datastore)
+        switch backend {
+        case .file:
+            let directory = "\(bench.scratch)/datastore-\(index)"
+            datastoreArguments = ["--datastore", directory]
+            store = try await cluster.populate(directory)
+            etcd = nil
+        case .etcd:
+            let member = try EtcdMember(name: "s\(index)", parent: bench.etcdData, cleanup: bench.cleanup)
+            etcd = member
+            datastoreArguments = ["--datastore-type", "etcdv3", "--etcd-endpoints", member.endpoint]
+            store = try Datastores.open(.etcdV3(EtcdSettings(endpoints: [member.endpoint])))
+            try await cluster.populate(store, concurrency: 16)
+        }
         populateSeconds = milliseconds(ContinuousClock.now - started) / 1000
     }
 
+    /// `file` or `etcd`, and the cluster's endpoints: how the report names the scenario.
+    var label: String { "\(backend.rawValue), \(count(cluster.endpointCount))" }
+
     func startTabbyd(in namespace: String, tag: String, bench: Bench, arguments: [String] = []) throws -> Tabbyd {
-        try Tabbyd(
-            binary: bench.tabbyd, namespace: namespace, datastore: datastore, scratch: bench.scratch,
-            tag: "s\(index)\(tag)", extraArguments: arguments, cleanup: bench.cleanup)
+        let relay = try etcd.map { try LoopbackForwarder(namespace: namespace, port: $0.port) }
+        do {
+            return try Tabbyd(
+                binary: bench.tabbyd, namespace: namespace, datastoreArguments: datastoreArguments,
+                scratch: bench.scratch, tag: "s\(index)\(tag)", extraArguments: arguments, relay: relay,
+                cleanup: bench.cleanup)
+        } catch {
+            relay?.stop()
+            throw error
+        }
     }
 
     /// Cold starts: tabbyd and the scripts into fresh namespaces, alternating which goes first (the first run
@@ -240,6 +279,7 @@ func measureLatency(_ scenarios: [Scenario], bench: Bench) async throws {
     // Let both finish what follows their start (kernel notifications of their own writes).
     usleep(500_000)
     for scenario in scenarios { scenario.busy.append(waitForQuiet()) }
+    let fsyncsBefore = scenarios.map { $0.etcd?.walFsyncs() }
     for number in 0..<bench.writes {
         for (scenario, tabbyd, arrivals, script) in running {
             let endpoint = scenario.cluster.extra[number]
@@ -258,6 +298,11 @@ func measureLatency(_ scenarios: [Scenario], bench: Bench) async throws {
             usleep(10_000)
             if let apply = tabbyd.client.lastApply() { scenario.writeApply.append(apply.seconds * 1000) }
         }
+    }
+    for (scenario, before) in zip(scenarios, fsyncsBefore) {
+        guard let before, let after = scenario.etcd?.walFsyncs() else { continue }
+        scenario.latencyFsyncs = after.count - before.count
+        scenario.latencyFsyncMean = 1000 * (after.seconds - before.seconds) / (after.count - before.count)
     }
     for (scenario, tabbyd, _, _) in running {
         scenario.rssAfterWrites = memory(of: tabbyd.pid).rss

@@ -13,11 +13,14 @@ final class Tabbyd {
     let spawnedAt: Double
     private let cleanup: Cleanup
     private var running = true
+    /// How tabbyd reaches its etcd member from its namespace (stopped with tabbyd).
+    private let relay: LoopbackForwarder?
 
     init(
-        binary: String, namespace: String, datastore: String, scratch: String, tag: String, extraArguments: [String],
-        cleanup: Cleanup
+        binary: String, namespace: String, datastoreArguments: [String], scratch: String, tag: String,
+        extraArguments: [String], relay: LoopbackForwarder? = nil, cleanup: Cleanup
     ) throws {
+        self.relay = relay
         let socket = "\(scratch)/\(tag).sock"
         let config = "\(scratch)/\(tag).yaml"
         logPath = "\(scratch)/\(tag).log"
@@ -26,7 +29,8 @@ final class Tabbyd {
         self.cleanup = cleanup
         let arguments =
             [
-                "ip", "netns", "exec", namespace, binary, "--node", Cluster.localNode, "--datastore", datastore,
+                "ip", "netns", "exec", namespace, binary, "--node", Cluster.localNode,
+            ] + datastoreArguments + [
                 "--node-ip", Cluster.localAddress, "--config", config, "--status-socket", socket,
                 "--mtu-file", "\(scratch)/\(tag).mtu",
             ] + extraArguments
@@ -110,6 +114,7 @@ final class Tabbyd {
         running = false
         Processes.stop(pid)
         cleanup.stopped(pid)
+        relay?.stop()
     }
 
     deinit { stop() }

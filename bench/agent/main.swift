@@ -2,8 +2,9 @@
 //
 // A cluster of 200 nodes (VXLAN pool, /26 blocks) with 100 WorkloadEndpoints on the local node-0 is written into
 // a fresh file datastore twice: with 100 endpoints in the cluster (all local) and with 10,000 (9,900 spread over
-// the 199 other nodes). In fresh namespaces `tabby-bench-<pid>-*` holding node-0's underlay and workload
-// interfaces:
+// the 199 other nodes); and the same two into an etcd member each (Debian's etcd on loopback, data under the
+// scratch directory or --etcd-data DIR; tabbyd reaches it from its namespace through LoopbackForwarder). In
+// fresh namespaces `tabby-bench-<pid>-*` holding node-0's underlay and workload interfaces:
 //   - cold start: tabbyd spawned to /readiness 200, against loading the same state (read back from tabbyd's
 //     namespace) with ip -batch, bridge -batch and one sysctl process into a fresh namespace;
 //   - steady-state resync (tabbyd with routeRefreshInterval=2s): kernel writes and apply time of the periodic
@@ -14,7 +15,8 @@
 //   - tabbyd's VmRSS and VmHWM.
 // Needs root. bench/agent/run.sh builds tabbyd and this in release mode and runs it.
 //
-//   agent-bench [--quick] [--runs N] [--writes N] [--tabbyd PATH] [--scratch DIR]
+//   agent-bench [--quick] [--runs N] [--writes N] [--tabbyd PATH] [--scratch DIR] [--stores file,etcd]
+//               [--etcd-data DIR]
 //   agent-bench --populate DIR     writes the 10,000-endpoint cluster into the datastore DIR and exits (to profile
 //                                  tabbyd by hand)
 //   agent-bench --snapshot DIR     times reading, parsing, decoding, list and watch of the datastore DIR in this
@@ -58,11 +60,13 @@ func isTmpfs(_ path: String) -> Bool {
 let binDirectory = ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0])
     .split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
 let cleanup = Cleanup()
+let backends = (option("--stores") ?? "file,etcd").split(separator: ",").compactMap { Backend(rawValue: String($0)) }
+let scratch = (option("--scratch") ?? (isTmpfs("/dev/shm") ? "/dev/shm" : "/tmp")) + "/tabby-bench-\(getpid())"
 let bench = Bench(
     tabbyd: option("--tabbyd") ?? binDirectory + "/tabbyd",
-    scratch: (option("--scratch") ?? (isTmpfs("/dev/shm") ? "/dev/shm" : "/tmp")) + "/tabby-bench-\(getpid())",
-    runs: max(1, option("--runs").flatMap { Int($0) } ?? (quick ? 2 : 3)), writes: writeCount,
-    replayRuns: quick ? 3 : 7, pid: getpid(), cleanup: cleanup)
+    scratch: scratch, runs: max(1, option("--runs").flatMap { Int($0) } ?? (quick ? 2 : 3)), writes: writeCount,
+    replayRuns: quick ? 3 : 7, pid: getpid(), cleanup: cleanup,
+    etcdData: option("--etcd-data").map { "\($0)/tabby-bench-\(getpid())-etcd" } ?? scratch)
 guard getuid() == 0 else {
     print("agent-bench: needs root (it creates network namespaces and runs tabbyd in them)")
     exit(2)
@@ -74,6 +78,9 @@ guard FileManager.default.isExecutableFile(atPath: bench.tabbyd) else {
 let signalSources = cleanup.installSignalHandlers()
 try FileManager.default.createDirectory(atPath: bench.scratch, withIntermediateDirectories: true)
 cleanup.created(directory: bench.scratch)
+if bench.etcdData != bench.scratch {
+    try FileManager.default.createDirectory(atPath: bench.etcdData, withIntermediateDirectories: true)
+}
 
 print("agent-bench: tabbyd \(bench.tabbyd), scratch \(bench.scratch)")
 print(
@@ -81,13 +88,17 @@ print(
         + "\(bench.runs) cold starts per cluster, \(bench.writes) endpoint writes per cluster")
 var scenarios: [Scenario] = []
 do {
-    for (index, remote) in [0, 9_900].enumerated() {
-        let scenario = try await Scenario(index: index, remote: remote, bench: bench)
-        print(
-            "  cluster of \(scenario.cluster.endpointCount) endpoints: \(scenario.cluster.resources.count) resources "
-                + "written in \(String(format: "%.1f s", scenario.populateSeconds))")
-        try scenario.measureColdStarts(bench: bench)
-        scenarios.append(scenario)
+    for backend in backends {
+        for remote in [0, 9_900] {
+            let scenario = try await Scenario(index: scenarios.count, remote: remote, backend: backend, bench: bench)
+            print(
+                "  \(backend.rawValue): cluster of \(scenario.cluster.endpointCount) endpoints: "
+                    + "\(scenario.cluster.resources.count) resources written in "
+                    + String(format: "%.1f s", scenario.populateSeconds)
+                    + (scenario.etcd.map { " (etcd \($0.endpoint), data in \(bench.etcdData))" } ?? ""))
+            try scenario.measureColdStarts(bench: bench)
+            scenarios.append(scenario)
+        }
     }
     try await measureLatency(scenarios, bench: bench)
 } catch {
@@ -96,5 +107,6 @@ do {
     exit(1)
 }
 cleanup.runAll()
+if bench.etcdData != bench.scratch { try? FileManager.default.removeItem(atPath: bench.etcdData) }
 _ = signalSources
 printReport(scenarios, bench: bench)

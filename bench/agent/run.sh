@@ -2,7 +2,8 @@
 # Builds tabbyd and agent-bench in release mode and runs the benchmark. Needs root: it creates network
 # namespaces tabby-bench-<pid>-* and a directory tabby-bench-<pid> in /dev/shm (or /tmp), runs tabbyd in
 # them, and removes all of it at the end, also when interrupted.
-# Arguments are passed on: --quick (fewer runs and writes), --runs N, --writes N, --scratch DIR.
+# Arguments are passed on: --quick (fewer runs and writes), --runs N, --writes N, --scratch DIR,
+# --stores file,etcd (default both; etcd members on loopback, stopped by PID), --etcd-data DIR.
 set -eu
 cd "$(dirname "$0")/../.."
 swift build -c release --product tabbyd
@@ -20,5 +21,5 @@ kill -0 "$pid" 2>/dev/null && { wait "$pid" || status=$?; }
 for ns in $(ip netns list | awk '{print $1}' | grep "^tabby-bench-$pid-" || true); do
     ip netns delete "$ns"
 done
-rm -rf "/dev/shm/tabby-bench-$pid" "/tmp/tabby-bench-$pid"
+rm -rf "/dev/shm/tabby-bench-$pid" "/tmp/tabby-bench-$pid" "/tmp/tabby-bench-$pid-etcd"
 exit "$status"
