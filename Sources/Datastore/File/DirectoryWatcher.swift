@@ -161,7 +161,7 @@ final class DirectoryWatcher {
     /// start), then reports them in the order of the names they hold (`a` before `a-b`, a long name's hashed
     /// file by its real name), so that the snapshot comes in the order `list` sorts by.
     private func applyAll(_ files: [PendingFile]) {
-        let objects = ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, expected: $0.expected) }
+        let objects = ParallelMap.map(files) { ObjectFile.readReportingFailures($0.path, expected: $0.expected) }
         func order(_ file: PendingFile, _ object: StoredObject?) -> String {
             if case .resource(let resource)? = object { return resource.key.name }
             return file.expected.name ?? file.expected.fileName

@@ -89,7 +89,7 @@ public final class FileDatastore: Datastore {
             files.append((directory + "/" + entry.name, expected))
         }
         // Read on every core; a file removed between readdir and open is simply no longer there.
-        return ParallelRead.map(files) { ObjectFile.readReportingFailures($0.path, expected: $0.expected) }
+        return ParallelMap.map(files) { ObjectFile.readReportingFailures($0.path, expected: $0.expected) }
             .compactMap { $0 }
     }
 

@@ -101,7 +101,7 @@ final class EtcdWatcher {
         }
         if Task.isCancelled { throw Interruption(reason: "cancelled") }
         let kinds = self.kinds
-        let decoded = ParallelDecode.map(values) { kv -> (String, ResourceKey, EtcdObject)? in
+        let decoded = ParallelMap.map(values) { kv -> (String, ResourceKey, EtcdObject)? in
             let key = String(decoding: kv.key, as: UTF8.self)
             guard let order = Self.order(of: key), kinds.contains(order.kind),
                 let object = EtcdValueCodec.decode(kv)
