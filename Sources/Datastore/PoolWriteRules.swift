@@ -11,6 +11,13 @@ import NetworkAddress
 ///
 /// Together they keep every address in at most one block, so no address can be handed out twice.
 package enum PoolWriteRules {
+    /// Whether a write of `kind` depends on the other stored pools and blocks, so that a datastore must read
+    /// them and make the write atomic with that read: every IPPool write, and an IPAMBlock create only (a block's
+    /// CIDR is its name, so an update cannot move it onto another block).
+    package static func dependsOnStored(_ kind: ResourceKind, creating: Bool) -> Bool {
+        kind == .ipPool || (kind == .ipamBlock && creating)
+    }
+
     /// Checks `resource` (validated, defaults applied) before it replaces `stored` (nil for a create).
     /// `storedResources` lists what is stored of a kind; it is called only for the kinds these rules concern.
     package static func check(

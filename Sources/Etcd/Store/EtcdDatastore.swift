@@ -6,7 +6,9 @@ import Datastore
 ///
 /// A resource's `resourceVersion` is its key's mod revision. Every write is one etcd transaction that
 /// compares what the write depends on: `version == 0` for a create, the mod revision read (or named) for an
-/// update or delete, and for IPPools and IPAM blocks that no pool or block was created since the ones checked.
+/// update or delete, and for IPPool writes and IPAM block creates (`PoolWriteRules.dependsOnStored`) that no
+/// pool or block was created since the ones checked. An IPAM block update (every address assigned or released)
+/// is one transaction on the block's mod revision.
 public final class EtcdDatastore: Datastore {
     let kv: any EtcdKV
     private let closeClient: (@Sendable () async -> Void)?
@@ -56,7 +58,7 @@ public final class EtcdDatastore: Datastore {
     /// The decoded values of one kind, sorted as `list` promises.
     static func listing(of values: [EtcdKeyValue], kind: ResourceKind) -> DatastoreListing {
         var listing = DatastoreListing()
-        for object in ParallelDecode.map(values, EtcdValueCodec.decode) {
+        for object in ParallelMap.map(values, EtcdValueCodec.decode) {
             switch object {
             case .resource(let resource)? where resource.kind == kind: listing.resources.append(resource)
             case .problem(let problem)? where problem.error.kind == kind.rawValue: listing.problems.append(problem)
@@ -102,7 +104,7 @@ public final class EtcdDatastore: Datastore {
         let keyBytes = Array(etcdKey.utf8)
         WriteRules.stamp(&resource, revision: 0, replacing: nil)
         let value = EtcdValueCodec.encode(resource)
-        let guarded = Self.isGuarded(resource.kind)
+        let guarded = PoolWriteRules.dependsOnStored(resource.kind, creating: true)
         for _ in 0..<Self.attempts {
             var compare = [EtcdCompare(key: keyBytes, .version(0), .equal)]
             if guarded {
@@ -128,7 +130,7 @@ public final class EtcdDatastore: Datastore {
         let etcdKey = try EtcdKeyLayout.key(of: resource)
         let keyBytes = Array(etcdKey.utf8)
         let expected = resource.metadata.resourceVersion
-        let guarded = Self.isGuarded(resource.kind)
+        let guarded = PoolWriteRules.dependsOnStored(resource.kind, creating: false)
         // Nothing to keep from the stored object: one transaction on the named revision.
         if let expected, let revision = Int64(expected), !guarded,
             resource.kind.isIPAM || (resource.metadata.uid != nil && resource.metadata.creationTimestamp != nil)
@@ -230,9 +232,6 @@ public final class EtcdDatastore: Datastore {
     }
 
     // MARK: Pools and blocks (PoolWriteRules, atomically)
-
-    /// IPPool and IPAMBlock writes depend on the other pools and blocks.
-    private static func isGuarded(_ kind: ResourceKind) -> Bool { kind == .ipPool || kind == .ipamBlock }
 
     /// The pools and blocks at one revision (and the key being written, at the same revision).
     private struct PoolState {
