@@ -1,5 +1,6 @@
 import CalicoAPI
 import Datastore
+import Dispatch
 import Synchronization
 
 /// Follows Calico's keys in etcd and turns what changes into `WatchEvent`s: one range per key prefix at one
@@ -84,30 +85,41 @@ final class EtcdWatcher {
 
     // MARK: Snapshot
 
+    /// Keys per range request of the snapshot: a page is decoded while the next one is fetched.
+    static let snapshotPageSize: Int64 = 500
+
+    /// A decoded stored object with the key it was read from and the key it is reported in the order of.
+    private typealias DecodedValue = (etcdKey: String, order: ResourceKey, object: EtcdObject)
+
     /// Lists every watched prefix at one revision, reports what differs from what was sent (everything, the first
-    /// time), then `.synced`; returns the revision.
+    /// time), then `.synced`; returns the revision. The ranges are read in pages, each decoded on every core while
+    /// etcd serves the next, so that a cold start costs about the larger of the two rather than their sum.
     private func snapshot() async throws(Interruption) -> Int64 {
         var revision: Int64 = 0
-        var values: [EtcdKeyValue] = []
+        var pages: [Task<[DecodedValue], Never>] = []
+        defer { pages.forEach { $0.cancel() } }
         for range in ranges {
-            let (key, end) = range.request
-            do {
-                let response = try await kv.range(EtcdRangeRequest(key: key, rangeEnd: end, revision: revision))
+            let end: [UInt8]?
+            var key: [UInt8]
+            (key, end) = range.request  // an exact key (no end) is one value: never more than a page
+            while true {
+                let response: EtcdRangeResponse
+                do {
+                    response = try await kv.range(
+                        EtcdRangeRequest(key: key, rangeEnd: end, revision: revision, limit: Self.snapshotPageSize))
+                } catch {
+                    throw Interruption(reason: "cannot list \(range.prefix) from etcd: \(error)")
+                }
                 if revision == 0 { revision = response.revision }
-                values += response.kvs
-            } catch {
-                throw Interruption(reason: "cannot list \(range.prefix) from etcd: \(error)")
+                pages.append(Self.decodeInBackground(response.kvs, kinds: kinds))
+                guard response.more, let last = response.kvs.last else { break }
+                key = last.key + [0]
             }
         }
+        var decoded: [DecodedValue] = []
+        for page in pages { decoded += await page.value }
         if Task.isCancelled { throw Interruption(reason: "cancelled") }
-        let kinds = self.kinds
-        let decoded = ParallelMap.map(values) { kv -> (String, ResourceKey, EtcdObject)? in
-            let key = String(decoding: kv.key, as: UTF8.self)
-            guard let order = Self.order(of: key), kinds.contains(order.kind),
-                let object = EtcdValueCodec.decode(kv)
-            else { return nil }
-            return (key, order, object)
-        }.compactMap { $0 }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        decoded.sort { ($0.order, $0.etcdKey) < ($1.order, $1.etcdKey) }
         var present: Set<String> = []
         for (key, _, object) in decoded {
             present.insert(key)
@@ -116,6 +128,27 @@ final class EtcdWatcher {
         for key in seen.keys.filter({ !present.contains($0) }).sorted() { apply(nil, at: key) }
         continuation.yield(.synced)
         return revision
+    }
+
+    /// Decodes one page of values of the watched kinds on a dispatch thread (not the cooperative pool, which
+    /// goes on fetching the next page).
+    private static func decodeInBackground(_ values: [EtcdKeyValue], kinds: Set<ResourceKind>)
+        -> Task<[DecodedValue], Never>
+    {
+        Task {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    let decoded = ParallelMap.map(values) { kv -> DecodedValue? in
+                        let key = String(decoding: kv.key, as: UTF8.self)
+                        guard let order = Self.order(of: key), kinds.contains(order.kind),
+                            let object = EtcdValueCodec.decode(kv)
+                        else { return nil }
+                        return (key, order, object)
+                    }
+                    continuation.resume(returning: decoded.compactMap { $0 })
+                }
+            }
+        }
     }
 
     /// The key a stored object is reported in the order of (a malformed key by its path).
