@@ -3,9 +3,12 @@ SWIFT        ?= swift
 APT_PACKAGES := libmnl-dev libnftnl-dev nftables iproute2 pkg-config iputils-ping curl systemd socat prometheus
 # The podman scenario (Tests/e2e/podman.sh): podman as the real CNI client, runc, a static busybox for its containers.
 APT_PACKAGES += podman runc busybox-static containernetworking-plugins
+# etcd (the etcd datastore's tests and scenarios) and etcdctl, the independent client they check it with.
 APT_PACKAGES += etcd-server etcd-client
 # jq: the etcd scenario (Tests/e2e/etcd-cluster.sh) reads etcdctl's JSON with it.
 APT_PACKAGES += jq
+# openssl: the etcd client's TLS tests make a throwaway CA and certificates with it (Tests/EtcdTestSupport).
+APT_PACKAGES += openssl
 export PATH  := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni bench-etcd clean
