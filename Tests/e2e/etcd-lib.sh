@@ -37,8 +37,11 @@ etcd_require() {
         exit 1
     fi
     # A tabbyctl without etcd would ignore DATASTORE_TYPE and write to its default directory: refuse to start.
-    if ! "$BIN/tabbyd" --help 2>&1 | grep -q -- --datastore-type \
-        || ! "$BIN/tabbyctl" --help 2>&1 | grep -qi etcd; then
+    # The help text is captured first: `grep -q` under pipefail would close the pipe early and fail on SIGPIPE.
+    local agent_help ctl_help
+    agent_help=$("$BIN/tabbyd" --help 2>&1 || true)
+    ctl_help=$("$BIN/tabbyctl" --help 2>&1 || true)
+    if [[ $agent_help != *--datastore-type* ]] || [[ ${ctl_help,,} != *etcd* ]]; then
         echo "$1: FAIL: tabbyd or tabbyctl in $BIN has no etcd datastore (--datastore-type, DATASTORE_TYPE)"
         echo "$1: 0 passed, 1 failed"
         exit 1
