@@ -12,6 +12,7 @@
 //   ResourceCache                 the one cache of interpreted, indexed resources; changes as deltas (pure)
 //   Calculation, Policy           deltas -> one node's desired dataplane / policy program, incrementally (pure)
 //   PolicyRendering               policy program -> nf_tables ruleset values (pure)
+//   BGP                           BGPConfiguration/BGPPeer -> BIRD configuration; BIRD supervision and status
 //   Dataplane                     reconcilers over the Kernel and RulesetKernel protocols, real and fake kernels
 //   Agent                         tabbyd's runtime: wiring, event loop, reload, status, health, metrics, logs
 //   CNI                           the CNI plugins' logic: spec wire format, workload wiring, IPAM calls
@@ -82,6 +83,7 @@ let package = Package(
         .target(
             name: "PolicyRendering", dependencies: ["Policy", "CalicoAPI", "NFTables", "NetworkAddress"],
             swiftSettings: strict),
+        .target(name: "BGP", dependencies: ["CalicoAPI", "NetworkAddress", "SystemError"], swiftSettings: strict),
         .target(
             name: "Dataplane",
             dependencies: [
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "Dataplane", "Calculation", "IPAM", "Datastore", "Etcd", "CalicoAPI", "NetworkAddress", "ResourceCache",
+                "Dataplane", "Calculation", "BGP", "IPAM", "Datastore", "Etcd", "CalicoAPI", "NetworkAddress", "ResourceCache",
                 "Policy", "PolicyRendering", "SystemError", "TabbyRelease",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -120,8 +122,8 @@ let package = Package(
         .target(
             name: "TabbyCtlCommands",
             dependencies: [
-                "CalicoAPI", "Datastore", "Etcd", "IPAM", "Policy", "NetworkAddress", "SystemError", "TabbyRelease",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CalicoAPI", "BGP", "Datastore", "Etcd", "IPAM", "Policy", "NetworkAddress", "SystemError",
+                "TabbyRelease", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .executableTarget(name: "tabbyctl", dependencies: ["TabbyCtlCommands"], swiftSettings: strict),
@@ -171,6 +173,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], swiftSettings: strict),
         .testTarget(name: "SystemErrorTests", dependencies: ["SystemError"], swiftSettings: strict),
+        .testTarget(name: "BGPTests", dependencies: ["BGP", "CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .testTarget(name: "CalicoAPITests", dependencies: ["CalicoAPI", "NetworkAddress"], swiftSettings: strict),
         .testTarget(
             name: "DatastoreTests",

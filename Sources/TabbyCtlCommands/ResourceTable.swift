@@ -128,7 +128,7 @@ enum ResourceTable {
                 Column(header: "IPS", wideOnly: false) { $0.metadata.annotations?[PodSpec.Annotation.podIPs] ?? "" },
                 Column(header: "LABELS", wideOnly: true) { labels($0.metadata.labels) },
             ]
-        case .felixConfiguration, .ipamConfiguration:
+        case .felixConfiguration, .ipamConfiguration, .bgpConfiguration, .bgpPeer, .bgpFilter:
             return []
         }
     }

@@ -212,6 +212,9 @@ extension ResourceKind {
         case .blockAffinity: BlockAffinitySpec.self
         case .ipamBlock: IPAMBlockSpec.self
         case .ipamHandle: IPAMHandleSpec.self
+        case .bgpConfiguration: BGPConfigurationSpec.self
+        case .bgpPeer: BGPPeerSpec.self
+        case .bgpFilter: BGPFilterSpec.self
         case .namespace: NamespaceSpec.self
         case .pod: PodSpec.self
         }

@@ -15,6 +15,9 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
     case blockAffinity = "BlockAffinity"
     case ipamBlock = "IPAMBlock"
     case ipamHandle = "IPAMHandle"
+    case bgpConfiguration = "BGPConfiguration"
+    case bgpPeer = "BGPPeer"
+    case bgpFilter = "BGPFilter"
     /// A Kubernetes Namespace: its labels reach policy as `pcns.*` labels, as with Calico on Kubernetes.
     case namespace = "Namespace"
     /// A Kubernetes Pod, mirrored for the CNI plugin (labels, service account, Calico's address annotations).
@@ -44,6 +47,9 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
         case .blockAffinity: "blockaffinities"
         case .ipamBlock: "ipamblocks"
         case .ipamHandle: "ipamhandles"
+        case .bgpConfiguration: "bgpconfigurations"
+        case .bgpPeer: "bgppeers"
+        case .bgpFilter: "bgpfilters"
         case .namespace: "namespaces"
         case .pod: "pods"
         }
@@ -84,6 +90,9 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable, Comparable, C
         case .blockAffinity: ["blockaffinitys", "affinity", "affinities"]
         case .ipamBlock: []
         case .ipamHandle: []
+        case .bgpConfiguration: ["bgpconfig", "bgpconfigs"]
+        case .bgpPeer: ["bgpp", "bgpps", "bp", "bps"]
+        case .bgpFilter: []
         case .namespace: ["ns"]
         case .pod: ["po"]
         }
