@@ -9,6 +9,8 @@ APT_PACKAGES += etcd-server etcd-client
 APT_PACKAGES += jq
 # openssl: the etcd client's TLS tests make a throwaway CA and certificates with it (Tests/EtcdTestSupport).
 APT_PACKAGES += openssl
+# BIRD 2 (bird, birdc): the BGP speaker tabbyd supervises with --networking-backend bird, in the BGP tests and e2e
+APT_PACKAGES += bird2
 export PATH  := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni bench-etcd clean
