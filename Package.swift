@@ -225,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "TabbyctlTests",
             dependencies: [
-                "TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "NetworkAddress", "EtcdTestSupport", "tabbyctl",
+                "TabbyCtlCommands", "CalicoAPI", "Datastore", "Agent", "BGP", "NetworkAddress", "EtcdTestSupport", "tabbyctl",
             ],
             swiftSettings: strict),
     ]

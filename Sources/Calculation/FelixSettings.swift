@@ -43,6 +43,10 @@ public struct FelixSettings: Sendable, Equatable {
     public var prometheusMetricsHost: String = ""
     public var prometheusMetricsPort: UInt16 = 9091
     public var logSeverityScreen: LogSeverity = .info
+    /// Not a Felix parameter: set by the agent when its networking backend is BIRD. Routes to other nodes' blocks
+    /// (and borrowed addresses) in pools without encapsulation are then BIRD's, learned by BGP and programmed with
+    /// protocol `bird`; the route calculation leaves them out (Docs/bgp.md, "Who programs which route").
+    public var unencapsulatedRoutesByBIRD: Bool = false
 
     /// Felix's default `mtuIfacePattern`.
     public static let defaultMTUIfacePattern = "^((en|wl|ww|sl|ib)[Pcopsvx].*|(eth|wlan|wwan).*)"

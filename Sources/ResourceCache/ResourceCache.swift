@@ -11,7 +11,8 @@ public struct ResourceCache: Sendable {
     /// The kinds the cache keeps: every kind a calculation reads.
     public static let cachedKinds: Set<ResourceKind> = [
         .ipPool, .node, .ipamBlock, .workloadEndpoint, .hostEndpoint, .felixConfiguration, .globalNetworkPolicy,
-        .networkPolicy, .tier, .profile, .namespace, .globalNetworkSet, .networkSet,
+        .networkPolicy, .tier, .profile, .namespace, .globalNetworkSet, .networkSet, .bgpConfiguration, .bgpPeer,
+        .bgpFilter,
     ]
 
     public internal(set) var pools: [String: PoolRecord] = [:]
@@ -29,7 +30,7 @@ public struct ResourceCache: Sendable {
     public internal(set) var hostEndpoints: [String: HostEndpointRecord] = [:]
     var hostEndpointNamesByNode: [String: Set<String>] = [:]
     public internal(set) var felixConfigurations: [String: FelixConfiguration] = [:]
-    /// The kinds only policy reads (policies, tiers, profiles, namespaces, network sets), as stored.
+    /// The kinds kept as stored (policies, tiers, profiles, namespaces, network sets, the BGP kinds).
     var plain: [ResourceKind: [ResourceKey: AnyResource]] = [:]
     /// Resources of the kinds above that could not be interpreted (an unparseable CIDR), with the reason.
     public internal(set) var unusable: [ResourceKey: String] = [:]

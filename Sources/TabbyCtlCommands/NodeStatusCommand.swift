@@ -18,7 +18,7 @@ struct NodeCommand: AsyncParsableCommand {
 struct NodeStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the state of tabbyd on this node: sync, last apply, routes, blocks, tunnels, errors.",
+        abstract: "Show the state of tabbyd on this node: sync, last apply, routes, blocks, tunnels, errors, BGP peers.",
         discussion: """
             Reads GET /status from tabbyd's status socket: --status-socket, else $TABBYD_STATUS_SOCKET, else \
             \(StatusSocketOption.defaultSocket). Exit code 1 when tabbyd is not running or does not answer.
@@ -96,6 +96,8 @@ struct AgentStatus: Decodable {
     var tunnelAddresses: TunnelAddresses?
     var errors: [Problem]?
     var readiness: Bool?
+    /// Present when tabbyd runs BIRD (networkingBackend `bird`).
+    var bgp: AgentBGPStatus?
 
     /// The summary `tabbyctl node status` prints.
     func rendered() -> String {
@@ -155,6 +157,10 @@ struct AgentStatus: Decodable {
             lines.append("Errors:")
             let rows = [["RESOURCE", "REASON"]] + errors.map { [$0.resource ?? "-", $0.reason ?? "-"] }
             lines.append(TextTable.format(rows))
+        }
+        if let bgp {
+            lines.append("")
+            lines.append(bgp.rendered())
         }
         return lines.joined(separator: "\n")
     }

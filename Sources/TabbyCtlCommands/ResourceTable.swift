@@ -128,7 +128,23 @@ enum ResourceTable {
                 Column(header: "IPS", wideOnly: false) { $0.metadata.annotations?[PodSpec.Annotation.podIPs] ?? "" },
                 Column(header: "LABELS", wideOnly: true) { labels($0.metadata.labels) },
             ]
-        case .felixConfiguration, .ipamConfiguration, .bgpConfiguration, .bgpPeer, .bgpFilter:
+        case .bgpPeer:
+            return [
+                column("PEERIP", BGPPeerSpec.self) { $0.peerIP.flatMap { $0.isEmpty ? nil : $0 } ?? $0.peerSelector ?? "" },
+                column("NODE", BGPPeerSpec.self) { spec in
+                    if let node = spec.node, !node.isEmpty { return node }
+                    if let selector = spec.nodeSelector, !selector.isEmpty { return selector }
+                    return "(global)"
+                },
+                column("ASN", BGPPeerSpec.self) { $0.asNumber.map(String.init) ?? "" },
+            ]
+        case .bgpConfiguration:
+            return [
+                column("LOGSEVERITY", BGPConfigurationSpec.self) { $0.logSeverityScreen ?? "" },
+                column("MESHENABLED", BGPConfigurationSpec.self) { $0.nodeToNodeMeshEnabled.map(String.init) ?? "" },
+                column("ASNUMBER", BGPConfigurationSpec.self) { $0.asNumber.map(String.init) ?? "" },
+            ]
+        case .felixConfiguration, .ipamConfiguration, .bgpFilter:
             return []
         }
     }

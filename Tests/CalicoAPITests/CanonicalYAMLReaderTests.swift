@@ -218,6 +218,47 @@ struct CanonicalYAMLReaderTests {
           handleID: k8s-pod-network.abc
           block: {10.244.0.0/30: 1}
         ---
+        apiVersion: projectcalico.org/v3
+        kind: BGPConfiguration
+        metadata:
+          name: default
+        spec:
+          logSeverityScreen: Info
+          nodeToNodeMeshEnabled: false
+          asNumber: 64512
+          listenPort: 1790
+          serviceClusterIPs: [{cidr: 198.51.100.0/24}]
+          communities: [{name: fabric, value: "64512:100"}]
+          prefixAdvertisements: [{cidr: 192.0.2.0/24, communities: [fabric, "64512:200:300"]}]
+          ignoredInterfaces: [eth9, "dummy*"]
+          nodeMeshPassword: {secretKeyRef: {name: bgp-secrets, key: mesh}}
+          nodeMeshMaxRestartTime: 120s
+        ---
+        apiVersion: projectcalico.org/v3
+        kind: BGPPeer
+        metadata:
+          name: rack1-tor
+        spec:
+          peerIP: "198.51.100.1:1790"
+          asNumber: 64513
+          nodeSelector: rack == 'rack-1'
+          keepOriginalNextHop: true
+          password: {secretKeyRef: {name: bgp-secrets, key: tor}}
+          maxRestartTime: 2m
+          ttlSecurity: 1
+          filters: [only-pools]
+        ---
+        apiVersion: projectcalico.org/v3
+        kind: BGPFilter
+        metadata:
+          name: only-pools
+        spec:
+          exportV4:
+          - {cidr: 10.244.0.0/16, matchOperator: In, action: Accept}
+          - {action: Reject}
+          importV4:
+          - {cidr: 203.0.113.0/24, prefixLength: {min: 24, max: 32}, matchOperator: NotIn, source: RemotePeers, action: Accept}
+        ---
         apiVersion: v1
         kind: Namespace
         metadata:

@@ -136,7 +136,7 @@ struct DecodingErrorTextTests {
         "unknown kind":
             "bad.yaml: document 1 (line 2): kind: unknown kind \"Pool\" (Tabby knows IPPool, Node, WorkloadEndpoint,"
                 + " HostEndpoint, Tier, GlobalNetworkPolicy, NetworkPolicy, Profile, GlobalNetworkSet, NetworkSet,"
-                + " FelixConfiguration, IPAMConfiguration, BlockAffinity, IPAMBlock, IPAMHandle, Namespace, Pod)",
+                + " FelixConfiguration, IPAMConfiguration, BlockAffinity, IPAMBlock, IPAMHandle, BGPConfiguration, BGPPeer, BGPFilter, Namespace, Pod)",
         "unknown top-level field":
             "bad.yaml: document 1 (line 7): IPPool \"x\": extra: unknown field \"extra\"",
     ]

@@ -96,7 +96,7 @@ struct LayoutTests {
     @Test func keysThatAreNotTabbysAreIgnoredAndMisshapedOnesReported() {
         for key in [
             "/calico/v1/config/LogSeverityScreen", "/calico/v1/host/node1/metadata",
-            "/calico/resources/v3/projectcalico.org/bgppeers/peer-1",
+            "/calico/resources/v3/projectcalico.org/kubecontrollersconfigurations/default",
             "/calico/resources/v3/projectcalico.org/clusterinformations/default", "/calico/ipam/v2/unknown",
             "/calico/tabby/kubernetes/ippools/x", "/other/thing",
         ] {

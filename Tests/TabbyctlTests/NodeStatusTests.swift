@@ -1,5 +1,6 @@
 import NetworkAddress
 import Agent
+import BGP
 import Foundation
 import Glibc
 import NetworkAddress
@@ -115,6 +116,50 @@ struct NodeStatusTests {
         #expect(result.out.contains("Last apply:         none yet\n"))
         #expect(result.out.contains("Tunnel addresses:   IPIP -, VXLAN -\n"))
         #expect(result.out.hasSuffix("Blocks: none\n\nErrors: none\n"))
+    }
+
+    @Test func bgpPeersInCalicoctlsTables() throws {
+        var report = StatusReport(node: "node-a", version: "0.1.0-test", uptimeSeconds: 60, readiness: true)
+        report.bgp = BIRDStatus(
+            running: true, pid: 4242, version: "2.0.12", starts: 2,
+            peers: [
+                BGPPeerStatus(
+                    peerAddress: "192.0.2.12", peerType: "node-to-node mesh", state: "up", since: "10:01:02",
+                    info: "Established", family: "IPv4", protocolName: "Mesh_192_0_2_12", routesImported: 1),
+                BGPPeerStatus(
+                    peerAddress: "198.51.100.254:1790", peerType: "global", state: "start", since: "10:01:00",
+                    info: "Active        Socket: Connection refused", family: "IPv4", protocolName: "Global_198_51_100_254_port_1790"),
+            ])
+        let agent = try RunningAgent(report)
+        defer { agent.stop() }
+        let result = try Tabbyctl().run("node", "status", "--status-socket", agent.socket)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(
+            result.out.hasSuffix(
+                """
+                Errors: none
+
+                BIRD is running (version 2.0.12, pid 4242, restarted 1 time).
+
+                IPv4 BGP status
+                +---------------------+-------------------+-------+----------+------------------------------------------+
+                |    PEER ADDRESS     |     PEER TYPE     | STATE |  SINCE   |                   INFO                   |
+                +---------------------+-------------------+-------+----------+------------------------------------------+
+                | 192.0.2.12          | node-to-node mesh | up    | 10:01:02 | Established                              |
+                | 198.51.100.254:1790 | global            | start | 10:01:00 | Active        Socket: Connection refused |
+                +---------------------+-------------------+-------+----------+------------------------------------------+
+
+                IPv6 BGP status
+                No IPv6 peers found.
+
+                """), "\(result.out)")
+    }
+
+    @Test func noBGPSectionWithoutBIRD() throws {
+        let agent = try RunningAgent(busyReport)
+        defer { agent.stop() }
+        let result = try Tabbyctl().run("node", "status", "--status-socket", agent.socket)
+        #expect(!result.out.contains("BGP status"))
     }
 
     @Test func jsonIsPassedThroughAsTabbydSendsIt() throws {

@@ -58,6 +58,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var logLevel: LogLevel = .info
     /// Where the pod MTU is written for the CNI plugin.
     public var mtuFile: String = defaultMTUFile
+    /// BGP: the networking backend (`none`, or `bird`: tabbyd supervises BIRD) and BIRD's files.
+    public var bgp = BGPSettings()
     /// FelixConfiguration parameters set locally, by name, as text (`"vxlanMTU": "1400"`). They win over the
     /// datastore's `default` and `node.<name>` FelixConfiguration (see ``effectiveFelixConfiguration(default:node:)``).
     public var felixOverrides: [String: String] = [:]
@@ -168,6 +170,20 @@ public struct AgentConfiguration: Sendable, Equatable {
           --log-format text|json    (TABBYD_LOG_FORMAT; logFormat)
           --log-level LEVEL         debug, info, warning or error (TABBYD_LOG_LEVEL; logLevel)
           --mtu-file PATH           the pod MTU for the CNI plugin, default \(defaultMTUFile) (TABBYD_MTU_FILE; mtuFile)
+          --networking-backend none|bird
+                                    bird: render BIRD's configuration from the datastore and supervise BIRD, which
+                                    spreads routes by BGP (TABBYD_NETWORKING_BACKEND or CALICO_NETWORKING_BACKEND;
+                                    networkingBackend); default none
+          --bird-path PATH          the bird executable, default bird on PATH (TABBYD_BIRD_PATH; birdPath)
+          --bird-config-file PATH   default \(BGPSettings.defaultConfigFile) (TABBYD_BIRD_CONFIG_FILE; birdConfigFile)
+          --bird-socket PATH        BIRD's control socket, default \(BGPSettings.defaultControlSocket)
+                                    (TABBYD_BIRD_SOCKET; birdSocket)
+          --bird-pid-file PATH      default \(BGPSettings.defaultPidFile) (TABBYD_BIRD_PID_FILE; birdPidFile)
+          --bgp-secrets-directory DIR
+                                    BGP passwords' secret references as DIR/NAME/KEY files, default
+                                    \(BGPSettings.defaultSecretsDirectory) (TABBYD_BGP_SECRETS_DIRECTORY; bgpSecretsDirectory)
+          --router-id ADDRESS       the BGP router id of a node without an IPv4 address (TABBYD_ROUTER_ID or
+                                    CALICO_ROUTER_ID; routerID)
           --felix NAME=VALUE        a FelixConfiguration parameter, repeatable (TABBYD_FELIX_NAME; felix)
         """
 
@@ -231,6 +247,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         check("logFormat", \.logFormat)
         check("logLevel", \.logLevel)
         check("mtuFile", \.mtuFile)
+        check("bgp", \.bgp)
         for name in Set(felixOverrides.keys).union(other.felixOverrides.keys).sorted()
         where felixOverrides[name] != other.felixOverrides[name] {
             changed.append("felix.\(name)")

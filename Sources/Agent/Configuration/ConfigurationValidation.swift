@@ -87,6 +87,7 @@ extension AgentConfiguration {
             try nonEmptyPath(mtuFile, field: "mtuFile")
             configuration.mtuFile = mtuFile.value
         }
+        configuration.bgp = try bgpSettings(layer)
         configuration.felix = try FelixOverrides.decode(layer.felix)
         configuration.felixOverrides = layer.felix.mapValues { FelixOverrides.text(of: $0.value) }
         return configuration
@@ -110,6 +111,39 @@ extension AgentConfiguration {
             let source = candidates.lazy.compactMap { $0.flatMap { layer.datastoreSettings[$0]?.source } }.first
             throw ConfigurationError(source: source, field: error.setting.rawValue, reason: error.reason)
         }
+    }
+
+    private static func bgpSettings(_ layer: SettingsLayer) throws(ConfigurationError) -> BGPSettings {
+        var settings = BGPSettings()
+        if let backend = layer.networkingBackend {
+            guard let value = NetworkingBackend(parsing: backend.value) else {
+                throw ConfigurationError(
+                    source: backend.source, field: "networkingBackend",
+                    reason: "must be none or bird (got \"\(backend.value)\")")
+            }
+            settings.backend = value
+        }
+        let paths: [(Setting<String>?, String, WritableKeyPath<BGPSettings, String>)] = [
+            (layer.birdPath, "birdPath", \.birdPath), (layer.birdConfigFile, "birdConfigFile", \.birdConfigFile),
+            (layer.birdSocket, "birdSocket", \.birdSocket), (layer.birdPidFile, "birdPidFile", \.birdPidFile),
+            (layer.bgpSecretsDirectory, "bgpSecretsDirectory", \.secretsDirectory),
+        ]
+        for (setting, field, path) in paths {
+            guard let setting else { continue }
+            try nonEmptyPath(setting, field: field)
+            settings[keyPath: path] = setting.value
+        }
+        if let routerID = layer.routerID {
+            let text = routerID.value.trimmingSpaces()
+            // calico-node's `hash` (a router id derived from the node name) is not supported: an address only.
+            guard IPv4Address(text) != nil else {
+                throw ConfigurationError(
+                    source: routerID.source, field: "routerID",
+                    reason: "must be written as an IPv4 address (got \"\(routerID.value)\")")
+            }
+            settings.routerID = text
+        }
+        return settings
     }
 
     private static func nonEmptyPath(_ setting: Setting<String>, field: String) throws(ConfigurationError) {

@@ -44,6 +44,13 @@ struct SettingsLayer {
     var logFormat: Setting<String>?
     var logLevel: Setting<String>?
     var mtuFile: Setting<String>?
+    var networkingBackend: Setting<String>?
+    var birdPath: Setting<String>?
+    var birdConfigFile: Setting<String>?
+    var birdSocket: Setting<String>?
+    var birdPidFile: Setting<String>?
+    var bgpSecretsDirectory: Setting<String>?
+    var routerID: Setting<String>?
     /// Felix parameters by their canonical names, as parsed manifest values.
     var felix: [String: Setting<ManifestNode>] = [:]
 
@@ -83,6 +90,13 @@ struct SettingsLayer {
         result.logFormat = higher.logFormat ?? logFormat
         result.logLevel = higher.logLevel ?? logLevel
         result.mtuFile = higher.mtuFile ?? mtuFile
+        result.networkingBackend = higher.networkingBackend ?? networkingBackend
+        result.birdPath = higher.birdPath ?? birdPath
+        result.birdConfigFile = higher.birdConfigFile ?? birdConfigFile
+        result.birdSocket = higher.birdSocket ?? birdSocket
+        result.birdPidFile = higher.birdPidFile ?? birdPidFile
+        result.bgpSecretsDirectory = higher.bgpSecretsDirectory ?? bgpSecretsDirectory
+        result.routerID = higher.routerID ?? routerID
         result.felix.merge(higher.felix) { _, new in new }
         return result
     }
@@ -170,7 +184,7 @@ struct ScalarField {
             ScalarField(
                 key: "mtuFile", options: ["--mtu-file"], environment: "TABBYD_MTU_FILE",
                 kind: .string(\.mtuFile)),
-        ] + defaultPoolFields
+        ] + bgpFields + defaultPoolFields
     }
 
     /// The datastore settings: file key `etcdEndpoints`, option `--etcd-endpoints`, environment
@@ -182,6 +196,33 @@ struct ScalarField {
                 key: setting.rawValue, options: ["--" + option], environment: "TABBYD_" + setting.environmentVariable,
                 kind: .datastore(setting), calicoEnvironment: setting.environmentVariable)
         }
+    }
+
+    /// The BGP settings: the backend as calico-node reads it (`CALICO_NETWORKING_BACKEND`), BIRD's files, and the
+    /// router id (`CALICO_ROUTER_ID`).
+    static var bgpFields: [ScalarField] {
+        [
+            ScalarField(
+                key: "networkingBackend", options: ["--networking-backend"], environment: "TABBYD_NETWORKING_BACKEND",
+                kind: .string(\.networkingBackend), calicoEnvironment: "CALICO_NETWORKING_BACKEND"),
+            ScalarField(
+                key: "birdPath", options: ["--bird-path"], environment: "TABBYD_BIRD_PATH", kind: .string(\.birdPath)),
+            ScalarField(
+                key: "birdConfigFile", options: ["--bird-config-file"], environment: "TABBYD_BIRD_CONFIG_FILE",
+                kind: .string(\.birdConfigFile)),
+            ScalarField(
+                key: "birdSocket", options: ["--bird-socket"], environment: "TABBYD_BIRD_SOCKET",
+                kind: .string(\.birdSocket)),
+            ScalarField(
+                key: "birdPidFile", options: ["--bird-pid-file"], environment: "TABBYD_BIRD_PID_FILE",
+                kind: .string(\.birdPidFile)),
+            ScalarField(
+                key: "bgpSecretsDirectory", options: ["--bgp-secrets-directory"],
+                environment: "TABBYD_BGP_SECRETS_DIRECTORY", kind: .string(\.bgpSecretsDirectory)),
+            ScalarField(
+                key: "routerID", options: ["--router-id"], environment: "TABBYD_ROUTER_ID", kind: .string(\.routerID),
+                calicoEnvironment: "CALICO_ROUTER_ID"),
+        ]
     }
 
     /// The default-pool settings: file key `ipv4PoolCIDR`, option `--ipv4-pool-cidr`, environment

@@ -57,6 +57,18 @@ public struct AgentMetrics: Sendable {
     public let configReloadFailures: CounterMetric
     /// `tabby_status_errors`: problems currently reported in `/status` `errors`.
     public let statusErrors: GaugeMetric
+    /// `tabby_bgp_peers`: BGP sessions BIRD has (networkingBackend bird).
+    public let bgpPeers: GaugeMetric
+    /// `tabby_bgp_peers_established`: those Established.
+    public let bgpPeersEstablished: GaugeMetric
+    /// `tabby_bgp_routes_imported`: routes BIRD learned from its peers, summed over the sessions.
+    public let bgpRoutesImported: GaugeMetric
+    /// `tabby_bgp_render_time_seconds`: time to render BIRD's configuration after a BGP input changed.
+    public let bgpRenderTime: DurationMetric
+    /// `tabby_bird_reconfigurations_total`: changed configurations BIRD started or reconfigured with.
+    public let birdReconfigurations: CounterMetric
+    /// `tabby_bird_starts`: times the supervisor started BIRD (more than 1: it restarted BIRD).
+    public let birdStarts: GaugeMetric
 
     private let residentMemory: GaugeMetric
     private let openFileDescriptors: GaugeMetric
@@ -116,6 +128,15 @@ public struct AgentMetrics: Sendable {
         configReloadFailures = add.counter(
             "tabby_config_reload_failures_total", help: "Configuration reloads rejected as invalid.")
         statusErrors = add.gauge("tabby_status_errors", help: "Problems currently reported by /status.")
+        bgpPeers = add.gauge("tabby_bgp_peers", help: "BGP sessions BIRD has (networkingBackend bird).")
+        bgpPeersEstablished = add.gauge("tabby_bgp_peers_established", help: "BGP sessions Established.")
+        bgpRoutesImported = add.gauge(
+            "tabby_bgp_routes_imported", help: "Routes BIRD learned from its BGP peers, summed over the sessions.")
+        bgpRenderTime = add.durations(
+            "tabby_bgp_render_time_seconds", help: "Time to render BIRD's configuration after a BGP input changed.")
+        birdReconfigurations = add.counter(
+            "tabby_bird_reconfigurations_total", help: "Changed configurations BIRD was started or reconfigured with.")
+        birdStarts = add.gauge("tabby_bird_starts", help: "Times the supervisor started BIRD.")
 
         add.gauge(
             "tabby_host", labels: [("hostname", nodeName)],

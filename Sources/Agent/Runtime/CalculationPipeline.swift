@@ -16,12 +16,17 @@ struct CalculationPipeline {
         var settings = false
         /// An IPPool changed, or this node's own Node: its tunnel addresses may need claiming again.
         var tunnels = false
+        /// BIRD's configuration may have to be rendered again (a BGP kind, a Node, a pool or a block changed).
+        var bgp = false
 
-        var isEmpty: Bool { !routes && !policy && !settings && !tunnels }
+        var isEmpty: Bool { !routes && !policy && !settings && !tunnels && !bgp }
     }
 
     /// The kinds the datastore watch must deliver: every kind a calculation subscribes to.
-    static let watchedKinds: Set<ResourceKind> = RouteCalculation.kinds.union(PolicyCalculation.kinds)
+    static let watchedKinds: Set<ResourceKind> = RouteCalculation.kinds.union(PolicyCalculation.kinds).union(bgpKinds)
+
+    /// The kinds BIRD's configuration is rendered from.
+    static let bgpKinds: Set<ResourceKind> = [.bgpConfiguration, .bgpPeer, .bgpFilter, .node, .ipPool, .ipamBlock]
 
     let node: String
     private(set) var cache = ResourceCache()
@@ -51,6 +56,7 @@ struct CalculationPipeline {
         if RouteCalculation.kinds.contains(delta.kind) { impact.routes = routes.apply(delta) }
         if PolicyCalculation.kinds.contains(delta.kind) { impact.policy = policy.apply(delta, cache: cache) }
         impact.settings = delta.kind == .felixConfiguration
+        impact.bgp = Self.bgpKinds.contains(delta.kind)
         impact.tunnels = delta.kind == .ipPool || (delta.kind == .node && delta.key.name == node)
         if impact.isEmpty { unusedDeltas += 1 }
         return impact

@@ -52,6 +52,7 @@ extension NodeAgent {
         let rendering = PolicyDataplane.settings(settings, desired: lastDesired)
         let rulesetDue = rulesetWorkPending || pipeline.policy.isDirty || rendering != lastRenderingSettings
         if rulesetDue { applyRuleset(rendering) }
+        applyBGP()
         statistics.applies += 1
 
         var report = lastRouteReport
@@ -136,9 +137,9 @@ extension NodeAgent {
     private func publishStatus(report: ApplyReport, settingsProblems: [FelixSettingsProblem]) {
         let assembly = StatusAssembly(
             node: configuration.nodeName, cache: pipeline.cache, desired: lastDesired, summary: reconciler?.summary,
-            ruleset: policyDataplane?.summary)
+            ruleset: policyDataplane?.summary, routesByBIRD: configuration.bgp.backend == .bird)
         let errors = assembly.errors(
-            agent: configurationProblems + [datastoreProblem].compactMap { $0 }, report: report, settings: settingsProblems,
+            agent: configurationProblems + [datastoreProblem].compactMap { $0 } + bgp.problems, report: report, settings: settingsProblems,
             unusablePolicy: pipeline.policy.state.unusable, files: fileProblems.statusProblems)
         assembly.publish(to: board, errors: errors)
     }

@@ -66,6 +66,7 @@ extension NodeAgent {
             server?.stop()
             server = try? StatusServer.start(StatusServer.Configuration(agent: accepted), provider: board, log: log)
         }
+        await reloadBGP(previous: old.bgp)
         // Local Felix overrides may have changed: resolve the settings again and recompute everything once.
         resolvedSettings = nil
         pipeline.invalidate()

@@ -81,6 +81,8 @@ public actor NodeAgent {
     var isStopping = false
     var tunnelCheckPending = false
     var startedAt = ContinuousClock.now
+    /// BGP with BIRD (networkingBackend `bird`): see `NodeAgent+BGP.swift`.
+    var bgp = BGPDriverState()
 
     public init(
         configuration: AgentConfiguration, arguments: [String], environment: [String: String], log: AgentLog,
@@ -118,6 +120,7 @@ public actor NodeAgent {
             if isStopping { continuation.resume() } else { stopped = continuation }
         }
         for task in tasks { task.cancel() }
+        await stopBGP()
         kernelSubscription = nil
         server?.stop()
         try? notifier.stopping()
@@ -194,6 +197,10 @@ public actor NodeAgent {
         case .added, .modified, .deleted:
             let impact = pipeline.ingest(event)
             if impact.settings { resolvedSettings = nil }
+            if impact.bgp && configuration.bgp.backend == .bird {
+                bgp.dirty = true
+                if inSync { scheduleApply() }
+            }
             if inSync && impact.tunnels && needsTunnelCheck(event) { scheduleTunnelCheck() }
             if inSync && (impact.routes || impact.policy || impact.settings) { scheduleApply() }
         }
@@ -264,8 +271,10 @@ public actor NodeAgent {
     /// FelixConfiguration `default`, `node.<name>` and the local overrides, resolved once per change.
     func currentSettings() -> (settings: FelixSettings, problems: [FelixSettingsProblem]) {
         if let resolvedSettings { return resolvedSettings }
-        let resolved = FelixSettings.resolve(
+        var (settings, problems) = FelixSettings.resolve(
             cache: pipeline.cache, node: configuration.nodeName, overrides: configuration.felixOverrides)
+        settings.unencapsulatedRoutesByBIRD = configuration.bgp.backend == .bird
+        let resolved = (settings: settings, problems: problems)
         resolvedSettings = resolved
         return resolved
     }

@@ -11,6 +11,8 @@ struct StatusAssembly {
     var desired: DesiredDataplane
     var summary: DataplaneSummary?
     var ruleset: RulesetSummary?
+    /// BIRD programs the routes to other nodes' blocks in pools without encapsulation (networkingBackend `bird`).
+    var routesByBIRD = false
 
     /// Each IPAM block, its affine node, and whether this node reaches it locally, through a tunnel, directly,
     /// or not at all.
@@ -22,7 +24,14 @@ struct StatusAssembly {
 
     private func routeState(_ block: BlockRecord) -> String {
         if block.affineNode == node { return "local" }
-        guard let route = desired.routes[block.cidr] else { return "unreachable" }
+        guard let route = desired.routes[block.cidr] else {
+            if routesByBIRD, let pool = cache.pool(containing: block.cidr), pool.vxlanMode == .never,
+                block.cidr.family == .v6 || pool.ipipMode == .never
+            {
+                return "bgp"
+            }
+            return "unreachable"
+        }
         switch route.kind {
         case .vxlanTunnel: return "vxlan"
         case .ipipTunnel: return "ipip"

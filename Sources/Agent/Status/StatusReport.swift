@@ -1,3 +1,5 @@
+import BGP
+
 /// What `GET /status` answers: the agent's state for a person (`tabbyctl node status`) or a script.
 ///
 /// JSON field names are the property names; times are RFC 3339 strings in UTC; optional values that are
@@ -98,6 +100,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var errors: [Problem]
     /// True once the first apply succeeded (what `/readiness` answers).
     public var readiness: Bool
+    /// BIRD and its BGP peers, with networkingBackend `bird`; absent otherwise.
+    public var bgp: BIRDStatus?
 
     public init(
         node: String, version: String, uptimeSeconds: Double = 0, datastoreInSync: Bool = false,

@@ -78,8 +78,6 @@ public struct BGPConfigurationSpec: ResourceSpec {
     public var nodeMeshMaxRestartTime: String?
 
     public init() {}
-
-    public func validate(metadata: ObjectMeta, into validator: Validator) {}
 }
 
 public struct BGPPeerSpec: ResourceSpec {
@@ -110,8 +108,6 @@ public struct BGPPeerSpec: ResourceSpec {
     public var reachableBy: String?
 
     public init() {}
-
-    public func validate(metadata: ObjectMeta, into validator: Validator) {}
 }
 
 public struct BGPFilterSpec: ResourceSpec {
@@ -159,6 +155,4 @@ public struct BGPFilterSpec: ResourceSpec {
     public var importV6: [Rule]?
 
     public init() {}
-
-    public func validate(metadata: ObjectMeta, into validator: Validator) {}
 }
