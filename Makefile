@@ -71,7 +71,7 @@ fuzz: deps
 # Multi-node scenarios in network namespaces (root only: they create and delete their own namespaces); podman.sh
 # attaches real podman containers through the tabby CNI plugins. Then routing and policy again with the nodes
 # sharing an etcd instead of a directory (TABBY_DATASTORE=etcd), and etcd-cluster.sh on three etcd members
-# (Tests/e2e/etcd-lib.sh).
+# (Tests/e2e/etcd-lib.sh); bgp.sh runs BIRD on three nodes in two subnets (Docs/bgp.md).
 e2e: build
 	@if [ "$$(id -u)" != 0 ]; then echo "e2e: skipped: needs root to create network namespaces"; \
 	else BIN="$$($(SWIFT) build --show-bin-path)"; export BIN; \
@@ -79,9 +79,9 @@ e2e: build
 	    bash Tests/e2e/dualstack.sh; dualstack=$$?; bash Tests/e2e/podman.sh; podman=$$?; \
 	    TABBY_DATASTORE=etcd bash Tests/e2e/routing.sh; routing_etcd=$$?; \
 	    TABBY_DATASTORE=etcd bash Tests/e2e/policy.sh; policy_etcd=$$?; \
-	    bash Tests/e2e/etcd-cluster.sh; etcd_cluster=$$?; \
+	    bash Tests/e2e/etcd-cluster.sh; etcd_cluster=$$?; bash Tests/e2e/bgp.sh; bgp=$$?; \
 	    [ $$routing -eq 0 ] && [ $$policy -eq 0 ] && [ $$dualstack -eq 0 ] && [ $$podman -eq 0 ] && \
-	    [ $$routing_etcd -eq 0 ] && [ $$policy_etcd -eq 0 ] && [ $$etcd_cluster -eq 0 ]; fi
+	    [ $$routing_etcd -eq 0 ] && [ $$policy_etcd -eq 0 ] && [ $$etcd_cluster -eq 0 ] && [ $$bgp -eq 0 ]; fi
 
 # IPIP end to end in a qemu VM (this kernel may lack ipip): installs qemu-system-x86, busybox-static and cpio when
 # missing, skips with a message only when they cannot be installed. See Docs/testing.md.

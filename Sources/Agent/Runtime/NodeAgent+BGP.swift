@@ -44,7 +44,17 @@ extension NodeAgent {
     }
 
     private func submitToBIRD(_ rendered: BIRDConfiguration) {
-        guard rendered.text != bgp.inForce, rendered.text != bgp.rejected else { return }
+        if rendered.text == bgp.inForce {
+            // Back to what BIRD runs (the change it refused was undone): nothing to load, and no refusal to report.
+            if bgp.rejected != nil {
+                bgp.rejected = nil
+                bgp.birdProblem = nil
+                let supervisor = birdSupervisor()
+                Task { await supervisor.clearLastError() }
+            }
+            return
+        }
+        guard rendered.text != bgp.rejected else { return }
         if bgp.inFlight {
             bgp.pending = rendered
             return

@@ -74,6 +74,9 @@ public actor BIRDSupervisor {
         return .started
     }
 
+    /// Forgets a refused configuration's error: the agent went back to the configuration in force.
+    public func clearLastError() { lastError = nil }
+
     /// What BIRD is doing: its process, and a row per BGP session from its control socket.
     public func status() -> BIRDStatus {
         var status = BIRDStatus(running: false, pid: pid, version: version, starts: starts, lastError: lastError)
