@@ -163,7 +163,8 @@ let package = Package(
             name: "cni-bench", dependencies: ["CMnl"], path: "bench/cni", exclude: ["run.sh"],
             swiftSettings: strict),
         .executableTarget(
-            name: "agent-bench", dependencies: ["Datastore", "Etcd", "IPAM", "CalicoAPI", "Netlink", "NetworkAddress"],
+            name: "agent-bench",
+            dependencies: ["Datastore", "Etcd", "IPAM", "CalicoAPI", "BGP", "Netlink", "NetworkAddress"],
             path: "bench/agent", exclude: ["run.sh"], swiftSettings: strict),
 
         // Tests.

@@ -33,7 +33,8 @@ struct MetricsTests {
         let families = MetricsSamples.families(text)
         #expect(families.first == "tabby_resync_state")
         #expect(families.suffix(3) == ["tabby_host", "process_resident_memory_bytes", "process_open_fds"])
-        #expect(families.count == 19)
+        #expect(families.count == 26)
+        #expect(families.contains("tabby_bgp_peers_established") && families.contains("tabby_bird_apply_time_seconds"))
         #expect(Set(families).count == families.count)
         let lines = text.split(separator: "\n")
         for family in families {

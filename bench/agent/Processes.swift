@@ -24,6 +24,12 @@ enum Processes {
         return pid
     }
 
+    /// Whether `name` is an executable on PATH.
+    static func onPath(_ name: String) -> Bool {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+        return (path.split(separator: ":") + ["/usr/sbin", "/sbin"]).contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+
     /// Waits for a child; returns its wait status.
     @discardableResult
     static func wait(_ pid: pid_t) -> Int32 {

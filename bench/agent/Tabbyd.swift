@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// One tabbyd started as node-0 inside a namespace (`ip netns exec` execs it, so the PID is tabbyd's), timed
+/// One tabbyd started as node-0 (or `node`) inside a namespace (`ip netns exec` execs it, so the PID is tabbyd's), timed
 /// from the spawn until `/readiness` on its status socket answers 200 (the first apply is done).
 final class Tabbyd {
     let pid: pid_t
@@ -18,20 +18,21 @@ final class Tabbyd {
 
     init(
         binary: String, namespace: String, datastoreArguments: [String], scratch: String, tag: String,
-        extraArguments: [String], relay: LoopbackForwarder? = nil, cleanup: Cleanup
+        extraArguments: [String], relay: LoopbackForwarder? = nil, node: String = Cluster.localNode,
+        address: String = Cluster.localAddress, cleanup: Cleanup
     ) throws {
         self.relay = relay
         let socket = "\(scratch)/\(tag).sock"
         let config = "\(scratch)/\(tag).yaml"
         logPath = "\(scratch)/\(tag).log"
-        try "nodeName: \(Cluster.localNode)\nfelix: {}\n".write(toFile: config, atomically: false, encoding: .utf8)
+        try "nodeName: \(node)\nfelix: {}\n".write(toFile: config, atomically: false, encoding: .utf8)
         client = StatusClient(socketPath: socket)
         self.cleanup = cleanup
         let arguments =
             [
-                "ip", "netns", "exec", namespace, binary, "--node", Cluster.localNode,
+                "ip", "netns", "exec", namespace, binary, "--node", node,
             ] + datastoreArguments + [
-                "--node-ip", Cluster.localAddress, "--config", config, "--status-socket", socket,
+                "--node-ip", address, "--config", config, "--status-socket", socket,
                 "--mtu-file", "\(scratch)/\(tag).mtu",
             ] + extraArguments
         spawnedAt = Self.wallClock()

@@ -17,6 +17,9 @@
 //
 //   agent-bench [--quick] [--runs N] [--writes N] [--tabbyd PATH] [--scratch DIR] [--stores file,etcd]
 //               [--etcd-data DIR]
+//   agent-bench --bgp [--quick] [--writes N]
+//                                  BGP through BIRD with 200 nodes' blocks (BGPBench.swift): block-to-route latency
+//                                  by BGP against tabbyd's own routes, BIRD restart convergence, render and reload cost
 //   agent-bench --populate DIR     writes the 10,000-endpoint cluster into the datastore DIR and exits (to profile
 //                                  tabbyd by hand)
 //   agent-bench --snapshot DIR     times reading, parsing, decoding, list and watch of the datastore DIR in this
@@ -78,6 +81,20 @@ guard FileManager.default.isExecutableFile(atPath: bench.tabbyd) else {
 let signalSources = cleanup.installSignalHandlers()
 try FileManager.default.createDirectory(atPath: bench.scratch, withIntermediateDirectories: true)
 cleanup.created(directory: bench.scratch)
+
+if arguments.contains("--bgp") {
+    print("agent-bench --bgp: tabbyd \(bench.tabbyd), scratch \(bench.scratch)")
+    do {
+        try await BGPBench(bench: bench, quick: quick).run()
+    } catch {
+        print("agent-bench --bgp: \(error)")
+        cleanup.runAll()
+        exit(1)
+    }
+    cleanup.runAll()
+    _ = signalSources
+    exit(0)
+}
 if bench.etcdData != bench.scratch {
     try FileManager.default.createDirectory(atPath: bench.etcdData, withIntermediateDirectories: true)
 }

@@ -67,6 +67,7 @@ public struct AgentMetrics: Sendable {
     public let bgpRenderTime: DurationMetric
     /// `tabby_bird_reconfigurations_total`: changed configurations BIRD started or reconfigured with.
     public let birdReconfigurations: CounterMetric
+    public let birdApplyTime: DurationMetric
     /// `tabby_bird_starts`: times the supervisor started BIRD (more than 1: it restarted BIRD).
     public let birdStarts: GaugeMetric
 
@@ -136,6 +137,9 @@ public struct AgentMetrics: Sendable {
             "tabby_bgp_render_time_seconds", help: "Time to render BIRD's configuration after a BGP input changed.")
         birdReconfigurations = add.counter(
             "tabby_bird_reconfigurations_total", help: "Changed configurations BIRD was started or reconfigured with.")
+        birdApplyTime = add.durations(
+            "tabby_bird_apply_time_seconds",
+            help: "Time to check a changed configuration (bird -p), write it and have BIRD load it (configure).")
         birdStarts = add.gauge("tabby_bird_starts", help: "Times the supervisor started BIRD.")
 
         add.gauge(

@@ -62,12 +62,13 @@ extension NodeAgent {
         bgp.inFlight = true
         let supervisor = birdSupervisor()
         Task { [weak self] in
+            let started = ContinuousClock.now
             let outcome = await supervisor.apply(rendered)
-            await self?.birdApplied(rendered, outcome)
+            await self?.birdApplied(rendered, outcome, took: ContinuousClock.now - started)
         }
     }
 
-    private func birdApplied(_ rendered: BIRDConfiguration, _ outcome: BIRDApplyOutcome) {
+    private func birdApplied(_ rendered: BIRDConfiguration, _ outcome: BIRDApplyOutcome, took: Duration) {
         bgp.inFlight = false
         let file = configuration.bgp.birdConfigFile
         switch outcome {
@@ -77,9 +78,13 @@ extension NodeAgent {
             bgp.birdProblem = nil
             if outcome != .unchanged {
                 board.metrics.birdReconfigurations.increment()
+                board.metrics.birdApplyTime.observe(Self.seconds(took))
                 log.info(
                     outcome == .started ? "BIRD started" : "BIRD reconfigured",
-                    ["config": file, "sessions": String(rendered.sessions.count)])
+                    [
+                        "config": file, "sessions": String(rendered.sessions.count),
+                        "seconds": String(Self.seconds(took)),
+                    ])
             }
         case .rejected(let message):
             bgp.rejected = rendered.text

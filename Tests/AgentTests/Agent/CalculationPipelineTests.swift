@@ -96,10 +96,11 @@ struct CalculationPipelineTests {
         #expect(impact == CalculationPipeline.Impact(policy: true))
     }
 
-    @Test func aBlockChangeReachesRoutesOnly() throws {
+    @Test func aBlockChangeReachesRoutesAndBIRDsConfigurationOnly() throws {
         var pipeline = try loaded()
         let impact = try update(&pipeline, AgentCluster.block("198.51.100.32/28", node: "node-b"))
-        #expect(impact == CalculationPipeline.Impact(routes: true))
+        // Blocks are BGP inputs too (a node announces its own), not policy, settings or tunnels.
+        #expect(impact == CalculationPipeline.Impact(routes: true, bgp: true))
         let desired = pipeline.desiredDataplane(environment: environment, settings: FelixSettings())
         #expect(desired.routes[try CIDR(parsing: "198.51.100.32/28")]?.kind == .vxlanTunnel)
     }
