@@ -13,7 +13,7 @@ APT_PACKAGES += openssl
 APT_PACKAGES += bird2
 export PATH  := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni bench-etcd clean
+.PHONY: all deps build release install test e2e fuzz demo bench bench-netlink bench-nftables bench-dataplane bench-calculation bench-ipam bench-selector bench-agent bench-policy-dataplane bench-cni bench-etcd bench-bgp clean
 
 all: build
 
@@ -93,10 +93,14 @@ demo: build
 	@./examples/demo.sh
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent bench-policy-dataplane bench-cni
+bench: bench-netlink bench-nftables bench-dataplane bench-calculation bench-selector bench-ipam bench-agent bench-policy-dataplane bench-cni bench-bgp
 
 bench-agent: deps
 	./bench/agent/run.sh
+
+# BGP through BIRD with 200 nodes' blocks (root, bird2): block-to-route latency, BIRD restart, render and reload.
+bench-bgp: deps
+	./bench/agent/run.sh --bgp
 
 bench-dataplane: deps
 	./bench/dataplane/run.sh

@@ -227,6 +227,13 @@ check "a's route to b's block (same subnet) goes straight to b" \
     bash -c "ip netns exec $(ns a) ip route show proto bird ${BLOCK[b]} | grep -q 'via 192.0.2.12'"
 check "status: routes imported from and exported to mesh peers are counted" \
     eventually 5 sj a '[.bgp.peers[] | select(.peerAddress == "198.51.100.13")][0] | .routesImported >= 1 and .routesExported >= 1'
+metric() { curl -s --unix-socket "$WORK/$1.sock" http://localhost/metrics | awk -v m="$2" '$1 == m { print $2 }'; }
+check "metrics: tabby_bgp_peers_established counts a's three sessions" \
+    bash -c "[ \"\${1%.*}\" = 3 ]" _ "$(metric a tabby_bgp_peers_established)"
+check "metrics: tabby_bgp_routes_imported counts the routes a learned" \
+    bash -c "[ \"\${1%.*}\" -ge 2 ]" _ "$(metric a tabby_bgp_routes_imported)"
+check "metrics: BIRD started once, rendered and loaded" \
+    bash -c "[ \"\${1%.*}\" = 1 ] && [ \"\${2%.*}\" -ge 1 ]" _ "$(metric a tabby_bird_starts)" "$(metric a tabby_bird_reconfigurations_total)"
 check "the own block is tabbyd's blackhole (proto 80), not BIRD's" \
     bash -c "ip netns exec $(ns a) ip route show type blackhole proto 80 | grep -q '^blackhole ${BLOCK[a]} ' && ! ip netns exec $(ns a) ip route show proto bird | grep -q '${BLOCK[a]}'"
 table="$(ctl node status --status-socket "$WORK/a.sock" 2>&1)"
@@ -316,6 +323,17 @@ echo "BIRD killed"
 OLD_PID="$(node_bird_pid b)"
 STARTS_BEFORE="$(bgp_field b starts)"
 if is_bird "$OLD_PID"; then kill -KILL "$OLD_PID"; fi
+# Sampled through the restart: BIRD's routes stay in b's kernel (bird -R keeps what the killed one left).
+kept_through=0
+for i in $(seq 25); do
+    if ! every_route b && [ "$kept_through" = 0 ]; then
+        kept_through=1
+        echo "    after $((i * 200)) ms b's BIRD routes were:"; in_ns b ip route show proto bird | sed 's/^/      /'
+        nodec b show protocols | sed 's/^/      /'
+    fi
+    sleep 0.2
+done
+check "b's kernel kept the routes to the other blocks while BIRD restarted" test "$kept_through" = 0
 check "tabbyd starts BIRD again (starts grows, a new pid)" \
     eventually 30 sj b ".bgp.running == true and .bgp.starts > ${STARTS_BEFORE:-0} and .bgp.pid != ${OLD_PID:-0}"
 check "the new BIRD's pid file is written" eventually 5 bash -c "p=\$(cat $WORK/b/bird.pid); [ \"\$p\" != '$OLD_PID' ] && [ \"\$(cat /proc/\$p/comm)\" = bird ]"
@@ -441,6 +459,37 @@ check "the blocks still spread to every node" eventually 30 routes_everywhere
 check "b learned c's block through the reflector, next hop unchanged (via the router)" \
     bash -c "ip netns exec $(ns b) ip route show proto bird ${BLOCK[c]} | grep -q 'via 192.0.2.254'"
 check "every workload still reaches every other" eventually 10 all_pings
+
+# --- CrossSubnet with BGP on -----------------------------------------------------------------------------------
+
+echo "CrossSubnet beside BGP"
+ctl apply -f - >/dev/null <<'YAML'
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata: {name: bgp-crosssubnet}
+spec: {cidr: 203.0.113.128/26, blockSize: 28, ipipMode: Never, vxlanMode: CrossSubnet, natOutgoing: false}
+YAML
+declare -A CS_IP CS_BLOCK
+for n in a b c; do
+    CS_IP[$n]="$(pod_add_in_pool "$n" w3 bgp-crosssubnet)"
+    CS_BLOCK[$n]="$(block_of "${CS_IP[$n]}")"
+done
+echo "  CrossSubnet workloads: a ${CS_IP[a]} (${CS_BLOCK[a]}), b ${CS_IP[b]}, c ${CS_IP[c]} (${CS_BLOCK[c]})"
+cs_pings() { ping_pod a w3 "${CS_IP[c]}" && ping_pod a w3 "${CS_IP[b]}"; }
+cs_vxlan_route() {
+    local route; route="$(in_ns a ip route show "${CS_BLOCK[c]}")"
+    grep -q 'dev vxlan.calico' <<<"$route" && ! grep -q 'proto bird' <<<"$route"
+}
+check "a reaches c's CrossSubnet block (other subnet) through vxlan.calico, tabbyd's route" eventually 20 cs_vxlan_route
+check "a reaches b's CrossSubnet block (same subnet) directly, tabbyd's route (proto 80)" \
+    eventually 10 bash -c "ip netns exec $(ns a) ip route show ${CS_BLOCK[b]} | grep -q 'via 192.0.2.12 dev eth0 proto 80'"
+check "BIRD programs none of the CrossSubnet pool's routes" \
+    bash -c "! ip netns exec $(ns a) ip route show proto bird | grep -Eq '^203\.0\.113\.1(2[89]|[3-8][0-9]|9[01])/'"
+vxlan_before="$(wire_count vxlan)"
+check "CrossSubnet workloads ping across subnets (a->c) and within one (a->b)" \
+    eventually 10 cs_pings
+check "the cross-subnet traffic went through VXLAN on the wire" test "$(wire_count vxlan)" -gt "$vxlan_before"
+check "the BGP pool's workloads still reach each other" eventually 10 all_pings
 
 # --- 8. Foreign routes ----------------------------------------------------------------------------------------
 

@@ -113,8 +113,11 @@ public actor BIRDSupervisor {
         if !control.answers() { unlink(paths.controlSocket) }
         let child: ChildProcess
         do {
+            // -R: graceful-restart recovery, as calico-node runs BIRD. The kernel protocol keeps the routes a
+            // killed BIRD left in the kernel until the BGP sessions are back and have sent their routes, instead of
+            // flushing them at the first scan.
             child = try ChildProcess.spawn(
-                executable, ["-f", "-c", paths.configFile, "-s", paths.controlSocket, "-P", paths.pidFile])
+                executable, ["-f", "-R", "-c", paths.configFile, "-s", paths.controlSocket, "-P", paths.pidFile])
         } catch {
             return error.description
         }
@@ -183,8 +186,8 @@ public actor BIRDSupervisor {
         adopted = false
         events(.exited(pid: gone, status: status))
         guard !stopping, inForce != nil else { return }
-        // Back off when BIRD dies soon after each start; a run of a minute resets the delay.
-        if ContinuousClock.now - startedAt > .seconds(60) { restartDelay = .seconds(1) }
+        // Back off when BIRD dies soon after each start (a crash loop); a run of 10 s resets the delay.
+        if ContinuousClock.now - startedAt > .seconds(10) { restartDelay = .seconds(1) }
         let delay = restartDelay
         restartDelay = min(restartDelay * 2, .seconds(16))
         events(.restarting(after: delay))
