@@ -129,43 +129,18 @@ proto_established() {
     birdc -s "$1" show protocols "$2" 2>/dev/null | awk -v n="$2" '$1 == n && $6 == "Established" { f = 1 } END { exit !f }'
 }
 
-# pod_add_in_pool NODE POD POOL: pod_add, with the address taken from that pool (name or CIDR).
-pod_add_in_pool() {
-    local node="$1" pod="$2" pool="$3" namespace=demo
-    local podns; podns="$(ns "$node-$pod")"
-    local iface; iface="$(pod_iface "$pod" "$namespace")"
-    local address
-    address="$(ctl ipam assign --node "$node" --handle "$TOPO-$namespace-$pod" --pool "$pool" | awk '{print $2}')"
-    [ -n "$address" ] || return 1
-    ip netns add "$podns"
-    ip link add "$iface" netns "$(ns "$node")" type veth peer name eth0 netns "$podns"
-    in_ns "$node" ip link set "$iface" address ee:ee:ee:ee:ee:ee
-    in_ns "$node" ip link set "$iface" up
-    ip netns exec "$podns" ip link set lo up
-    ip netns exec "$podns" ip addr add "$address/32" dev eth0
-    ip netns exec "$podns" ip link set eth0 up
-    ip netns exec "$podns" ip route add 169.254.1.1 dev eth0 scope link
-    ip netns exec "$podns" ip route add default via 169.254.1.1 dev eth0
-    local mac; mac="$(ip netns exec "$podns" cat /sys/class/net/eth0/address)"
+# pool_apply NAME CIDR VXLANMODE [MORE]: an IPPool of /28 blocks without IPIP or NAT; MORE adds spec fields.
+pool_apply() {
     ctl apply -f - >/dev/null <<YAML
 apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata:
-  name: ${node}-k8s-${pod}-eth0
-  namespace: ${namespace}
-  labels: {projectcalico.org/namespace: ${namespace}}
-spec:
-  node: ${node}
-  orchestrator: k8s
-  pod: ${pod}
-  endpoint: eth0
-  interfaceName: ${iface}
-  mac: ${mac}
-  ipNetworks: [${address}/32]
-  profiles: [kns.${namespace}]
+kind: IPPool
+metadata: {name: $1}
+spec: {cidr: $2, blockSize: 28, ipipMode: Never, vxlanMode: $3, natOutgoing: false${4:+, $4}}
 YAML
-    echo "$address"
 }
+
+# pod_add_in_pool NODE POD POOL: pod_add, with the address taken from that pool (name or CIDR).
+pod_add_in_pool() { pod_add "$1" "$2" "" demo "$3"; }
 
 # birds_down: every bird still running in one of this run's namespaces (the nodes' BIRDs, should a tabbyd have
 # left one behind, and the ToR), ended by PID.

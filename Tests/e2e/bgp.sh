@@ -153,12 +153,7 @@ foreign_state() {
 echo "e2e BGP through BIRD on $E2E_DATASTORE (namespaces ${TOPO}-*)"
 topology_up
 router_up
-ctl apply -f - >/dev/null <<'YAML'
-apiVersion: projectcalico.org/v3
-kind: IPPool
-metadata: {name: bgp-pods}
-spec: {cidr: 203.0.113.0/25, blockSize: 28, ipipMode: Never, vxlanMode: Never, natOutgoing: false}
-YAML
+pool_apply bgp-pods 203.0.113.0/25 Never
 node_add a 192.0.2.11/24 192.0.2.254
 node_add b 192.0.2.12/24 192.0.2.254
 node_add c 198.51.100.13/24 198.51.100.254
@@ -264,12 +259,7 @@ check "the ToR learned nothing outside the pool (foreign routes are not announce
 # --- 7. A pool that is not exported ---------------------------------------------------------------------------
 
 echo "disableBGPExport"
-ctl apply -f - >/dev/null <<'YAML'
-apiVersion: projectcalico.org/v3
-kind: IPPool
-metadata: {name: bgp-silent}
-spec: {cidr: 203.0.113.192/26, blockSize: 28, ipipMode: Never, vxlanMode: Never, natOutgoing: false, disableBGPExport: true}
-YAML
+pool_apply bgp-silent 203.0.113.192/26 Never "disableBGPExport: true"
 SILENT_IP="$(pod_add_in_pool a w2 bgp-silent)"
 SILENT_BLOCK="$(block_of "$SILENT_IP")"
 echo "  silent workload on a: $SILENT_IP ($SILENT_BLOCK)"
@@ -308,6 +298,9 @@ check "and in the status, not Established (nobody answers there)" \
 check "BIRD reconfigured in place: same pid" test "$(node_bird_pid a)" = "$BIRD_PID_A"
 check "no other session was dropped (BIRD's since unchanged, nodes and ToR)" \
     test "$SINCE_BEFORE" = "$(since_of_all | grep -v Global_192_0_2_253)"
+if [ "$SINCE_BEFORE" != "$(since_of_all | grep -v Global_192_0_2_253)" ]; then
+    diff <(echo "$SINCE_BEFORE") <(since_of_all | grep -v Global_192_0_2_253) | sed 's/^/    /'
+fi
 check "status: BIRD still started once" sj a '.bgp.starts == 1'
 ctl delete bgppeer extra-peer >/dev/null
 check "the deleted BGPPeer's protocol goes" \
@@ -323,15 +316,20 @@ echo "BIRD killed"
 OLD_PID="$(node_bird_pid b)"
 STARTS_BEFORE="$(bgp_field b starts)"
 if is_bird "$OLD_PID"; then kill -KILL "$OLD_PID"; fi
-# Sampled through the restart: BIRD's routes stay in b's kernel (bird -R keeps what the killed one left).
+# Sampled through the restart, until the new BIRD has its sessions back: the routes stay in b's kernel (bird -R
+# keeps what the killed one left until then). A miss counts when it lasts 50 ms. (Once the sessions are back and
+# BIRD prefers another path for a block than the one it left, the ToR's rather than the mesh's, it replaces the
+# route; that replacement is not part of the restart and not sampled here.)
 kept_through=0
-for i in $(seq 25); do
-    if ! every_route b && [ "$kept_through" = 0 ]; then
+sessions_back() { [ "$(nodec b show protocols | grep -c Established)" -ge 3 ]; }
+for i in $(seq 60); do
+    sessions_back && break
+    if ! every_route b && ! { sleep 0.05; every_route b; } && [ "$kept_through" = 0 ]; then
         kept_through=1
-        echo "    after $((i * 200)) ms b's BIRD routes were:"; in_ns b ip route show proto bird | sed 's/^/      /'
+        echo "    after about $((i * 100)) ms b's BIRD routes were:"; in_ns b ip route show proto bird | sed 's/^/      /'
         nodec b show protocols | sed 's/^/      /'
     fi
-    sleep 0.2
+    sleep 0.1
 done
 check "b's kernel kept the routes to the other blocks while BIRD restarted" test "$kept_through" = 0
 check "tabbyd starts BIRD again (starts grows, a new pid)" \
@@ -463,12 +461,7 @@ check "every workload still reaches every other" eventually 10 all_pings
 # --- CrossSubnet with BGP on -----------------------------------------------------------------------------------
 
 echo "CrossSubnet beside BGP"
-ctl apply -f - >/dev/null <<'YAML'
-apiVersion: projectcalico.org/v3
-kind: IPPool
-metadata: {name: bgp-crosssubnet}
-spec: {cidr: 203.0.113.128/26, blockSize: 28, ipipMode: Never, vxlanMode: CrossSubnet, natOutgoing: false}
-YAML
+pool_apply bgp-crosssubnet 203.0.113.128/26 CrossSubnet
 declare -A CS_IP CS_BLOCK
 for n in a b c; do
     CS_IP[$n]="$(pod_add_in_pool "$n" w3 bgp-crosssubnet)"

@@ -126,14 +126,15 @@ wait_ready() {
     done
 }
 
-# pod_add NODE POD [LABELS as k: v, ...] [NAMESPACE]: a workload namespace with an address from IPAM, a veth
-# cali* interface in the node, the 169.254.1.1 gateway trick, and its WorkloadEndpoint.
+# pod_add NODE POD [LABELS as k: v, ...] [NAMESPACE] [POOL]: a workload namespace with an address from IPAM (from
+# POOL, a name or CIDR, when given), a veth cali* interface in the node, the 169.254.1.1 gateway trick, and its
+# WorkloadEndpoint.
 pod_add() {
-    local node="$1" pod="$2" labels="${3:-}" namespace="${4:-demo}"
+    local node="$1" pod="$2" labels="${3:-}" namespace="${4:-demo}" pool="${5:-}"
     local podns; podns="$(ns "$node-$pod")"
     local iface; iface="$(pod_iface "$pod" "$namespace")"
     local address
-    address="$(pod_wire "$node" "$pod" "$namespace")"
+    address="$(pod_wire "$node" "$pod" "$namespace" "$pool")"
     local mac; mac="$(ip netns exec "$podns" cat /sys/class/net/eth0/address)"
     ctl apply -f - >/dev/null <<YAML
 apiVersion: projectcalico.org/v3
@@ -158,13 +159,13 @@ YAML
 # pod_iface POD [NAMESPACE]: the workload's cali* interface name, as Calico derives it.
 pod_iface() { echo "cali$(printf '%s' "${2:-demo}.$1" | sha1sum | cut -c1-11)"; }
 
-# pod_wire NODE POD [NAMESPACE]: pod_add without the WorkloadEndpoint; prints the address IPAM assigned.
+# pod_wire NODE POD [NAMESPACE] [POOL]: pod_add without the WorkloadEndpoint; prints the address IPAM assigned.
 pod_wire() {
-    local node="$1" pod="$2" namespace="${3:-demo}"
+    local node="$1" pod="$2" namespace="${3:-demo}" pool="${4:-}"
     local podns; podns="$(ns "$node-$pod")"
     local iface; iface="$(pod_iface "$pod" "$namespace")"
     local address
-    address="$(ctl ipam assign --node "$node" --handle "$TOPO-$namespace-$pod" | awk '{print $2}')"
+    address="$(ctl ipam assign --node "$node" --handle "$TOPO-$namespace-$pod" ${pool:+--pool "$pool"} | awk '{print $2}')"
     ip netns add "$podns"
     ip link add "$iface" netns "$(ns "$node")" type veth peer name eth0 netns "$podns"
     in_ns "$node" ip link set "$iface" address ee:ee:ee:ee:ee:ee
