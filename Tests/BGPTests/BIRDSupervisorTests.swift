@@ -40,7 +40,8 @@ struct BIRDSupervisorTests {
     @Test func startsReconfiguresInPlaceRefusesBadTextAndRestartsAKilledBIRD() async throws {
         let folder = Folder()
         let supervisor = BIRDSupervisor(paths: folder.paths) { _ in }
-        #expect(await supervisor.apply(Self.configuration()) == .started)
+        let outcome = await supervisor.apply(Self.configuration())
+        #expect(outcome == .started, "\(outcome)")
         let first = await supervisor.status()
         #expect(first.running && first.starts == 1 && first.version?.hasPrefix("2.") == true, "\(first)")
         let pid = try #require(first.pid)

@@ -135,7 +135,8 @@ public actor BIRDSupervisor {
             let status = ChildProcess.waitForExit(child.pid)
             Task { await self?.exited(child.pid, status?.description ?? "gone") }
         }
-        let deadline = ContinuousClock.now + .seconds(5)
+        // BIRD opens its socket within milliseconds; a loaded machine (a busy node, a test run) may take seconds.
+        let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if pid != child.pid {
                 return "BIRD exited at start: " + output.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -146,7 +147,7 @@ public actor BIRDSupervisor {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return "BIRD (pid \(child.pid)) did not answer on \(paths.controlSocket) within 5 s"
+        return "BIRD (pid \(child.pid)) did not answer on \(paths.controlSocket) within 15 s"
     }
 
     /// A BIRD already answering on the socket (left by a previous tabbyd): watched and reconfigured rather than
