@@ -32,6 +32,22 @@ enum Etcdctl {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Runs `body` until it succeeds, for up to `seconds`: etcdctl's writes right after a member was killed fail
+    /// with "context deadline exceeded" until the other members have elected a leader, which takes seconds on a
+    /// loaded machine. Puts and deletes are idempotent, so a retried one that had gone through does no harm.
+    @discardableResult
+    static func whileElecting<T>(seconds: Double = 30, _ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                return try body()
+            } catch {
+                if Date() >= deadline { throw error }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
     static func put(_ endpoint: String, _ key: String, _ value: String) throws {
         try run(endpoint, ["put", "--", key, value])
     }

@@ -80,11 +80,16 @@ struct StoreWatchTests {
             return
         }
         #expect(reason.contains("127.0.0.1"), "\(reason)")
-        try Etcdctl.put(other, calicoPoolKey + "changed", Self.poolJSON("changed", cidr: "192.0.2.64/26", label: "new"))
-        try Etcdctl.delete(other, calicoPoolKey + "removed")
-        try Etcdctl.put(other, calicoPoolKey + "added", Self.poolJSON("added", cidr: "198.51.100.0/24"))
+        // The killed member may have been the leader: the first write waits for the election.
+        try Etcdctl.whileElecting {
+            try Etcdctl.put(other, calicoPoolKey + "changed", Self.poolJSON("changed", cidr: "192.0.2.64/26", label: "new"))
+        }
+        try Etcdctl.whileElecting { try Etcdctl.delete(other, calicoPoolKey + "removed") }
+        try Etcdctl.whileElecting {
+            try Etcdctl.put(other, calicoPoolKey + "added", Self.poolJSON("added", cidr: "198.51.100.0/24"))
+        }
         // Compact away the history of those writes, as a long outage would.
-        let status = try Etcdctl.run(other, ["endpoint", "status", "--write-out", "json"])
+        let status = try Etcdctl.whileElecting { try Etcdctl.run(other, ["endpoint", "status", "--write-out", "json"]) }
         if let revision = status.split(separator: "\"revision\":").dropFirst().first?.prefix(while: \.isNumber) {
             try Etcdctl.run(other, ["compact", String(revision)])
         }
