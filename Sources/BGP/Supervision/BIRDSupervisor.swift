@@ -147,6 +147,11 @@ public actor BIRDSupervisor {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
+        // A late wake-up (a starved executor) must not call a BIRD that answers now a failure.
+        if pid == child.pid, let answer = try? control.send("show status") {
+            version = answer.version
+            return nil
+        }
         return "BIRD (pid \(child.pid)) did not answer on \(paths.controlSocket) within 15 s"
     }
 
