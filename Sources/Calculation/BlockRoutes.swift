@@ -38,22 +38,22 @@ extension DataplaneBuilder {
     private mutating func addRoute(
         to destination: CIDR, onNode remoteName: String, pool: PoolRecord?, subject: RouteSubject
     ) {
-        let family = destination.family
-        let vxlanMode = pool?.vxlanMode ?? .never
-        let ipipMode = family == .v4 ? pool?.ipipMode ?? .never : .never
         // Without encapsulation and with BIRD as the networking backend, BIRD learns the route by BGP and programs
         // it; tabbyd leaves it (and BIRD's route) alone.
-        if vxlanMode == .never && ipipMode == .never && settings.unencapsulatedRoutesByBIRD { return }
+        if settings.unencapsulatedRoutesByBIRD && (pool?.resource.spec.isUnencapsulated ?? true) { return }
         guard let remote = cache.nodes[remoteName] else {
             problem(subject.resource, "\(subject.text) waits for node \(remoteName), which has no Node resource")
             return
         }
+        let family = destination.family
         guard let remoteAddress = remote.address(family) else {
             let field = family == .v4 ? "spec.bgp.ipv4Address" : "spec.bgp.ipv6Address"
             problem(subject.resource, "\(subject.text) waits for node \(remoteName)'s \(family) address (\(field))")
             return
         }
         let sameSubnet = local?.subnet(family)?.contains(remoteAddress) ?? false
+        let vxlanMode = pool?.vxlanMode ?? .never
+        let ipipMode = family == .v4 ? pool?.ipipMode ?? .never : .never
         if vxlanMode != .never {
             // IPv6 VXLAN follows the pools alone (here: this very pool), as in Felix.
             guard family == .v6 || vxlanEnabled else {

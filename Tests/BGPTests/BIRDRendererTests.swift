@@ -254,4 +254,22 @@ import Testing
         #expect(BGPPeerAddress("2001:db8::1")?.port == nil)
         for bad in ["192.0.2.1:0", "192.0.2.1:70000", "[192.0.2.1]:179", "host:179", ""] { #expect(BGPPeerAddress(bad) == nil, "\(bad)") }
     }
+
+    @Test func anUnreadableMeshPasswordIsOneProblemSayingWhy() throws {
+        let extra = """
+            apiVersion: projectcalico.org/v3
+            kind: BGPConfiguration
+            metadata: {name: default}
+            spec: {nodeMeshPassword: {secretKeyRef: {name: bgp, key: mesh}}}
+            """
+        var inputs = try Self.inputs(extra: extra)
+        inputs.unreadableSecrets[BGPPassword.SecretKeyRef(name: "bgp", key: "mesh")] =
+            "/etc/tabby/bgp-secrets/bgp/mesh does not exist"
+        let rendered = BIRDRenderer.render(inputs)
+        #expect(rendered.sessions.isEmpty)
+        // Two mesh peers, one problem; the reason names the file.
+        #expect(rendered.problems.count == 1, "\(rendered.problems)")
+        #expect(rendered.problems.first?.field == "spec.nodeMeshPassword.secretKeyRef")
+        #expect(rendered.problems.first?.reason.contains("/etc/tabby/bgp-secrets/bgp/mesh does not exist") == true)
+    }
 }

@@ -80,6 +80,23 @@ struct RemoteRouteTests {
         #expect(dataplane.routes.count == (unencapsulated ? 2 : 3))
     }
 
+    /// With BIRD as the networking backend, routes to other nodes' blocks in a pool without encapsulation are
+    /// BIRD's: tabbyd desires none and reports none unreachable; encapsulated pools are tabbyd's as before.
+    @Test(arguments: cases)
+    func birdCarriesOnlyTheUnencapsulatedPoolsRoutes(_ test: Case) {
+        let cluster = state(threeNodes(pool: pool("p", "10.244.0.0/16", vxlan: test.vxlan, ipip: test.ipip)))
+        var (settings, _) = FelixSettings.resolve(cache: cluster, node: "local", overrides: [:])
+        settings.unencapsulatedRoutesByBIRD = true
+        let dataplane = Calculator.desired(
+            cache: cluster, node: "local", environment: defaultEnvironment, settings: settings)
+        let destination = test.remote == "same" ? Self.sameBlock : Self.farBlock
+        let unencapsulated = test.vxlan == .never && test.ipip == .never
+        #expect(dataplane.routes[destination] == (unencapsulated ? nil : test.expected))
+        #expect(dataplane.problems.isEmpty, "\(dataplane.problems)")
+        // The own block stays tabbyd's blackhole.
+        #expect(dataplane.routes[cidr("10.244.0.0/26")]?.kind == .blackhole)
+    }
+
     @Test func crossSubnetUsesThisNodesPrefixLength() {
         // With a /16 node address, 192.0.3.9 is in this node's subnet; with /24 it is not.
         for (prefix, expectedKind) in [(16, DesiredRoute.Kind.vxlanSameSubnet), (24, .vxlanTunnel)] {

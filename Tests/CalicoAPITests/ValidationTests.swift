@@ -30,6 +30,24 @@ struct InvalidCase: CustomTestStringConvertible, Sendable {
     }
 }
 
+/// The check of every `rejects` vector: the document is refused, with an error at the case's field whose reason
+/// says what the case expects. Returns the error for further checks.
+@discardableResult
+func expectRefused(_ invalid: InvalidCase, source: String = "case.yaml") throws -> ResourceError {
+    let decoded = ResourceCodec.decode(invalid.document, source: source)
+    #expect(decoded.resources.isEmpty, "accepted: \(invalid.document.prefix(400))")
+    let error = try #require(decoded.errors.first { $0.field == invalid.field }, "errors: \(decoded.errors)")
+    #expect(error.reason.contains(invalid.reason), "reason: \(error.reason)")
+    return error
+}
+
+/// The check of every `accepts` vector: one resource, no errors.
+func expectAccepted(_ document: String) {
+    let decoded = ResourceCodec.decode(document)
+    #expect(decoded.errors.isEmpty, "\(decoded.errors)")
+    #expect(decoded.resources.count == 1)
+}
+
 @Suite("Validation rules")
 struct ValidationTests {
     static let invalid: [InvalidCase] = [
@@ -193,10 +211,7 @@ struct ValidationTests {
 
     @Test("rejects", arguments: invalid)
     func rejects(_ invalid: InvalidCase) throws {
-        let decoded = ResourceCodec.decode(invalid.document, source: "case.yaml")
-        #expect(decoded.resources.isEmpty, "accepted: \(invalid.document)")
-        let error = try #require(decoded.errors.first { $0.field == invalid.field }, "errors: \(decoded.errors)")
-        #expect(error.reason.contains(invalid.reason), "reason: \(error.reason)")
+        let error = try expectRefused(invalid)
         #expect(error.source == "case.yaml")
         #expect(error.document == 1)
         #expect(error.description.contains(invalid.field))
@@ -254,11 +269,7 @@ struct ValidationTests {
     ]
 
     @Test("accepts", arguments: valid)
-    func accepts(_ document: String) {
-        let decoded = ResourceCodec.decode(document)
-        #expect(decoded.errors.isEmpty, "\(decoded.errors)")
-        #expect(decoded.resources.count == 1)
-    }
+    func accepts(_ document: String) { expectAccepted(document) }
 
     @Test func policyTypesDefaultFromTheRules() throws {
         func types(_ spec: String) throws -> [PolicyType]? {

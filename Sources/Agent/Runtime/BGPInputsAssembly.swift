@@ -28,23 +28,40 @@ struct BGPInputsAssembly {
             if let reference = configuration.spec.nodeMeshPassword?.secretKeyRef { references.insert(reference) }
         }
         var secrets: [BGPPassword.SecretKeyRef: String] = [:]
-        for reference in references { secrets[reference] = readSecret(reference) }
+        var unreadable: [BGPPassword.SecretKeyRef: String] = [:]
+        for reference in references {
+            switch readSecret(reference) {
+            case .success(let secret): secrets[reference] = secret
+            case .failure(let problem): unreadable[reference] = problem.reason
+            }
+        }
         return BGPInputs(
             nodeName: node, nodes: cache.nodes.keys.sorted().map { cache.nodes[$0]!.resource },
             configurations: configurations, peers: peers, filters: filters,
             pools: cache.pools.keys.sorted().map { cache.pools[$0]!.resource }, localBlocks: localBlocks.sorted { $0.description < $1.description },
-            borrowedAddresses: borrowed.sorted { $0.description < $1.description }, secrets: secrets, routerID: settings.routerID)
+            borrowedAddresses: borrowed.sorted { $0.description < $1.description }, secrets: secrets,
+            unreadableSecrets: unreadable, routerID: settings.routerID)
+    }
+
+    struct SecretProblem: Error {
+        var reason: String
     }
 
     /// `<secretsDirectory>/<name>/<key>`, as a mounted Kubernetes Secret lays it out; one trailing newline is
-    /// dropped (an editor's). Nil when it cannot be read or a name would leave the directory.
-    func readSecret(_ reference: BGPPassword.SecretKeyRef) -> String? {
+    /// dropped (an editor's). A failure says why: the path and the error, or a name that would leave the directory.
+    func readSecret(_ reference: BGPPassword.SecretKeyRef) -> Result<String, SecretProblem> {
         for part in [reference.name, reference.key] where part.isEmpty || part.contains("/") || part.hasPrefix(".") {
-            return nil
+            return .failure(SecretProblem(reason: "\"\(part)\" is not a file name under \(settings.secretsDirectory)"))
         }
         let path = settings.secretsDirectory + "/" + reference.name + "/" + reference.key
-        guard var text = try? AgentConfiguration.readFile(path) else { return nil }
-        if text.hasSuffix("\n") { text.removeLast() }
-        return text
+        do {
+            guard var text = try AgentConfiguration.readFile(path) else {
+                return .failure(SecretProblem(reason: "\(path) does not exist"))
+            }
+            if text.hasSuffix("\n") { text.removeLast() }
+            return .success(text)
+        } catch {
+            return .failure(SecretProblem(reason: "\(error)"))
+        }
     }
 }

@@ -25,9 +25,7 @@ struct StatusAssembly {
     private func routeState(_ block: BlockRecord) -> String {
         if block.affineNode == node { return "local" }
         guard let route = desired.routes[block.cidr] else {
-            if routesByBIRD, let pool = cache.pool(containing: block.cidr), pool.vxlanMode == .never,
-                block.cidr.family == .v6 || pool.ipipMode == .never
-            {
+            if routesByBIRD && (cache.pool(containing: block.cidr)?.resource.spec.isUnencapsulated ?? true) {
                 return "bgp"
             }
             return "unreachable"

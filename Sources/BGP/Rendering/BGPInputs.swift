@@ -22,6 +22,9 @@ public struct BGPInputs: Sendable, Equatable {
     /// `<bgpSecretsDirectory>/<name>/<key>`); a reference missing here could not be read, and the renderer
     /// reports it as a problem of the resource that names it.
     public var secrets: [BGPPassword.SecretKeyRef: String]
+    /// Why each secret the resources name could not be read (`/etc/tabby/bgp-secrets/bgp/tor: no such file`),
+    /// for the problem the renderer reports.
+    public var unreadableSecrets: [BGPPassword.SecretKeyRef: String]
     /// The BGP router id when the node has no IPv4 address (calico-node's `CALICO_ROUTER_ID`); nil: the node's
     /// IPv4 address.
     public var routerID: String?
@@ -32,7 +35,8 @@ public struct BGPInputs: Sendable, Equatable {
     public init(
         nodeName: String, nodes: [Node] = [], configurations: [BGPConfiguration] = [], peers: [BGPPeer] = [],
         filters: [BGPFilter] = [], pools: [IPPool] = [], localBlocks: [CIDR] = [], borrowedAddresses: [CIDR] = [],
-        secrets: [BGPPassword.SecretKeyRef: String] = [:], routerID: String? = nil,
+        secrets: [BGPPassword.SecretKeyRef: String] = [:],
+        unreadableSecrets: [BGPPassword.SecretKeyRef: String] = [:], routerID: String? = nil,
         ownInterfacePatterns: [String] = ["cali*", "vxlan.calico", "vxlan-v6.calico", "tunl0"]
     ) {
         self.nodeName = nodeName
@@ -44,6 +48,7 @@ public struct BGPInputs: Sendable, Equatable {
         self.localBlocks = localBlocks
         self.borrowedAddresses = borrowedAddresses
         self.secrets = secrets
+        self.unreadableSecrets = unreadableSecrets
         self.routerID = routerID
         self.ownInterfacePatterns = ownInterfacePatterns
     }

@@ -86,7 +86,8 @@ struct BGPSessionPlanner {
                     problems.append(
                         BGPProblem(
                             resource: "BGPConfiguration \"default\"", field: "spec.nodeMeshPassword.secretKeyRef",
-                            reason: "the secret \(password.name) key \(password.key) could not be read; the mesh is left out"))
+                            reason: "the secret \(password.name) key \(password.key) could not be read"
+                                + (inputs.unreadableSecrets[password].map { " (\($0))" } ?? "") + "; the mesh is left out"))
                     return []
                 }
                 guard BIRDSyntax.representable(secret) else {
@@ -210,7 +211,8 @@ struct BGPSessionPlanner {
             guard let secret = inputs.secrets[reference] else {
                 problem(
                     "spec.password.secretKeyRef",
-                    "the secret \(reference.name) key \(reference.key) could not be read; the peer is left out")
+                    "the secret \(reference.name) key \(reference.key) could not be read"
+                        + (inputs.unreadableSecrets[reference].map { " (\($0))" } ?? "") + "; the peer is left out")
                 return []
             }
             guard BIRDSyntax.representable(secret) else {

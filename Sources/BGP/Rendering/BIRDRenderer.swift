@@ -47,7 +47,8 @@ private struct Rendering {
         if let local {
             var planner = BGPSessionPlanner(inputs: inputs, settings: settings, local: local)
             let planned = planner.plan()
-            problems += planner.problems
+            // One problem per resource and reason, however many sessions it touched (the mesh password).
+            for problem in planner.problems where !problems.contains(problem) { problems.append(problem) }
             for session in planned where families.contains(session.session.family) {
                 bgp(session)
                 sessions.append(session.session)
@@ -137,9 +138,6 @@ private struct Rendering {
         pools(family).filter { include($0.spec) }.compactMap(\.spec.cidr).sorted()
     }
 
-    private static func unencapsulated(_ pool: IPPoolSpec) -> Bool {
-        pool.effectiveIPIPMode == .never && pool.effectiveVXLANMode == .never
-    }
 
     /// This node's blocks that may be announced (their pool does not set disableBGPExport), and the addresses it
     /// holds in other nodes' blocks.
@@ -186,7 +184,7 @@ private struct Rendering {
     private mutating func kernel(_ family: IPFamily) {
         let n = suffix(family)
         let all = poolCIDRs(family)
-        let bird = poolCIDRs(family, where: Self.unencapsulated)
+        let bird = poolCIDRs(family, where: \.isUnencapsulated)
         let own = (inputs.localBlocks + inputs.borrowedAddresses).filter { $0.family == family }.sorted()
         text.block("protocol kernel tabby_kernel\(n)") { text in
             text.line("learn;")

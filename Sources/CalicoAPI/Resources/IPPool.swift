@@ -72,6 +72,11 @@ public struct IPPoolSpec: ResourceSpec {
 
     public var effectiveIPIPMode: EncapsulationMode { ipipMode ?? .never }
     public var effectiveVXLANMode: EncapsulationMode { vxlanMode ?? .never }
+    /// Neither VXLAN nor IPIP (which never applies to IPv6): with BGP on, BIRD carries the routes to other nodes'
+    /// blocks of this pool and tabbyd leaves them alone (Docs/bgp.md). A block outside every pool counts as such.
+    public var isUnencapsulated: Bool {
+        effectiveVXLANMode == .never && (effectiveIPIPMode == .never || cidr?.family == .v6)
+    }
     public var isDisabled: Bool { disabled ?? false }
     public var effectiveAllowedUses: [IPPoolAllowedUse] { allowedUses ?? [.workload, .tunnel] }
 
